@@ -1,0 +1,65 @@
+"""The one place that decides who may see what. Anything a user may not see answers 404, never 403."""
+
+from functools import wraps
+from typing import Any, Callable, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from companies.models import Company
+
+M = TypeVar("M", bound=models.Model)
+View = Callable[..., HttpResponse]
+
+
+def _signed_in_user(request: HttpRequest) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated and user.is_active else None
+
+
+def company_required(view: View) -> View:
+    """Pass the signed-in user's company to the view; operators and strangers get 404 or the login page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = _signed_in_user(request)
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_company_user or user.company is None:
+            raise Http404
+        return view(request, user.company, *args, **kwargs)
+
+    return wrapper
+
+
+def company_manager_required(view: View) -> View:
+    @wraps(view)
+    @company_required
+    def wrapper(request: HttpRequest, company: Company, *args: Any, **kwargs: Any) -> HttpResponse:
+        assert isinstance(request.user, User)
+        if not request.user.can_manage_company:
+            raise Http404
+        return view(request, company, *args, **kwargs)
+
+    return wrapper
+
+
+def operator_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = _signed_in_user(request)
+        if user is None:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_operator:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def company_object_or_404(company: Company, model: type[M], **lookup: Any) -> M:
+    """Fetch a row that belongs to the company, or 404: every company-owned lookup goes through here."""
+    return get_object_or_404(model, company=company, **lookup)

@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation, User
+from audit.services import audit_record
+from companies.models import Company
+from lib.jatext import normalize_email
+from mailings.services import mail_send
+
+
+def invitation_create(*, company: Company, email: str, name: str, role: str, invited_by: User) -> Invitation:
+    token, digest = Invitation.new_token()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            company=company,
+            email=normalize_email(email),
+            name=name,
+            role=role,
+            token_digest=digest,
+            invited_by=invited_by,
+            expires_at=Invitation.default_expiry(),
+        )
+        audit_record(actor=invited_by, action="user.invite", target=invitation, company=company,
+                     detail={"role": role})
+        mail_send(
+            to=invitation.email,
+            template="company_invitation",
+            context={
+                "invitation": invitation,
+                "company": company,
+                "inviter": invited_by,
+                "url": settings.SITE_URL + reverse("accounts:invitation", args=[token]),
+                "days": settings.INVITATION_MAX_AGE_DAYS,
+            },
+        )
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, name: str, password: str) -> User:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_usable:
+            raise ValueError("invitation is no longer usable")
+        user = User.objects.create_user(
+            invitation.email, password, name=name, company=invitation.company, company_role=invitation.role
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(actor=user, action="user.join", target=user, company=invitation.company)
+    return user

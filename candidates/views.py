@@ -1,0 +1,120 @@
+import json
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from candidates.forms import ConsentForm, DeleteAccountForm, EmailForm, ProfileForm
+from candidates.models import Candidate, Consent
+from candidates.services import (
+    candidate_delete,
+    candidate_export,
+    candidate_send_login_link,
+    candidate_set_consents,
+    candidate_update_profile,
+    candidate_verify_email,
+)
+from candidates.session import candidate_login, candidate_logout, candidate_required
+from candidates.tokens import candidate_token_read
+from relay.models import Referral
+
+
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    candidate = candidate_token_read(token, "verify")
+    if candidate is None:
+        return render(request, "candidates/link_invalid.html", status=400)
+    candidate_verify_email(candidate=candidate)
+    candidate_login(request, candidate)
+    messages.success(request, _("メールアドレスの確認が完了しました。ご登録ありがとうございます。"))
+    return redirect("candidates:mypage")
+
+
+def magic(request: HttpRequest, token: str) -> HttpResponse:
+    candidate = candidate_token_read(token, "login")
+    if candidate is None:
+        return render(request, "candidates/link_invalid.html", status=400)
+    if candidate.email_verified_at is None:
+        # Opening a link sent to the address proves it as well as the verification link does.
+        candidate_verify_email(candidate=candidate)
+    candidate_login(request, candidate)
+    return redirect("candidates:mypage")
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        candidate = Candidate.objects.filter(email_normalized=form.cleaned_data["email"]).first()
+        if candidate is not None:
+            candidate_send_login_link(candidate=candidate)
+        # The same answer whether or not the address is registered.
+        return render(request, "candidates/login_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "candidates/login.html", {"form": form})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    candidate_logout(request)
+    messages.info(request, _("ログアウトしました。"))
+    return redirect("candidates:login")
+
+
+@candidate_required
+def mypage(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    referral = Referral.objects.filter(candidate=candidate).select_related("company").first()
+    return render(
+        request,
+        "candidates/mypage.html",
+        {"candidate": candidate, "referral": referral, "consents": candidate.current_consents()},
+    )
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=candidate)
+    if request.method == "POST" and form.is_valid():
+        candidate_update_profile(candidate=candidate, profile=form.cleaned_data)
+        messages.success(request, _("プロフィールを更新しました。"))
+        return redirect("candidates:mypage")
+    return render(request, "candidates/profile_edit.html", {"form": form, "candidate": candidate})
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def consents(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    form = ConsentForm(request.POST or None, initial=candidate.current_consents())
+    if request.method == "POST" and form.is_valid():
+        changes = candidate_set_consents(candidate=candidate, wanted=form.cleaned_data)
+        if changes:
+            messages.success(request, _("同意の設定を更新しました。"))
+        return redirect("candidates:mypage")
+    history = candidate.consents.all()[:50]
+    return render(
+        request,
+        "candidates/consents.html",
+        {"form": form, "candidate": candidate, "history": history, "kinds": dict(Consent.Kind.choices)},
+    )
+
+
+@candidate_required
+def data_download(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    payload = json.dumps(candidate_export(candidate=candidate), ensure_ascii=False, indent=2)
+    response = HttpResponse(payload, content_type="application/json; charset=utf-8")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="career-relay-data-{stamp}.json"'
+    return response
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        candidate_delete(candidate=candidate)
+        candidate_logout(request)
+        return render(request, "candidates/deleted.html")
+    return render(request, "candidates/delete.html", {"form": form, "candidate": candidate})

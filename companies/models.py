@@ -1,0 +1,125 @@
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from lib.jatext import search_key
+
+APPLICANT_REF_SALT = "relay.applicant-ref"
+
+
+class Company(models.Model):
+    name = models.CharField(_("企業名"), max_length=200)
+    name_kana = models.CharField(_("企業名(カナ)"), max_length=200, blank=True)
+    landing_message = models.TextField(
+        _("応募者へのメッセージ"),
+        blank=True,
+        max_length=1000,
+        help_text=_("リレーリンクのページに表示される、応募者の方への一言です。"),
+    )
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("導入企業")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = search_key(f"{self.name} {self.name_kana}")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Contract(models.Model):
+    """Per-company contract terms (DESIGN.md §3): every number here is negotiable."""
+
+    class CountingRule(models.TextChoices):
+        VERIFIED = "verified", _("メール確認済みの登録でカウント")
+        FIRST_INTERVIEW = "first_interview", _("アドバイザーとの初回面談後にカウント")
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="contract")
+    referrals_per_credit = models.PositiveSmallIntegerField(
+        _("無料紹介枠1件あたりの紹介人数"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    credit_validity_months = models.PositiveSmallIntegerField(
+        _("無料紹介枠の有効期間(月)"),
+        default=12,
+        validators=[MaxValueValidator(120)],
+        help_text=_("0 を指定すると無期限になります。"),
+    )
+    counting_rule = models.CharField(
+        _("紹介カウントの条件"), max_length=20, choices=CountingRule.choices, default=CountingRule.VERIFIED
+    )
+    starts_on = models.DateField(_("契約開始日"), null=True, blank=True)
+    note = models.TextField(_("契約メモ"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("契約条件")
+
+    def __str__(self) -> str:
+        return f"{self.company} の契約条件"
+
+
+def new_link_code() -> str:
+    # 10 characters of a 31-letter alphabet without look-alikes: easy to read aloud, ~49 bits.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class RelayLinkQuerySet(models.QuerySet["RelayLink"]):
+    def active(self) -> "RelayLinkQuerySet":
+        return self.filter(is_active=True)
+
+
+class RelayLink(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="links")
+    code = models.CharField(
+        _("リンクコード"),
+        max_length=32,
+        unique=True,
+        default=new_link_code,
+        validators=[RegexValidator(r"^[a-z0-9-]{3,32}$")],
+    )
+    label = models.CharField(_("キャンペーン名"), max_length=60, help_text=_("例: 2027新卒、エンジニア中途"))
+    is_active = models.BooleanField(_("受付中"), default=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    objects = RelayLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("リレーリンク")
+        constraints = [models.UniqueConstraint(fields=["company", "label"], name="relay_link_label_unique_per_company")]
+
+    def __str__(self) -> str:
+        return f"{self.company} / {self.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("relay:landing", args=[self.code])
+
+    @property
+    def public_url(self) -> str:
+        return settings.SITE_URL + self.get_absolute_url()
+
+    def sign_applicant_ref(self, applicant_ref: str) -> str:
+        """An unforgeable token tying a registration to the company's own rejected application (its ATS id)."""
+        return signing.dumps(applicant_ref, salt=f"{APPLICANT_REF_SALT}:{self.code}", compress=True)
+
+    def read_applicant_ref(self, token: str) -> str | None:
+        try:
+            value = signing.loads(token, salt=f"{APPLICANT_REF_SALT}:{self.code}")
+        except signing.BadSignature:
+            return None
+        return value if isinstance(value, str) and len(value) <= 100 else None
+
+    def personal_url(self, applicant_ref: str) -> str:
+        return f"{self.public_url}?ref={self.sign_applicant_ref(applicant_ref)}"

@@ -1,0 +1,111 @@
+"""Operator console: member companies and their contracts."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import operator_required
+from accounts.models import User
+from accounts.services import invitation_create
+from audit.models import AuditEntry
+from companies.forms import CompanyForm, ContractForm, InviteForm
+from companies.models import Company
+from companies.services import company_create, contract_update
+from lib.jatext import search_key
+from relay.models import CreditEntry
+from relay.stats import company_figures
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@operator_required
+def company_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    companies = Company.objects.select_related("contract")
+    for word in search_key(query).split():
+        companies = companies.filter(search_text__contains=word)
+    page = Paginator(companies, 50).get_page(request.GET.get("page"))
+    return render(request, "companies/ops/company_list.html", {"page": page, "q": query})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def company_new(request: HttpRequest) -> HttpResponse:
+    company_form = CompanyForm(request.POST or None, prefix="company")
+    contract_form = ContractForm(request.POST or None, prefix="contract")
+    invite_form = InviteForm(request.POST or None, prefix="invite")
+    if request.method == "POST" and all(f.is_valid() for f in (company_form, contract_form, invite_form)):
+        with transaction.atomic():
+            company = company_create(
+                name=company_form.cleaned_data["name"],
+                name_kana=company_form.cleaned_data["name_kana"],
+                contract_terms=contract_form.cleaned_data,
+                actor=_user(request),
+            )
+            if company_form.cleaned_data["landing_message"]:
+                company.landing_message = company_form.cleaned_data["landing_message"]
+                company.save(update_fields=["landing_message", "search_text"])
+            invitation_create(company=company, invited_by=_user(request), **invite_form.cleaned_data)
+        messages.success(
+            request,
+            _("%(name)s を登録し、%(email)s に招待メールをお送りしました。")
+            % {"name": company.name, "email": invite_form.cleaned_data["email"]},
+        )
+        return redirect("ops:company_detail", pk=company.pk)
+    return render(
+        request,
+        "companies/ops/company_new.html",
+        {"company_form": company_form, "contract_form": contract_form, "invite_form": invite_form},
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company.objects.select_related("contract"), pk=pk)
+    contract_form = ContractForm(request.POST or None, instance=company.contract, prefix="contract")
+    invite_form = InviteForm(None, prefix="invite")
+    if request.method == "POST" and request.POST.get("action") == "invite":
+        invite_form = InviteForm(request.POST, prefix="invite")
+        contract_form = ContractForm(instance=company.contract, prefix="contract")
+        if invite_form.is_valid():
+            invitation_create(company=company, invited_by=_user(request), **invite_form.cleaned_data)
+            messages.success(request, _("招待メールをお送りしました。"))
+            return redirect("ops:company_detail", pk=company.pk)
+    elif request.method == "POST" and contract_form.is_valid():
+        contract_update(contract=company.contract, terms=contract_form.cleaned_data, actor=_user(request))
+        messages.success(request, _("契約条件を更新しました。変更は以後の紹介カウントから適用されます。"))
+        return redirect("ops:company_detail", pk=company.pk)
+    return render(
+        request,
+        "companies/ops/company_detail.html",
+        {
+            "company": company,
+            "figures": company_figures(company),
+            "contract_form": contract_form,
+            "invite_form": invite_form,
+            "ledger": CreditEntry.objects.filter(company=company).select_related("actor")[:50],
+            "members": company.users.order_by("date_joined"),
+            "invitations": company.invitations.filter(accepted_at__isnull=True),
+        },
+    )
+
+
+@operator_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("company")
+    company_id = request.GET.get("company", "")
+    if company_id.isdigit():
+        entries = entries.filter(company_id=int(company_id))
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "audit/ops_log.html", {"page": page, "action": action, "company_id": company_id})

@@ -1,0 +1,56 @@
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from audit.services import audit_record
+from companies.models import Company, Contract, RelayLink
+
+DEFAULT_LINK_LABEL = "通常"
+
+
+def company_create(*, name: str, name_kana: str, contract_terms: dict[str, Any], actor: User) -> Company:
+    """A member company with its contract and a first relay link ready to paste."""
+    with transaction.atomic():
+        company = Company.objects.create(name=name, name_kana=name_kana)
+        contract = Contract.objects.create(company=company, **contract_terms)
+        RelayLink.objects.create(company=company, label=DEFAULT_LINK_LABEL)
+        audit_record(actor=actor, action="company.create", target=company, company=company,
+                     detail={"contract": _terms(contract)})
+    return company
+
+
+def _terms(contract: Contract) -> dict[str, Any]:
+    return {
+        "referrals_per_credit": contract.referrals_per_credit,
+        "credit_validity_months": contract.credit_validity_months,
+        "counting_rule": contract.counting_rule,
+        "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
+    }
+
+
+def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -> Contract:
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        before = _terms(contract)
+        for field, value in terms.items():
+            setattr(contract, field, value)
+        contract.save()
+        audit_record(actor=actor, action="contract.update", target=contract, company=contract.company,
+                     detail={"before": before, "after": _terms(contract)})
+    return contract
+
+
+def relay_link_create(*, company: Company, label: str, actor: User) -> RelayLink:
+    with transaction.atomic():
+        link = RelayLink.objects.create(company=company, label=label)
+        audit_record(actor=actor, action="relay_link.create", target=link, company=company, detail={"label": label})
+    return link
+
+
+def relay_link_set_active(*, link: RelayLink, active: bool, actor: User) -> RelayLink:
+    link.is_active = active
+    link.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="relay_link.activate" if active else "relay_link.pause", target=link,
+                 company=link.company)
+    return link

@@ -1,0 +1,144 @@
+import io
+
+import segno
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import company_manager_required, company_object_or_404, company_required
+from accounts.models import User
+from accounts.services import invitation_create
+from companies.forms import CompanyForm, InviteForm, RelayLinkForm
+from companies.models import Company, RelayLink
+from companies.services import relay_link_create, relay_link_set_active
+from relay.models import Referral
+from relay.stats import company_figures
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@company_required
+def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
+    recent = Referral.objects.filter(company=company).select_related("link")[:10]
+    return render(
+        request,
+        "companies/dashboard.html",
+        {"company": company, "figures": company_figures(company), "recent": recent},
+    )
+
+
+@company_required
+def referral_list(request: HttpRequest, company: Company) -> HttpResponse:
+    referrals = Referral.objects.filter(company=company).select_related("link")
+    status = request.GET.get("status", "")
+    if status in Referral.Status.values:
+        referrals = referrals.filter(status=status)
+    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "companies/referral_list.html",
+        {"company": company, "page": page, "status": status, "statuses": Referral.Status.choices},
+    )
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def link_list(request: HttpRequest, company: Company) -> HttpResponse:
+    form = RelayLinkForm(request.POST or None, company=company)
+    if request.method == "POST":
+        if not _user(request).can_manage_company:
+            raise Http404
+        if form.is_valid():
+            link = relay_link_create(company=company, label=form.cleaned_data["label"], actor=_user(request))
+            messages.success(request, _("リレーリンク「%(label)s」を作成しました。") % {"label": link.label})
+            return redirect("companies:link_detail", pk=link.pk)
+    figures = company_figures(company)
+    return render(request, "companies/link_list.html", {"company": company, "form": form, "figures": figures})
+
+
+def rejection_snippet(link: RelayLink) -> str:
+    return render_to_string("companies/rejection_snippet.txt", {"link": link, "company": link.company}).strip()
+
+
+@company_required
+def link_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    link = company_object_or_404(company, RelayLink, pk=pk)
+    figures = next(f for f in company_figures(company).links if f.link == link)
+    qr_svg = segno.make(link.public_url, error="m").svg_inline(scale=5, border=2)
+    return render(
+        request,
+        "companies/link_detail.html",
+        {"company": company, "link": link, "snippet": rejection_snippet(link), "qr_svg": qr_svg, "figures": figures},
+    )
+
+
+@company_required
+def link_qr(request: HttpRequest, company: Company, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in ("png", "svg"):
+        raise Http404
+    link = company_object_or_404(company, RelayLink, pk=pk)
+    buffer = io.BytesIO()
+    qr = segno.make(link.public_url, error="m")
+    if fmt == "svg":
+        qr.save(buffer, kind="svg", scale=10, border=4)
+        content_type = "image/svg+xml"
+    else:
+        qr.save(buffer, kind="png", scale=12, border=4)
+        content_type = "image/png"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="career-relay-{link.code}.{fmt}"'
+    return response
+
+
+@company_manager_required
+@require_POST
+def link_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    link = company_object_or_404(company, RelayLink, pk=pk)
+    relay_link_set_active(link=link, active=not link.is_active, actor=_user(request))
+    if link.is_active:
+        messages.success(request, _("リンクの受付を再開しました。"))
+    else:
+        messages.info(request, _("リンクの受付を停止しました。リンクを開いた方には受付終了のご案内が表示されます。"))
+    return redirect("companies:link_detail", pk=link.pk)
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def users(request: HttpRequest, company: Company) -> HttpResponse:
+    user = _user(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if not user.can_manage_company:
+            raise Http404
+        if form.is_valid():
+            invitation_create(company=company, invited_by=user, **form.cleaned_data)
+            messages.success(request, _("%(email)s に招待メールをお送りしました。") % {"email": form.cleaned_data["email"]})
+            return redirect("companies:users")
+    return render(
+        request,
+        "companies/users.html",
+        {
+            "company": company,
+            "form": form,
+            "members": company.users.order_by("date_joined"),
+            "invitations": company.invitations.filter(accepted_at__isnull=True),
+        },
+    )
+
+
+@company_manager_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest, company: Company) -> HttpResponse:
+    form = CompanyForm(request.POST or None, instance=company)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("企業情報を更新しました。"))
+        return redirect("companies:settings")
+    return render(request, "companies/settings.html", {"company": company, "form": form})

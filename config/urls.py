@@ -1,0 +1,36 @@
+from django.urls import include, path
+
+from candidates import ops as candidate_ops
+from companies import ops as company_ops
+from lib import views as lib_views
+from mailings import views as mailing_views
+from relay import ops as relay_ops
+
+ops_patterns = (
+    [
+        path("", company_ops.company_list, name="companies"),
+        path("companies/new/", company_ops.company_new, name="company_new"),
+        path("companies/<int:pk>/", company_ops.company_detail, name="company_detail"),
+        path("candidates/", candidate_ops.candidate_list, name="candidates"),
+        path("candidates/<int:pk>/", candidate_ops.candidate_detail, name="candidate_detail"),
+        path("candidates/<int:pk>/interview/", candidate_ops.candidate_interview, name="candidate_interview"),
+        path("referrals/", relay_ops.referral_list, name="referrals"),
+        path("referrals/<int:pk>/invalidate/", relay_ops.referral_invalidate_view, name="referral_invalidate"),
+        path("audit/", company_ops.audit_log, name="audit"),
+    ],
+    "ops",
+)
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("", include("relay.urls")),
+    path("", include("candidates.urls")),
+    path("company/", include("companies.urls")),
+    path("ops/", include(ops_patterns)),
+    path("healthz", lib_views.healthz, name="healthz"),
+    path("terms/", lib_views.terms, name="terms"),
+    path("privacy/", lib_views.privacy, name="privacy"),
+    path("dev/mailbox/", mailing_views.mailbox, name="dev_mailbox"),
+    path("dev/mailbox/<int:pk>/", mailing_views.mailbox_detail, name="dev_mailbox_detail"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

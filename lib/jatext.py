@@ -1,0 +1,69 @@
+"""Japanese input the way Japanese users type it: full-width digits, half-width kana, hyphens of every kind."""
+
+import re
+import unicodedata
+
+import jaconv
+import phonenumbers
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff0d\ufe63]")
+_SPACES = re.compile(r"\s+")
+_KATAKANA_NAME = re.compile(r"^[\u30a0-\u30ff\u3000 ]+$")
+
+
+def nfkc(value: str) -> str:
+    """Fold full-width ASCII and half-width katakana into their ordinary forms, collapse spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value or "")).strip()
+
+
+def normalize_email(value: str) -> str:
+    return nfkc(value).replace(" ", "").lower()
+
+
+def normalize_phone(value: str) -> str | None:
+    """Return the E.164 form of a Japanese (or international) number, or None when it is not a phone number."""
+    text = _DASHES.sub("-", nfkc(value))
+    if not text or not re.fullmatch(r"[0-9+\-() ]{6,25}", text):
+        return None
+    try:
+        number = phonenumbers.parse(text, "JP")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone_national(e164: str) -> str:
+    try:
+        number = phonenumbers.parse(e164, "JP")
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 81:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def normalize_furigana(value: str) -> str | None:
+    """Accept hiragana or katakana (either width) and return full-width katakana, or None if it is not kana."""
+    text = jaconv.hira2kata(nfkc(value)).replace("\u3000", " ")
+    text = text.replace("-", "ー")
+    if not text or not _KATAKANA_NAME.fullmatch(text):
+        return None
+    return text
+
+
+def search_key(value: str) -> str:
+    """A form of text for partial matching: NFKC, lower case, hiragana folded into katakana."""
+    return jaconv.hira2kata(nfkc(value)).lower()
+
+
+def split_skills(value: str) -> list[str]:
+    """Skills typed with 、 , / ; (either width) or new lines, de-duplicated case-blind in the order given."""
+    parts = re.split(r"[,、/;\n]+", unicodedata.normalize("NFKC", value or ""))
+    skills: dict[str, str] = {}
+    for part in parts:
+        skill = nfkc(part)
+        if skill:
+            skills.setdefault(skill.lower(), skill)
+    return list(skills.values())

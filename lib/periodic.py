@@ -1,0 +1,41 @@
+"""Periodic jobs for the task worker. `manage.py scheduler` enqueues each job once per slot."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from lib.models import ScheduledRun
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task_path: str
+    slot: Callable[[datetime], str]
+
+
+def hourly(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H")
+
+
+JOBS = [
+    PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
+]
+
+
+def enqueue_due_jobs(*, now: datetime | None = None, jobs: list[PeriodicJob] | None = None) -> list[str]:
+    now = now or timezone.now()
+    enqueued = []
+    for job in jobs or JOBS:
+        try:
+            with transaction.atomic():
+                ScheduledRun.objects.create(job=job.name, slot=job.slot(now))
+                import_string(job.task_path).enqueue()
+        except IntegrityError:
+            continue  # another scheduler took this slot
+        enqueued.append(job.name)
+    return enqueued

@@ -1,0 +1,26 @@
+from collections.abc import Sequence
+
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+
+from mailings.models import DevMail
+
+
+class DevMailboxBackend(BaseEmailBackend):
+    """Stores outgoing mail in the database so every process's mail shows on /dev/mailbox/."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        for message in email_messages:
+            html = ""
+            for content, mimetype in getattr(message, "alternatives", []):
+                if mimetype == "text/html":
+                    html = str(content)
+            DevMail.objects.create(
+                from_email=message.from_email,
+                to=", ".join(message.recipients()),
+                subject=message.subject,
+                body=message.body,
+                html_body=html,
+                headers={k: str(v) for k, v in message.extra_headers.items()},
+            )
+        return len(email_messages)

@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from mailings.tasks import deliver_email
+
+
+def mail_send(*, to: str, template: str, context: dict[str, Any], language: str = "ja") -> None:
+    """Render `mailings/email/<template>.txt` (first line is the subject) and deliver it after commit."""
+    with translation.override(language):
+        rendered = render_to_string(
+            f"mailings/email/{template}.txt", {"OPERATOR_NAME": settings.OPERATOR_NAME, **context}
+        ).strip()
+    subject, _, body = rendered.partition("\n")
+    message = {"to": [to], "subject": subject.strip(), "body": body.strip() + "\n", "headers": {}}
+    transaction.on_commit(lambda: deliver_email.enqueue(**message))

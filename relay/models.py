@@ -1,0 +1,158 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from lib.choices import JobCategory, Prefecture
+
+
+class Click(models.Model):
+    """One visit of a relay landing page per browser session; nothing about the visitor is kept."""
+
+    link = models.ForeignKey("companies.RelayLink", on_delete=models.CASCADE, related_name="clicks")
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    has_applicant_ref = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "created_at"])]
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def counted(self) -> "ReferralQuerySet":
+        return self.filter(status=Referral.Status.COUNTED)
+
+
+class Referral(models.Model):
+    """The first company whose link brought a candidate (first company wins; one per candidate)."""
+
+    class Status(models.TextChoices):
+        PENDING_VERIFICATION = "pending", _("メール確認待ち")
+        PENDING_INTERVIEW = "awaiting_interview", _("初回面談待ち")
+        COUNTED = "counted", _("カウント済み")
+        INVALIDATED = "invalidated", _("無効")
+
+    candidate = models.OneToOneField(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="referral"
+    )
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="referrals")
+    link = models.ForeignKey("companies.RelayLink", on_delete=models.PROTECT, related_name="referrals")
+    applicant_ref = models.CharField(_("応募者ID(ATS)"), max_length=100, blank=True)
+    status = models.CharField(_("ステータス"), max_length=20, choices=Status.choices, default=Status.PENDING_VERIFICATION)
+    job_category = models.CharField(_("希望職種"), max_length=20, blank=True, choices=JobCategory.choices)
+    prefecture = models.PositiveSmallIntegerField(_("都道府県"), null=True, blank=True, choices=Prefecture.choices)
+    registered_at = models.DateTimeField(_("登録日時"), db_index=True)
+    counted_at = models.DateTimeField(_("カウント日時"), null=True, blank=True)
+    invalidated_at = models.DateTimeField(_("無効化日時"), null=True, blank=True)
+    invalidation_reason = models.TextField(_("無効化の理由"), blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-registered_at", "-id"]
+        verbose_name = _("紹介")
+        indexes = [models.Index(fields=["company", "status"]), models.Index(fields=["link", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.company} #{self.pk}"
+
+
+class Touch(models.Model):
+    """A registered person who arrived again through a link: recorded, never counted."""
+
+    candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="touches")
+    link = models.ForeignKey("companies.RelayLink", on_delete=models.CASCADE, related_name="touches")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class CreditEntryQuerySet(models.QuerySet["CreditEntry"]):
+    def open_lots(self) -> "CreditEntryQuerySet":
+        """Grants still holding a credit: not applied to a debt and not closed by a later entry."""
+        return self.filter(kind=CreditEntry.Kind.GRANT, applied_to_debt=False).exclude(
+            closed_by__isnull=False
+        )
+
+    def summary(self) -> "CreditSummary":
+        totals = self.aggregate(
+            earned=Count("id", filter=Q(kind=CreditEntry.Kind.GRANT)),
+            reversed=Count("id", filter=Q(kind=CreditEntry.Kind.REVERSAL)),
+            expired=Sum("amount", filter=Q(kind=CreditEntry.Kind.EXPIRY), default=0),
+            used=Sum("amount", filter=Q(kind=CreditEntry.Kind.USE), default=0),
+            balance=Sum("amount", default=0),
+        )
+        return CreditSummary(
+            earned=totals["earned"],
+            reversed=totals["reversed"],
+            expired=-totals["expired"],
+            used=-totals["used"],
+            balance=totals["balance"],
+        )
+
+
+@dataclass(frozen=True)
+class CreditSummary:
+    earned: int
+    reversed: int
+    expired: int
+    used: int
+    balance: int
+
+    @property
+    def available(self) -> int:
+        return max(self.balance, 0)
+
+    @property
+    def blocked(self) -> bool:
+        return self.balance < 0
+
+
+class CreditEntry(models.Model):
+    """The append-only credit ledger (無料紹介枠). A company's balance is the sum of amounts.
+
+    Each grant is a lot of one credit; an entry that removes a credit names the lot it closes, so expiry
+    and use always take a credit that still exists. A grant made while the balance is negative pays the
+    debt off and never becomes a usable lot.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("獲得")
+        REVERSAL = "reversal", _("取消(紹介の無効化)")
+        EXPIRY = "expiry", _("有効期限切れ")
+        USE = "use", _("利用")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="credit_entries")
+    kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
+    amount = models.SmallIntegerField(_("増減"))
+    lot = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="closed_by"
+    )
+    applied_to_debt = models.BooleanField(default=False)
+    milestone = models.PositiveIntegerField(_("達成人数"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"), null=True, blank=True, db_index=True)
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("理由"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+
+    objects = CreditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("無料紹介枠の台帳")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__in=[-1, 0, 1]), name="credit_entry_amount_is_unit"),
+            models.CheckConstraint(
+                condition=Q(kind="grant", amount=1, lot__isnull=True) | (~Q(kind="grant") & Q(amount__lte=0)),
+                name="credit_entry_sign_matches_kind",
+            ),
+        ]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("CreditEntry is append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("CreditEntry is append-only")

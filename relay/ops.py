@@ -1,0 +1,63 @@
+"""Operator console: referrals across companies, and their invalidation."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import operator_required
+from accounts.models import User
+from lib.jatext import search_key
+from relay.models import Referral
+from relay.services import referral_invalidate
+
+
+class InvalidateForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("無効化の理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("例: 同一人物による重複登録、虚偽の登録内容"),
+        error_messages={"required": gettext_lazy("無効化の理由を入力してください。")},
+    )
+
+
+@operator_required
+def referral_list(request: HttpRequest) -> HttpResponse:
+    referrals = Referral.objects.select_related("company", "link", "candidate")
+    query = request.GET.get("q", "").strip()
+    for word in search_key(query).split():
+        referrals = referrals.filter(company__search_text__contains=word) | referrals.filter(
+            candidate__search_text__contains=word
+        )
+    status = request.GET.get("status", "")
+    if status in Referral.Status.values:
+        referrals = referrals.filter(status=status)
+    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "relay/ops/referral_list.html",
+        {"page": page, "q": query, "status": status, "statuses": Referral.Status.choices},
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def referral_invalidate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(Referral.objects.select_related("company", "candidate", "link"), pk=pk)
+    form = InvalidateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assert isinstance(request.user, User)
+        try:
+            referral_invalidate(referral=referral, reason=form.cleaned_data["reason"], actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("紹介を無効にしました。獲得済みの無料紹介枠に影響する場合は台帳で取り消されます。"))
+            return redirect("ops:referrals")
+    return render(request, "relay/ops/referral_invalidate.html", {"referral": referral, "form": form})

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Web server, task worker and scheduler for `make run`; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export DEBUG="${DEBUG:-1}"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+if [ -n "${REDIS_URL:-}" ]; then
+  $BIN/python manage.py rqworker default --with-scheduler & pids+=($!)
+else
+  $BIN/python manage.py db_worker --no-reload --interval 1 & pids+=($!)
+fi
+$BIN/python manage.py scheduler & pids+=($!)
+$BIN/python manage.py runserver 127.0.0.1:8000 --noreload & pids+=($!)
+
+cat <<MSG
+
+  キャリアリレー is running on http://127.0.0.1:8000  (Ctrl-C で停止)
+
+  運営(管理者)   admin@career-relay.example.jp  / demo-pass-2026   → http://127.0.0.1:8000/accounts/login/
+  企業(デモ株式会社) hr@demo.example.jp          / demo-pass-2026   → http://127.0.0.1:8000/company/
+  求職者の入口     http://127.0.0.1:8000/r/demo
+  送信メール       http://127.0.0.1:8000/dev/mailbox/  (EMAIL_URL 未設定のため)
+  ヘルスチェック   http://127.0.0.1:8000/healthz
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,75 @@
+"""Referral #10, #20, … grant exactly one credit each even when registrations arrive at the same moment."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from candidates.services import candidate_verify_email
+from relay.models import CreditEntry, Referral
+from relay.services import credits_expire
+from tests.conftest import Tenant, register
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are proven on PostgreSQL; `make test` runs this file there when it answers")
+
+
+def run_at_once(jobs: list, workers: int = 8) -> list[BaseException]:
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+    chunks = [jobs[i::workers] for i in range(workers)]
+
+    def worker(chunk: list) -> None:
+        try:
+            barrier.wait()
+            for job in chunk:
+                job()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_concurrent_verifications_grant_exactly_one_credit_per_ten(tenant: Tenant) -> None:
+    candidates = [register(tenant.link).candidate for _ in range(40)]
+    errors = run_at_once([lambda c=c: candidate_verify_email(candidate=c) for c in candidates])
+    assert errors == []
+    assert Referral.objects.filter(company=tenant.company).counted().count() == 40
+    grants = CreditEntry.objects.filter(company=tenant.company, kind="grant")
+    assert grants.count() == 4
+    assert sorted(grants.values_list("milestone", flat=True)) == [10, 20, 30, 40]
+
+
+def test_concurrent_registrations_of_one_person_create_one_referral(tenant: Tenant, outsider: Tenant) -> None:
+    links = [tenant.link, outsider.link] * 4
+    errors = run_at_once([lambda link=link: register(link, email="race@example.jp", phone="090-5555-0000")
+                          for link in links])
+    assert errors == []
+    assert Referral.objects.count() == 1
+
+
+def test_concurrent_expiry_runs_close_each_lot_once(tenant: Tenant) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    for candidate in [register(tenant.link).candidate for _ in range(30)]:
+        candidate_verify_email(candidate=candidate)
+    later = timezone.now() + timedelta(days=800)
+    results: list[int] = []
+    errors = run_at_once([lambda: results.append(credits_expire(now=later)) for _ in range(4)], workers=4)
+    assert errors == []
+    assert sum(results) == 3
+    assert CreditEntry.objects.filter(kind="expiry").count() == 3

@@ -1,0 +1,81 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lib.dates import add_months
+from lib.jatext import (
+    format_phone_national,
+    nfkc,
+    normalize_email,
+    normalize_furigana,
+    normalize_phone,
+    search_key,
+    split_skills,
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Hanako@Example.JP", "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ", "  hanako@example.jp ", "HANAKO@EXAMPLE.JP"],
+)
+def test_it_folds_case_and_full_width_in_email(typed: str) -> None:
+    assert normalize_email(typed) == "hanako@example.jp"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["090-1234-5678", "09012345678", "０９０－１２３４－５６７８", "090(1234)5678", "+81 90 1234 5678",
+     "+819012345678", "090 1234 5678", "090ー1234ー5678", "０９０‐１２３４‐５６７８"],
+)
+def test_it_reads_japanese_mobile_numbers_in_every_usual_format(typed: str) -> None:
+    assert normalize_phone(typed) == "+819012345678"
+
+
+def test_it_reads_landline_numbers() -> None:
+    assert normalize_phone("03-1234-5678") == "+81312345678"
+    assert format_phone_national("+81312345678") == "03-1234-5678"
+
+
+@pytest.mark.parametrize("typed", ["12345", "abc", "", "090-1234-567", "0000000000", "090-1234-5678-9999"])
+def test_it_refuses_what_is_not_a_phone_number(typed: str) -> None:
+    assert normalize_phone(typed) is None
+
+
+@given(st.text(max_size=30))
+def test_phone_normalisation_never_crashes_and_is_stable(text: str) -> None:
+    normalized = normalize_phone(text)
+    assert normalized is None or normalize_phone(normalized) == normalized
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("やまだ はなこ", "ヤマダ ハナコ"), ("ﾔﾏﾀﾞ ﾊﾅｺ", "ヤマダ ハナコ"), ("ヤマダ　ハナコ", "ヤマダ ハナコ"), ("すずき-", "スズキー")],
+)
+def test_it_turns_any_kana_into_full_width_katakana(typed: str, expected: str) -> None:
+    assert normalize_furigana(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["山田 花子", "Yamada", "", "やまだ1"])
+def test_it_refuses_furigana_that_is_not_kana(typed: str) -> None:
+    assert normalize_furigana(typed) is None
+
+
+def test_search_key_lets_hiragana_find_katakana_and_full_width_find_half_width() -> None:
+    assert search_key("えんじにあ") in search_key("バックエンドエンジニア")
+    assert search_key("ＰＹＴＨＯＮ") == "python"
+
+
+def test_it_splits_skills_typed_with_japanese_separators_and_drops_repeats() -> None:
+    assert split_skills("Python、SQL，簿記2級/python\n法人営業") == ["Python", "SQL", "簿記2級", "法人営業"]
+
+
+def test_nfkc_collapses_ideographic_spaces() -> None:
+    assert nfkc("山田　　花子 ") == "山田 花子"
+
+
+def test_add_months_clamps_to_the_end_of_short_months() -> None:
+    from datetime import datetime
+
+    assert add_months(datetime(2026, 1, 31), 1) == datetime(2026, 2, 28)
+    assert add_months(datetime(2027, 11, 30), 3) == datetime(2028, 2, 29)
+    assert add_months(datetime(2026, 11, 21), 12) == datetime(2027, 11, 21)
