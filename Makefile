@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Compiled translations are build output: made from the .po files, never committed.
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: run test lint migrate demo clean messages
+.PHONY: run test lint clean messages bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,21 +14,28 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
-run: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(BIN)/python scripts/compile_messages.py
+
+run: $(STAMP) $(MO)
 	@DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	@DEBUG=1 $(BIN)/python manage.py seed_demo
 	@DEBUG=1 bash scripts/serve.sh
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	@bash scripts/test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy .
+	SECRET_KEY=type-check-only $(BIN)/mypy .
 
 messages: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=staticfiles
 	$(BIN)/python scripts/compile_messages.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-artifacts
+
+bench: $(STAMP)
+	$(BIN)/python bench/relay_loop.py
+	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_relay $(BIN)/python bench/relay_loop.py

@@ -1,7 +1,8 @@
 """The one place that decides who may see what. Anything a user may not see answers 404, never 403."""
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import models

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, User
@@ -22,6 +22,22 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return normalize_email(self.cleaned_data.get("username", ""))
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Finds the account for an address typed in full width or another case, as the login form does."""
+
+    email = forms.CharField(
+        label=_("メールアドレス"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        try:
+            forms.EmailField().clean(email)
+        except forms.ValidationError:
+            raise forms.ValidationError(_("メールアドレスの形式が正しくありません。")) from None
+        return email
 
 
 class AcceptInvitationForm(forms.Form):

@@ -1,6 +1,6 @@
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -120,13 +120,16 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("招待")
 
+    def __str__(self) -> str:
+        return f"{self.company} / {self.email}"
+
     @classmethod
     def new_token(cls) -> tuple[str, str]:
         token = secrets.token_urlsafe(32)
         return token, _token_digest(token)
 
     @classmethod
-    def default_expiry(cls) -> "timezone.datetime":
+    def default_expiry(cls) -> datetime:
         return timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
 
     @property

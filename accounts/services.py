@@ -22,8 +22,7 @@ def invitation_create(*, company: Company, email: str, name: str, role: str, inv
             invited_by=invited_by,
             expires_at=Invitation.default_expiry(),
         )
-        audit_record(actor=invited_by, action="user.invite", target=invitation, company=company,
-                     detail={"role": role})
+        audit_record(actor=invited_by, action="user.invite", target=invitation, company=company, detail={"role": role})
         mail_send(
             to=invitation.email,
             template="company_invitation",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -7,7 +8,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import AcceptInvitationForm, LoginForm
+from accounts.forms import AcceptInvitationForm, LoginForm, ResetPasswordForm
 from accounts.models import Invitation, User
 from accounts.services import invitation_accept
 
@@ -32,6 +33,8 @@ logout = auth_views.LogoutView.as_view()
 
 password_reset = auth_views.PasswordResetView.as_view(
     template_name="accounts/password_reset.html",
+    form_class=ResetPasswordForm,
+    extra_email_context={"site_url": settings.SITE_URL},
     email_template_name="accounts/password_reset_email.txt",
     subject_template_name="accounts/password_reset_subject.txt",
     success_url=reverse_lazy("accounts:password_reset_done"),
@@ -51,10 +54,14 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = Invitation.objects.find_usable(token)
     if found is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
-    form = AcceptInvitationForm(request.POST or None, invitation=found)
+    form = AcceptInvitationForm(request.POST if request.method == "POST" else None, invitation=found)
     if request.method == "POST" and form.is_valid():
-        user = invitation_accept(invitation=found, name=form.cleaned_data["name"], password=form.cleaned_data["password1"])
+        user = invitation_accept(
+            invitation=found, name=form.cleaned_data["name"], password=form.cleaned_data["password1"]
+        )
         auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("ようこそ、%(name)s さん。キャリアリレーのご利用を開始しました。") % {"name": user.name})
+        messages.success(
+            request, _("ようこそ、%(name)s さん。キャリアリレーのご利用を開始しました。") % {"name": user.name}
+        )
         return redirect("companies:dashboard")
     return render(request, "accounts/invitation.html", {"form": form, "invitation": found})

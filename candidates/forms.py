@@ -23,8 +23,16 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Candidate
         fields = [
-            "name", "furigana", "email", "phone", "prefecture", "job_category",
-            "years_of_experience", "skills", "desired_salary", "career_summary",
+            "name",
+            "furigana",
+            "email",
+            "phone",
+            "prefecture",
+            "job_category",
+            "years_of_experience",
+            "skills",
+            "desired_salary",
+            "career_summary",
         ]
         widgets = {
             "skills": forms.Textarea(attrs={"rows": 2}),
@@ -38,8 +46,12 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         placeholders = {
-            "name": "山田 花子", "furigana": "ヤマダ ハナコ", "email": "hanako@example.jp",
-            "phone": "090-1234-5678", "years_of_experience": "3", "desired_salary": "450",
+            "name": "山田 花子",
+            "furigana": "ヤマダ ハナコ",
+            "email": "hanako@example.jp",
+            "phone": "090-1234-5678",
+            "years_of_experience": "3",
+            "desired_salary": "450",
         }
         autocomplete = {"name": "name", "email": "email", "phone": "tel", "furigana": "off"}
         for name, field in self.fields.items():
@@ -83,7 +95,7 @@ class ProfileForm(forms.ModelForm):
             raise forms.ValidationError(_("この電話番号は別のアカウントで登録されています。"))
         return phone
 
-    def _clean_whole_number(self, field: str, maximum: int, message: str) -> int | None:
+    def _clean_whole_number(self, field: str, maximum: int, message: Any) -> int | None:
         raw = nfkc(self.cleaned_data.get(field) or "").replace(",", "").replace("年", "").replace("万円", "")
         raw = raw.replace("万", "")
         if not raw:
@@ -101,9 +113,7 @@ class ProfileForm(forms.ModelForm):
         return value
 
     def clean_desired_salary(self) -> int | None:
-        return self._clean_whole_number(
-            "desired_salary", 10000, _("希望年収は万円単位の数字でご入力ください。例: 450")
-        )
+        return self._clean_whole_number("desired_salary", 10000, _("希望年収は万円単位の数字でご入力ください。例: 450"))
 
     def clean_skills(self) -> str:
         return "、".join(split_skills(self.cleaned_data.get("skills", "")))
@@ -127,7 +137,9 @@ class ProfileForm(forms.ModelForm):
 
 class RegistrationForm(ProfileForm):
     agree_service = forms.BooleanField(
-        label=_("利用規約と個人情報の取扱いに同意し、ご紹介のためにプロフィールを導入企業へ提供することに同意します(必須)"),
+        label=_(
+            "利用規約と個人情報の取扱いに同意し、ご紹介のためにプロフィールを導入企業へ提供することに同意します(必須)"
+        ),
         error_messages={"required": _("ご登録には利用規約と個人情報の取扱いへの同意が必要です。")},
     )
     agree_rechallenge = forms.BooleanField(

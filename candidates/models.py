@@ -29,9 +29,7 @@ class Candidate(models.Model):
     phone = models.CharField(_("電話番号"), max_length=20, unique=True, help_text=_("E.164 形式で保存します。"))
     prefecture = models.PositiveSmallIntegerField(_("お住まいの都道府県"), choices=Prefecture.choices)
     job_category = models.CharField(_("希望職種"), max_length=20, choices=JobCategory.choices)
-    years_of_experience = models.PositiveSmallIntegerField(
-        _("社会人経験年数"), validators=[MaxValueValidator(60)]
-    )
+    years_of_experience = models.PositiveSmallIntegerField(_("社会人経験年数"), validators=[MaxValueValidator(60)])
     skills = models.TextField(_("スキル・資格"), blank=True, max_length=1000)
     desired_salary = models.PositiveIntegerField(
         _("希望年収(万円)"), null=True, blank=True, validators=[MaxValueValidator(10000)]
@@ -55,8 +53,17 @@ class Candidate(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = search_key(
-            " ".join([self.name, self.name.replace(" ", ""), self.furigana, self.furigana.replace(" ", ""),
-                      self.email, self.skills, self.career_summary])
+            " ".join(
+                [
+                    self.name,
+                    self.name.replace(" ", ""),
+                    self.furigana,
+                    self.furigana.replace(" ", ""),
+                    self.email,
+                    self.skills,
+                    self.career_summary,
+                ]
+            )
         )
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -99,6 +106,9 @@ class Consent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("同意記録")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {'同意' if self.granted else '不同意'} ({self.version})"
 
     @staticmethod
     def current_version() -> str:

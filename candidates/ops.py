@@ -68,5 +68,3 @@ def candidate_interview(request: HttpRequest, pk: int) -> HttpResponse:
         candidate_record_interview(candidate=candidate, actor=request.user)
         messages.success(request, _("初回面談の実施を記録しました。"))
     return redirect("ops:candidate_detail", pk=candidate.pk)
-
-

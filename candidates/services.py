@@ -17,8 +17,16 @@ from relay.models import Referral, Touch
 from relay.services import referral_evaluate
 
 PROFILE_FIELDS = (
-    "name", "furigana", "email", "phone", "prefecture", "job_category",
-    "years_of_experience", "skills", "desired_salary", "career_summary",
+    "name",
+    "furigana",
+    "email",
+    "phone",
+    "prefecture",
+    "job_category",
+    "years_of_experience",
+    "skills",
+    "desired_salary",
+    "career_summary",
 )
 
 
@@ -67,17 +75,20 @@ def candidate_register(
     if existing is None:
         try:
             with transaction.atomic():
-                candidate = Candidate.objects.create(email_normalized=email_normalized, **{
-                    field: profile[field] for field in PROFILE_FIELDS
-                })
+                candidate = Candidate.objects.create(
+                    email_normalized=email_normalized, **{field: profile[field] for field in PROFILE_FIELDS}
+                )
                 for kind, granted in (
                     (Consent.Kind.SERVICE, True),
                     (Consent.Kind.RECHALLENGE, rechallenge),
                     (Consent.Kind.NEWSLETTER, newsletter),
                 ):
                     Consent.objects.create(
-                        candidate=candidate, kind=kind, granted=granted,
-                        version=Consent.current_version(), channel=Consent.Channel.WEB,
+                        candidate=candidate,
+                        kind=kind,
+                        granted=granted,
+                        version=Consent.current_version(),
+                        channel=Consent.Channel.WEB,
                     )
                 Referral.objects.create(
                     candidate=candidate,
@@ -110,7 +121,7 @@ def candidate_register(
 def candidate_verify_email(*, candidate: Candidate) -> Candidate:
     if candidate.email_verified_at is None:
         candidate.email_verified_at = timezone.now()
-        candidate.save(update_fields=["email_verified_at"])
+        candidate.save(update_fields=["email_verified_at", "updated_at"])
     referral = Referral.objects.filter(candidate=candidate).first()
     if referral is not None:
         referral_evaluate(referral_id=referral.pk)
@@ -121,7 +132,7 @@ def candidate_record_interview(*, candidate: Candidate, actor: User, held_at: An
     """The advisor's first interview (面談) took place; under the stricter contract rule this counts the referral."""
     if candidate.first_interview_at is None:
         candidate.first_interview_at = held_at or timezone.now()
-        candidate.save(update_fields=["first_interview_at"])
+        candidate.save(update_fields=["first_interview_at", "updated_at"])
         referral = Referral.objects.filter(candidate=candidate).first()
         audit_record(
             actor=actor,
@@ -151,8 +162,11 @@ def candidate_set_consents(*, candidate: Candidate, wanted: dict[str, bool]) -> 
             if current.get(kind) != granted:
                 changes.append(
                     Consent.objects.create(
-                        candidate=candidate, kind=kind, granted=granted,
-                        version=Consent.current_version(), channel=Consent.Channel.MYPAGE,
+                        candidate=candidate,
+                        kind=kind,
+                        granted=granted,
+                        version=Consent.current_version(),
+                        channel=Consent.Channel.MYPAGE,
                     )
                 )
     return changes
@@ -167,8 +181,11 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
         "introduced_by_company": referral.company.name if referral else None,
         "consents": [
             {
-                "kind": c.kind, "granted": c.granted, "version": c.version,
-                "channel": c.channel, "at": c.created_at.isoformat(),
+                "kind": c.kind,
+                "granted": c.granted,
+                "version": c.version,
+                "channel": c.channel,
+                "at": c.created_at.isoformat(),
             }
             for c in candidate.consents.order_by("created_at", "id")
         ],

@@ -1,7 +1,8 @@
 """Candidate sign-in lives in the session, apart from staff and company users' Django auth."""
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect

@@ -45,7 +45,7 @@ def magic(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
-    form = EmailForm(request.POST or None)
+    form = EmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         candidate = Candidate.objects.filter(email_normalized=form.cleaned_data["email"]).first()
         if candidate is not None:
@@ -75,7 +75,7 @@ def mypage(request: HttpRequest, candidate: Candidate) -> HttpResponse:
 @candidate_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest, candidate: Candidate) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=candidate)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=candidate)
     if request.method == "POST" and form.is_valid():
         candidate_update_profile(candidate=candidate, profile=form.cleaned_data)
         messages.success(request, _("プロフィールを更新しました。"))
@@ -86,7 +86,7 @@ def profile_edit(request: HttpRequest, candidate: Candidate) -> HttpResponse:
 @candidate_required
 @require_http_methods(["GET", "POST"])
 def consents(request: HttpRequest, candidate: Candidate) -> HttpResponse:
-    form = ConsentForm(request.POST or None, initial=candidate.current_consents())
+    form = ConsentForm(request.POST if request.method == "POST" else None, initial=candidate.current_consents())
     if request.method == "POST" and form.is_valid():
         changes = candidate_set_consents(candidate=candidate, wanted=form.cleaned_data)
         if changes:
@@ -112,7 +112,7 @@ def data_download(request: HttpRequest, candidate: Candidate) -> HttpResponse:
 @candidate_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest, candidate: Candidate) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         candidate_delete(candidate=candidate)
         candidate_logout(request)

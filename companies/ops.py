@@ -38,9 +38,9 @@ def company_list(request: HttpRequest) -> HttpResponse:
 @operator_required
 @require_http_methods(["GET", "POST"])
 def company_new(request: HttpRequest) -> HttpResponse:
-    company_form = CompanyForm(request.POST or None, prefix="company")
-    contract_form = ContractForm(request.POST or None, prefix="contract")
-    invite_form = InviteForm(request.POST or None, prefix="invite")
+    company_form = CompanyForm(request.POST if request.method == "POST" else None, prefix="company")
+    contract_form = ContractForm(request.POST if request.method == "POST" else None, prefix="contract")
+    invite_form = InviteForm(request.POST if request.method == "POST" else None, prefix="invite")
     if request.method == "POST" and all(f.is_valid() for f in (company_form, contract_form, invite_form)):
         with transaction.atomic():
             company = company_create(
@@ -70,7 +70,9 @@ def company_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("contract"), pk=pk)
-    contract_form = ContractForm(request.POST or None, instance=company.contract, prefix="contract")
+    contract_form = ContractForm(
+        request.POST if request.method == "POST" else None, instance=company.contract, prefix="contract"
+    )
     invite_form = InviteForm(None, prefix="invite")
     if request.method == "POST" and request.POST.get("action") == "invite":
         invite_form = InviteForm(request.POST, prefix="invite")

@@ -15,8 +15,9 @@ def company_create(*, name: str, name_kana: str, contract_terms: dict[str, Any],
         company = Company.objects.create(name=name, name_kana=name_kana)
         contract = Contract.objects.create(company=company, **contract_terms)
         RelayLink.objects.create(company=company, label=DEFAULT_LINK_LABEL)
-        audit_record(actor=actor, action="company.create", target=company, company=company,
-                     detail={"contract": _terms(contract)})
+        audit_record(
+            actor=actor, action="company.create", target=company, company=company, detail={"contract": _terms(contract)}
+        )
     return company
 
 
@@ -36,8 +37,13 @@ def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -
         for field, value in terms.items():
             setattr(contract, field, value)
         contract.save()
-        audit_record(actor=actor, action="contract.update", target=contract, company=contract.company,
-                     detail={"before": before, "after": _terms(contract)})
+        audit_record(
+            actor=actor,
+            action="contract.update",
+            target=contract,
+            company=contract.company,
+            detail={"before": before, "after": _terms(contract)},
+        )
     return contract
 
 
@@ -51,6 +57,7 @@ def relay_link_create(*, company: Company, label: str, actor: User) -> RelayLink
 def relay_link_set_active(*, link: RelayLink, active: bool, actor: User) -> RelayLink:
     link.is_active = active
     link.save(update_fields=["is_active"])
-    audit_record(actor=actor, action="relay_link.activate" if active else "relay_link.pause", target=link,
-                 company=link.company)
+    audit_record(
+        actor=actor, action="relay_link.activate" if active else "relay_link.pause", target=link, company=link.company
+    )
     return link

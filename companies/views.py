@@ -51,7 +51,7 @@ def referral_list(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 @require_http_methods(["GET", "POST"])
 def link_list(request: HttpRequest, company: Company) -> HttpResponse:
-    form = RelayLinkForm(request.POST or None, company=company)
+    form = RelayLinkForm(request.POST if request.method == "POST" else None, company=company)
     if request.method == "POST":
         if not _user(request).can_manage_company:
             raise Http404
@@ -113,13 +113,15 @@ def link_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def users(request: HttpRequest, company: Company) -> HttpResponse:
     user = _user(request)
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not user.can_manage_company:
             raise Http404
         if form.is_valid():
             invitation_create(company=company, invited_by=user, **form.cleaned_data)
-            messages.success(request, _("%(email)s に招待メールをお送りしました。") % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("%(email)s に招待メールをお送りしました。") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("companies:users")
     return render(
         request,
@@ -136,7 +138,7 @@ def users(request: HttpRequest, company: Company) -> HttpResponse:
 @company_manager_required
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest, company: Company) -> HttpResponse:
-    form = CompanyForm(request.POST or None, instance=company)
+    form = CompanyForm(request.POST if request.method == "POST" else None, instance=company)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("企業情報を更新しました。"))

@@ -17,7 +17,7 @@ if not SECRET_KEY:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("SECRET_KEY を環境変数で設定してください (DEBUG=1 の開発時のみ省略できます)。")
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 (DEBUG only)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -157,7 +157,8 @@ WHITENOISE_MANIFEST_STRICT = False
 # Email: EMAIL_URL (smtp://user:pass@host:587/?tls=True) in production; without it, mail lands in the
 # development mailbox page so a person trying the product can read it with no mail server.
 EMAIL_URL = env.str("EMAIL_URL", default="")
-DEV_MAILBOX = not EMAIL_URL
+# The page shows sign-in links, so it is never on unless this is a development machine.
+DEV_MAILBOX = DEBUG and not EMAIL_URL
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
 else:
@@ -167,6 +168,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
 
 REDIS_URL = env.str("REDIS_URL", default="")
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}  # RQ's plain Job cannot call a django_tasks Task
 if REDIS_URL:
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}

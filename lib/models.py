@@ -10,3 +10,6 @@ class ScheduledRun(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduled_run_once_per_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.slot}"

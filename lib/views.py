@@ -1,7 +1,7 @@
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
-from django_tasks import default_task_backend
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 
 def _database_ok() -> bool:
@@ -15,7 +15,7 @@ def _database_ok() -> bool:
 
 def _task_queue_ok() -> bool:
     try:
-        backend_name = type(default_task_backend).__name__
+        backend_name = type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__name__
         if backend_name == "RQBackend":
             import django_rq
 
@@ -34,8 +34,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     database, tasks = _database_ok(), _task_queue_ok()
     healthy = database and tasks
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "database": "ok" if database else "error",
-         "tasks": "ok" if tasks else "error"},
+        {
+            "status": "ok" if healthy else "error",
+            "database": "ok" if database else "error",
+            "tasks": "ok" if tasks else "error",
+        },
         status=200 if healthy else 503,
     )
 

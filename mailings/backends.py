@@ -18,8 +18,8 @@ class DevMailboxBackend(BaseEmailBackend):
             DevMail.objects.create(
                 from_email=message.from_email,
                 to=", ".join(message.recipients()),
-                subject=message.subject,
-                body=message.body,
+                subject=str(message.subject),
+                body=str(message.body),
                 html_body=html,
                 headers={k: str(v) for k, v in message.extra_headers.items()},
             )

@@ -16,3 +16,6 @@ class DevMail(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("開発用メールボックス")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -15,5 +15,5 @@ def mail_send(*, to: str, template: str, context: dict[str, Any], language: str 
             f"mailings/email/{template}.txt", {"OPERATOR_NAME": settings.OPERATOR_NAME, **context}
         ).strip()
     subject, _, body = rendered.partition("\n")
-    message = {"to": [to], "subject": subject.strip(), "body": body.strip() + "\n", "headers": {}}
-    transaction.on_commit(lambda: deliver_email.enqueue(**message))
+    recipients, subject, body = [to], subject.strip(), body.strip() + "\n"
+    transaction.on_commit(lambda: deliver_email.enqueue(to=recipients, subject=subject, body=body, headers={}))

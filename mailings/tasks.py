@@ -1,8 +1,38 @@
+import logging
+import smtplib
+from datetime import timedelta
+
 from django.core.mail import EmailMessage
+from django.utils import timezone
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6  # about two hours of back-off: 2, 4, 8, 16, 32 minutes
+
+
+def retry_delay(attempt: int) -> timedelta:
+    return timedelta(minutes=2**attempt)
+
+
+def _is_permanent(error: Exception) -> bool:
+    # 5xx replies (unknown mailbox, rejected sender) will not change by waiting; 4xx and network errors might.
+    code = getattr(error, "smtp_code", None)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [reply[0] for reply in error.recipients.values()]
+        return bool(codes) and all(500 <= c < 600 for c in codes)
+    return isinstance(code, int) and 500 <= code < 600
 
 
 @task()
-def deliver_email(*, to: list[str], subject: str, body: str, headers: dict[str, str]) -> None:
-    """Runs in the worker so a slow SMTP server never slows a page down; a failure is retried by re-running."""
-    EmailMessage(subject=subject, body=body, to=to, headers=headers).send()
+def deliver_email(*, to: list[str], subject: str, body: str, headers: dict[str, str], attempt: int = 1) -> None:
+    """Runs in the worker so a slow SMTP server never slows a page; a temporary failure is retried with back-off."""
+    try:
+        EmailMessage(subject=subject, body=body, to=to, headers=headers).send()
+    except (smtplib.SMTPException, OSError) as error:
+        if _is_permanent(error) or attempt >= MAX_ATTEMPTS or not deliver_email.get_backend().supports_defer:
+            raise
+        logger.warning("email delivery attempt %s failed (%s); retrying", attempt, type(error).__name__)
+        deliver_email.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
+            to=to, subject=subject, body=body, headers=headers, attempt=attempt + 1
+        )

@@ -19,6 +19,9 @@ class Click(models.Model):
     class Meta:
         indexes = [models.Index(fields=["company", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"click {self.link_id} {self.created_at:%Y-%m-%d}"
+
 
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def counted(self) -> "ReferralQuerySet":
@@ -40,7 +43,9 @@ class Referral(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="referrals")
     link = models.ForeignKey("companies.RelayLink", on_delete=models.PROTECT, related_name="referrals")
     applicant_ref = models.CharField(_("応募者ID(ATS)"), max_length=100, blank=True)
-    status = models.CharField(_("ステータス"), max_length=20, choices=Status.choices, default=Status.PENDING_VERIFICATION)
+    status = models.CharField(
+        _("ステータス"), max_length=20, choices=Status.choices, default=Status.PENDING_VERIFICATION
+    )
     job_category = models.CharField(_("希望職種"), max_length=20, blank=True, choices=JobCategory.choices)
     prefecture = models.PositiveSmallIntegerField(_("都道府県"), null=True, blank=True, choices=Prefecture.choices)
     registered_at = models.DateTimeField(_("登録日時"), db_index=True)
@@ -66,13 +71,14 @@ class Touch(models.Model):
     link = models.ForeignKey("companies.RelayLink", on_delete=models.CASCADE, related_name="touches")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"touch {self.candidate_id} via {self.link_id}"
+
 
 class CreditEntryQuerySet(models.QuerySet["CreditEntry"]):
     def open_lots(self) -> "CreditEntryQuerySet":
         """Grants still holding a credit: not applied to a debt and not closed by a later entry."""
-        return self.filter(kind=CreditEntry.Kind.GRANT, applied_to_debt=False).exclude(
-            closed_by__isnull=False
-        )
+        return self.filter(kind=CreditEntry.Kind.GRANT, applied_to_debt=False).exclude(closed_by__isnull=False)
 
     def summary(self) -> "CreditSummary":
         totals = self.aggregate(
@@ -125,9 +131,7 @@ class CreditEntry(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="credit_entries")
     kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
     amount = models.SmallIntegerField(_("増減"))
-    lot = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="closed_by"
-    )
+    lot = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="closed_by")
     applied_to_debt = models.BooleanField(default=False)
     milestone = models.PositiveIntegerField(_("達成人数"), null=True, blank=True)
     expires_at = models.DateTimeField(_("有効期限"), null=True, blank=True, db_index=True)
@@ -148,6 +152,9 @@ class CreditEntry(models.Model):
                 name="credit_entry_sign_matches_kind",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.kind} {self.amount:+d}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:

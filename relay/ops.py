@@ -50,7 +50,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_invalidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(Referral.objects.select_related("company", "candidate", "link"), pk=pk)
-    form = InvalidateForm(request.POST or None)
+    form = InvalidateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         assert isinstance(request.user, User)
         try:
@@ -58,6 +58,8 @@ def referral_invalidate_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("紹介を無効にしました。獲得済みの無料紹介枠に影響する場合は台帳で取り消されます。"))
+            messages.success(
+                request, _("紹介を無効にしました。獲得済みの無料紹介枠に影響する場合は台帳で取り消されます。")
+            )
             return redirect("ops:referrals")
     return render(request, "relay/ops/referral_invalidate.html", {"referral": referral, "form": form})

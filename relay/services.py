@@ -89,7 +89,9 @@ def referral_evaluate(*, referral_id: int, now: datetime | None = None) -> Refer
         owed = counted // contract.referrals_per_credit
         net = _net_counting_credits(company_id)
         for step in range(owed - net):
-            _credit_grant(contract=contract, referral=referral, milestone=(net + step + 1) * contract.referrals_per_credit)
+            _credit_grant(
+                contract=contract, referral=referral, milestone=(net + step + 1) * contract.referrals_per_credit
+            )
         return referral
 
 

@@ -1,6 +1,8 @@
 """Figures for the company dashboard, computed with grouped queries (a fixed number per page)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -56,7 +58,7 @@ def company_figures(company: Company) -> CompanyFigures:
     by_link = {row["link"]: row for row in referral_rows}
     per_link = []
     for link in links:
-        row = by_link.get(link.pk, {})
+        row: Mapping[str, Any] = by_link.get(link.pk) or {}
         per_link.append(
             LinkFigures(
                 link=link,

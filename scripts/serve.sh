@@ -9,7 +9,7 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 if [ -n "${REDIS_URL:-}" ]; then
-  $BIN/python manage.py rqworker default --with-scheduler & pids+=($!)
+  $BIN/python manage.py rqworker default --with-scheduler --job-class django_tasks_rq.Job & pids+=($!)
 else
   $BIN/python manage.py db_worker --no-reload --interval 1 & pids+=($!)
 fi

@@ -33,10 +33,12 @@ class Tenant:
 
 def make_tenant(operator: User, name: str, slug: str, **terms: Any) -> Tenant:
     company = company_create(name=name, name_kana="", contract_terms=terms, actor=operator)
-    owner = User.objects.create_user(f"owner@{slug}.example.jp", PASSWORD, name=f"{name} オーナー",
-                                     company=company, company_role="owner")
-    member = User.objects.create_user(f"member@{slug}.example.jp", PASSWORD, name=f"{name} メンバー",
-                                      company=company, company_role="member")
+    owner = User.objects.create_user(
+        f"owner@{slug}.example.jp", PASSWORD, name=f"{name} オーナー", company=company, company_role="owner"
+    )
+    member = User.objects.create_user(
+        f"member@{slug}.example.jp", PASSWORD, name=f"{name} メンバー", company=company, company_role="member"
+    )
     return Tenant(company=company, owner=owner, member=member, link=company.links.get())
 
 

@@ -54,8 +54,9 @@ def test_concurrent_verifications_grant_exactly_one_credit_per_ten(tenant: Tenan
 
 def test_concurrent_registrations_of_one_person_create_one_referral(tenant: Tenant, outsider: Tenant) -> None:
     links = [tenant.link, outsider.link] * 4
-    errors = run_at_once([lambda link=link: register(link, email="race@example.jp", phone="090-5555-0000")
-                          for link in links])
+    errors = run_at_once(
+        [lambda link=link: register(link, email="race@example.jp", phone="090-5555-0000") for link in links]
+    )
     assert errors == []
     assert Referral.objects.count() == 1
 

@@ -24,8 +24,17 @@ def test_it_folds_case_and_full_width_in_email(typed: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["090-1234-5678", "09012345678", "０９０－１２３４－５６７８", "090(1234)5678", "+81 90 1234 5678",
-     "+819012345678", "090 1234 5678", "090ー1234ー5678", "０９０‐１２３４‐５６７８"],
+    [
+        "090-1234-5678",
+        "09012345678",
+        "０９０－１２３４－５６７８",
+        "090(1234)5678",
+        "+81 90 1234 5678",
+        "+819012345678",
+        "090 1234 5678",
+        "090ー1234ー5678",
+        "０９０‐１２３４‐５６７８",
+    ],
 )
 def test_it_reads_japanese_mobile_numbers_in_every_usual_format(typed: str) -> None:
     assert normalize_phone(typed) == "+819012345678"
@@ -49,7 +58,12 @@ def test_phone_normalisation_never_crashes_and_is_stable(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("やまだ はなこ", "ヤマダ ハナコ"), ("ﾔﾏﾀﾞ ﾊﾅｺ", "ヤマダ ハナコ"), ("ヤマダ　ハナコ", "ヤマダ ハナコ"), ("すずき-", "スズキー")],
+    [
+        ("やまだ はなこ", "ヤマダ ハナコ"),
+        ("ﾔﾏﾀﾞ ﾊﾅｺ", "ヤマダ ハナコ"),
+        ("ヤマダ　ハナコ", "ヤマダ ハナコ"),
+        ("すずき-", "スズキー"),
+    ],
 )
 def test_it_turns_any_kana_into_full_width_katakana(typed: str, expected: str) -> None:
     assert normalize_furigana(typed) == expected

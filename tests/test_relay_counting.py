@@ -97,7 +97,9 @@ def test_every_nth_counted_referral_grants_exactly_one_credit(operator, per_cred
         register_verified(tenant.link)
         assert grants(tenant.company) == number // per_credit
     milestones = list(
-        CreditEntry.objects.filter(company=tenant.company, kind="grant").order_by("id").values_list("milestone", flat=True)
+        CreditEntry.objects.filter(company=tenant.company, kind="grant")
+        .order_by("id")
+        .values_list("milestone", flat=True)
     )
     assert milestones == [per_credit * k for k in range(1, total // per_credit + 1)]
 

@@ -55,7 +55,9 @@ def test_it_loads_demo_company_with_demo_link(django_capture_on_commit_callbacks
     assert sorted(company.links.values_list("label", flat=True)) == sorted(["通常", "2027新卒"])
     contract = company.contract
     assert (contract.referrals_per_credit, contract.credit_validity_months, contract.counting_rule) == (
-        10, 12, "verified",
+        10,
+        12,
+        "verified",
     )
     assert Company.objects.get(name="株式会社みらいテック").contract.counting_rule == "first_interview"
     sakura = Company.objects.get(name="さくら商事株式会社").contract

@@ -60,20 +60,48 @@ class SignIn:
 
 
 OPERATORS = (
-    SignIn("admin@career-relay.example.jp", "運営 管理者", "運営・管理者(全企業、台帳、紹介の無効化)",
-           operator_role=User.OperatorRole.ADMIN),
-    SignIn("ca@career-relay.example.jp", "山本 由美", "運営・キャリアアドバイザー(求職者、初回面談)",
-           operator_role=User.OperatorRole.CAREER_ADVISOR),
+    SignIn(
+        "admin@career-relay.example.jp",
+        "運営 管理者",
+        "運営・管理者(全企業、台帳、紹介の無効化)",
+        operator_role=User.OperatorRole.ADMIN,
+    ),
+    SignIn(
+        "ca@career-relay.example.jp",
+        "山本 由美",
+        "運営・キャリアアドバイザー(求職者、初回面談)",
+        operator_role=User.OperatorRole.CAREER_ADVISOR,
+    ),
 )
 COMPANY_USERS = (
-    SignIn("hr@demo.example.jp", "採用 花子", "デモ株式会社のオーナー",
-           company=DEMO_COMPANY, company_role=User.CompanyRole.OWNER),
-    SignIn("member@demo.example.jp", "人事 太郎", "デモ株式会社のメンバー",
-           company=DEMO_COMPANY, company_role=User.CompanyRole.MEMBER),
-    SignIn("owner@mirai-tech.example.jp", "高橋 誠", "みらいテックのオーナー(初回面談でカウント)",
-           company=MIRAI_COMPANY, company_role=User.CompanyRole.OWNER),
-    SignIn("owner@sakura-shoji.example.jp", "桜井 美咲", "さくら商事のオーナー(5人で1枠・有効6か月)",
-           company=SAKURA_COMPANY, company_role=User.CompanyRole.OWNER),
+    SignIn(
+        "hr@demo.example.jp",
+        "採用 花子",
+        "デモ株式会社のオーナー",
+        company=DEMO_COMPANY,
+        company_role=User.CompanyRole.OWNER,
+    ),
+    SignIn(
+        "member@demo.example.jp",
+        "人事 太郎",
+        "デモ株式会社のメンバー",
+        company=DEMO_COMPANY,
+        company_role=User.CompanyRole.MEMBER,
+    ),
+    SignIn(
+        "owner@mirai-tech.example.jp",
+        "高橋 誠",
+        "みらいテックのオーナー(初回面談でカウント)",
+        company=MIRAI_COMPANY,
+        company_role=User.CompanyRole.OWNER,
+    ),
+    SignIn(
+        "owner@sakura-shoji.example.jp",
+        "桜井 美咲",
+        "さくら商事のオーナー(5人で1枠・有効6か月)",
+        company=SAKURA_COMPANY,
+        company_role=User.CompanyRole.OWNER,
+    ),
 )
 
 
@@ -90,76 +118,184 @@ class CompanySpec:
 
 COMPANIES = (
     CompanySpec(
-        DEMO_COMPANY, "デモカブシキガイシャ",
+        DEMO_COMPANY,
+        "デモカブシキガイシャ",
         {"referrals_per_credit": 10, "credit_validity_months": 12, "counting_rule": "verified"},
-        share=60, extra_links=(("2027新卒", 160),), extra_link_share=0.4,
+        share=60,
+        extra_links=(("2027新卒", 160),),
+        extra_link_share=0.4,
         landing_message="このたびはデモ株式会社の選考にご応募いただき、誠にありがとうございました。"
         "今回はご期待に沿えませんでしたが、キャリアリレーのアドバイザーがあなたに合う次の一社をご紹介します。",
     ),
     CompanySpec(
-        MIRAI_COMPANY, "ミライテック",
+        MIRAI_COMPANY,
+        "ミライテック",
         {"referrals_per_credit": 10, "credit_validity_months": 12, "counting_rule": "first_interview"},
-        share=20, extra_links=(("エンジニア中途", 240),), extra_link_share=0.5,
+        share=20,
+        extra_links=(("エンジニア中途", 240),),
+        extra_link_share=0.5,
     ),
     CompanySpec(
-        SAKURA_COMPANY, "サクラショウジ",
+        SAKURA_COMPANY,
+        "サクラショウジ",
         {"referrals_per_credit": 5, "credit_validity_months": 6, "counting_rule": "verified"},
         share=20,
     ),
 )
 
 FAMILY_NAMES = (
-    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"), ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
-    ("吉田", "ヨシダ"), ("山田", "ヤマダ"), ("佐々木", "ササキ"), ("山口", "ヤマグチ"), ("松本", "マツモト"),
-    ("井上", "イノウエ"), ("木村", "キムラ"), ("林", "ハヤシ"), ("斎藤", "サイトウ"), ("清水", "シミズ"),
-    ("山崎", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"), ("阿部", "アベ"),
-    ("石川", "イシカワ"), ("山下", "ヤマシタ"), ("中島", "ナカジマ"), ("石井", "イシイ"), ("小川", "オガワ"),
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"),
+    ("佐々木", "ササキ"),
+    ("山口", "ヤマグチ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("斎藤", "サイトウ"),
+    ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"),
+    ("森", "モリ"),
+    ("池田", "イケダ"),
+    ("橋本", "ハシモト"),
+    ("阿部", "アベ"),
+    ("石川", "イシカワ"),
+    ("山下", "ヤマシタ"),
+    ("中島", "ナカジマ"),
+    ("石井", "イシイ"),
+    ("小川", "オガワ"),
 )
 GIVEN_NAMES = (
-    ("翔太", "ショウタ"), ("大輝", "ダイキ"), ("拓海", "タクミ"), ("健太", "ケンタ"), ("蓮", "レン"),
-    ("悠斗", "ユウト"), ("陽翔", "ハルト"), ("大翔", "ヒロト"), ("颯太", "ソウタ"), ("直樹", "ナオキ"),
-    ("誠", "マコト"), ("亮", "リョウ"), ("和也", "カズヤ"), ("隆之", "タカユキ"), ("雄一", "ユウイチ"),
-    ("美咲", "ミサキ"), ("陽菜", "ヒナ"), ("結衣", "ユイ"), ("さくら", "サクラ"), ("葵", "アオイ"),
-    ("彩花", "アヤカ"), ("優奈", "ユウナ"), ("愛", "アイ"), ("真由美", "マユミ"), ("恵", "メグミ"),
-    ("由美", "ユミ"), ("千尋", "チヒロ"), ("麻衣", "マイ"), ("奈々", "ナナ"), ("明日香", "アスカ"),
+    ("翔太", "ショウタ"),
+    ("大輝", "ダイキ"),
+    ("拓海", "タクミ"),
+    ("健太", "ケンタ"),
+    ("蓮", "レン"),
+    ("悠斗", "ユウト"),
+    ("陽翔", "ハルト"),
+    ("大翔", "ヒロト"),
+    ("颯太", "ソウタ"),
+    ("直樹", "ナオキ"),
+    ("誠", "マコト"),
+    ("亮", "リョウ"),
+    ("和也", "カズヤ"),
+    ("隆之", "タカユキ"),
+    ("雄一", "ユウイチ"),
+    ("美咲", "ミサキ"),
+    ("陽菜", "ヒナ"),
+    ("結衣", "ユイ"),
+    ("さくら", "サクラ"),
+    ("葵", "アオイ"),
+    ("彩花", "アヤカ"),
+    ("優奈", "ユウナ"),
+    ("愛", "アイ"),
+    ("真由美", "マユミ"),
+    ("恵", "メグミ"),
+    ("由美", "ユミ"),
+    ("千尋", "チヒロ"),
+    ("麻衣", "マイ"),
+    ("奈々", "ナナ"),
+    ("明日香", "アスカ"),
 )
 PREFECTURE_WEIGHTS = (
-    (Prefecture.TOKYO, 30), (Prefecture.KANAGAWA, 12), (Prefecture.OSAKA, 12), (Prefecture.AICHI, 9),
-    (Prefecture.FUKUOKA, 8), (Prefecture.SAITAMA, 6), (Prefecture.CHIBA, 5), (Prefecture.HYOGO, 4),
-    (Prefecture.KYOTO, 3), (Prefecture.HOKKAIDO, 3), (Prefecture.MIYAGI, 2), (Prefecture.HIROSHIMA, 2),
-    (Prefecture.SHIZUOKA, 2), (Prefecture.NIIGATA, 1), (Prefecture.OKINAWA, 1),
+    (Prefecture.TOKYO, 30),
+    (Prefecture.KANAGAWA, 12),
+    (Prefecture.OSAKA, 12),
+    (Prefecture.AICHI, 9),
+    (Prefecture.FUKUOKA, 8),
+    (Prefecture.SAITAMA, 6),
+    (Prefecture.CHIBA, 5),
+    (Prefecture.HYOGO, 4),
+    (Prefecture.KYOTO, 3),
+    (Prefecture.HOKKAIDO, 3),
+    (Prefecture.MIYAGI, 2),
+    (Prefecture.HIROSHIMA, 2),
+    (Prefecture.SHIZUOKA, 2),
+    (Prefecture.NIIGATA, 1),
+    (Prefecture.OKINAWA, 1),
 )
 # job category -> (weight, skill sets, one line of career summary)
 JOB_PROFILES: dict[str, tuple[int, tuple[str, ...], str]] = {
-    JobCategory.SALES: (16, ("法人営業、提案書作成", "新規開拓、Salesforce", "ルート営業、普通自動車免許"),
-                        "法人向けの提案営業に従事し、新規開拓から既存顧客のフォローまで担当しました。"),
-    JobCategory.CUSTOMER_SUPPORT: (9, ("接客、販売", "コールセンター、Zendesk", "店長経験、シフト管理"),
-                                   "店舗での販売・接客とお客様からのお問い合わせ対応を担当しました。"),
-    JobCategory.OFFICE: (10, ("Excel、Word", "MOS、データ入力", "秘書検定2級、電話応対"),
-                         "営業事務として受発注管理と資料作成を担当しました。"),
-    JobCategory.CORPORATE: (7, ("簿記2級、経理", "給与計算、社会保険手続き", "契約書審査、ビジネス実務法務検定"),
-                            "管理部門で月次決算や労務手続きを担当しました。"),
-    JobCategory.MARKETING: (7, ("Webマーケティング、Google Analytics", "SNS運用、広告運用", "商品企画、市場調査"),
-                            "自社サービスのWebマーケティングと販促企画を担当しました。"),
-    JobCategory.ENGINEER_SOFTWARE: (14, ("Python、SQL", "Java、Spring Boot", "TypeScript、React", "Go、AWS"),
-                                    "Webアプリケーションの設計・開発に従事しました。"),
-    JobCategory.ENGINEER_INFRA: (6, ("AWS、Linux", "ネットワーク、CCNA", "Kubernetes、Terraform"),
-                                 "社内システムとクラウド基盤の構築・運用を担当しました。"),
-    JobCategory.DESIGN: (5, ("Figma、UI設計", "Photoshop、Illustrator", "動画編集、After Effects"),
-                         "Webサイトや販促物のデザイン制作を担当しました。"),
-    JobCategory.CONSULTING: (4, ("業務改善、プロジェクト管理", "中小企業診断士、財務分析"),
-                             "業務改善コンサルティングのプロジェクトに参画しました。"),
-    JobCategory.ENGINEER_MANUFACTURING: (5, ("CAD、機械設計", "品質管理、QC検定2級", "電気設計、PLC"),
-                                         "製造ラインの設備設計と品質改善を担当しました。"),
-    JobCategory.CONSTRUCTION: (3, ("施工管理、2級建築施工管理技士", "AutoCAD、積算"),
-                               "住宅・商業施設の施工管理を担当しました。"),
-    JobCategory.MEDICAL: (5, ("介護福祉士、介護業務", "看護師、病棟業務", "医療事務、レセプト"),
-                          "介護施設・病院での業務に従事しました。"),
-    JobCategory.LOGISTICS: (3, ("中型自動車免許、配送", "フォークリフト、在庫管理"),
-                            "物流センターでの入出荷管理と配送を担当しました。"),
-    JobCategory.EDUCATION: (3, ("保育士、保育業務", "教員免許、学習指導"),
-                            "保育園・学習塾での指導業務に従事しました。"),
+    JobCategory.SALES: (
+        16,
+        ("法人営業、提案書作成", "新規開拓、Salesforce", "ルート営業、普通自動車免許"),
+        "法人向けの提案営業に従事し、新規開拓から既存顧客のフォローまで担当しました。",
+    ),
+    JobCategory.CUSTOMER_SUPPORT: (
+        9,
+        ("接客、販売", "コールセンター、Zendesk", "店長経験、シフト管理"),
+        "店舗での販売・接客とお客様からのお問い合わせ対応を担当しました。",
+    ),
+    JobCategory.OFFICE: (
+        10,
+        ("Excel、Word", "MOS、データ入力", "秘書検定2級、電話応対"),
+        "営業事務として受発注管理と資料作成を担当しました。",
+    ),
+    JobCategory.CORPORATE: (
+        7,
+        ("簿記2級、経理", "給与計算、社会保険手続き", "契約書審査、ビジネス実務法務検定"),
+        "管理部門で月次決算や労務手続きを担当しました。",
+    ),
+    JobCategory.MARKETING: (
+        7,
+        ("Webマーケティング、Google Analytics", "SNS運用、広告運用", "商品企画、市場調査"),
+        "自社サービスのWebマーケティングと販促企画を担当しました。",
+    ),
+    JobCategory.ENGINEER_SOFTWARE: (
+        14,
+        ("Python、SQL", "Java、Spring Boot", "TypeScript、React", "Go、AWS"),
+        "Webアプリケーションの設計・開発に従事しました。",
+    ),
+    JobCategory.ENGINEER_INFRA: (
+        6,
+        ("AWS、Linux", "ネットワーク、CCNA", "Kubernetes、Terraform"),
+        "社内システムとクラウド基盤の構築・運用を担当しました。",
+    ),
+    JobCategory.DESIGN: (
+        5,
+        ("Figma、UI設計", "Photoshop、Illustrator", "動画編集、After Effects"),
+        "Webサイトや販促物のデザイン制作を担当しました。",
+    ),
+    JobCategory.CONSULTING: (
+        4,
+        ("業務改善、プロジェクト管理", "中小企業診断士、財務分析"),
+        "業務改善コンサルティングのプロジェクトに参画しました。",
+    ),
+    JobCategory.ENGINEER_MANUFACTURING: (
+        5,
+        ("CAD、機械設計", "品質管理、QC検定2級", "電気設計、PLC"),
+        "製造ラインの設備設計と品質改善を担当しました。",
+    ),
+    JobCategory.CONSTRUCTION: (
+        3,
+        ("施工管理、2級建築施工管理技士", "AutoCAD、積算"),
+        "住宅・商業施設の施工管理を担当しました。",
+    ),
+    JobCategory.MEDICAL: (
+        5,
+        ("介護福祉士、介護業務", "看護師、病棟業務", "医療事務、レセプト"),
+        "介護施設・病院での業務に従事しました。",
+    ),
+    JobCategory.LOGISTICS: (
+        3,
+        ("中型自動車免許、配送", "フォークリフト、在庫管理"),
+        "物流センターでの入出荷管理と配送を担当しました。",
+    ),
+    JobCategory.EDUCATION: (
+        3,
+        ("保育士、保育業務", "教員免許、学習指導"),
+        "保育園・学習塾での指導業務に従事しました。",
+    ),
     JobCategory.OTHER: (3, ("普通自動車免許", "TOEIC 800点、英語"), "幅広い業務を経験しました。"),
 }
 PHONE_PREFIXES = ("090", "080", "070")
@@ -292,17 +428,19 @@ def plan_candidates(rng: random.Random, cast: Cast, now: datetime) -> list[Candi
         verified = rng.random() < 0.85 and verified_at < now
         interview_at = verified_at + timedelta(days=rng.randint(2, 14), hours=rng.randint(0, 6))
         interviewed = verified and spec.terms["counting_rule"] == "first_interview" and rng.random() < 0.7
-        plans.append(CandidatePlan(
-            number=number,
-            link=link,
-            profile=candidate_profile(rng, number, names[number - 1], new_grad),
-            registered_at=registered_at,
-            verified_at=verified_at if verified else None,
-            interview_at=interview_at if interviewed and interview_at < now else None,
-            rechallenge=rng.random() < 0.7,
-            newsletter=rng.random() < 0.4,
-            applicant_ref=f"APP-{number:05d}" if rng.random() < 0.3 else "",
-        ))
+        plans.append(
+            CandidatePlan(
+                number=number,
+                link=link,
+                profile=candidate_profile(rng, number, names[number - 1], new_grad),
+                registered_at=registered_at,
+                verified_at=verified_at if verified else None,
+                interview_at=interview_at if interviewed and interview_at < now else None,
+                rechallenge=rng.random() < 0.7,
+                newsletter=rng.random() < 0.4,
+                applicant_ref=f"APP-{number:05d}" if rng.random() < 0.3 else "",
+            )
+        )
     return plans
 
 
@@ -318,8 +456,13 @@ def ensure_user(spec: SignIn, password_hash: str, company: Company | None = None
     user = User.objects.filter(email=normalize_email(spec.email)).first()
     if user is None:
         user = User.objects.create_user(
-            spec.email, None, name=spec.name, operator_role=spec.operator_role,
-            company=company, company_role=spec.company_role, date_joined=timezone.now(),
+            spec.email,
+            None,
+            name=spec.name,
+            operator_role=spec.operator_role,
+            company=company,
+            company_role=spec.company_role,
+            date_joined=timezone.now(),
         )
     user.password = password_hash
     user.is_active = True
@@ -407,7 +550,10 @@ def click(link: RelayLink, has_applicant_ref: bool) -> None:
 
 def register(plan: CandidatePlan) -> None:
     registration = candidate_register(
-        link=plan.link, profile=plan.profile, rechallenge=plan.rechallenge, newsletter=plan.newsletter,
+        link=plan.link,
+        profile=plan.profile,
+        rechallenge=plan.rechallenge,
+        newsletter=plan.newsletter,
         applicant_ref=plan.applicant_ref,
     )
     plan.candidate = registration.candidate

@@ -1,0 +1,115 @@
+"""Benchmark of the relay loop: registrations per second and dashboard figures time.
+
+Run: `make bench` (SQLite in a temporary file) or `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_relay
+.venv/bin/python bench/relay_loop.py` (the database is created and dropped). Prints figures; asserts nothing.
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="config.settings",
+    DATABASE_URL=database_url,
+    SECRET_KEY="bench-only",  # noqa: S106
+    DEBUG="0",
+    TASK_BACKEND="immediate",
+    STATIC_MANIFEST="0",
+)
+os.environ.pop("REDIS_URL", None)
+
+import django  # noqa: E402
+
+django.setup()
+
+from unittest import mock  # noqa: E402
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "2000"))
+DASHBOARD_REFERRALS = int(os.environ.get("BENCH_DASHBOARD_REFERRALS", "50000"))
+
+
+def main() -> None:
+    is_postgres = database_url.startswith("postgres")
+    old = setup_databases(verbosity=0, interactive=False) if is_postgres else None
+    if not is_postgres:
+        call_command("migrate", verbosity=0)
+    try:
+        run()
+    finally:
+        if old is not None:
+            teardown_databases(old, verbosity=0)
+
+
+def run() -> None:
+    from accounts.models import User
+    from candidates.services import candidate_register, candidate_verify_email
+    from companies.services import company_create
+    from lib.jatext import normalize_phone
+    from relay.models import Referral
+    from relay.stats import company_figures
+
+    operator = User.objects.create_user("bench@example.jp", None, name="bench", operator_role="admin")
+    company = company_create(name="ベンチ株式会社", name_kana="", contract_terms={}, actor=operator)
+    link = company.links.get()
+
+    def profile(n: int) -> dict:
+        return {
+            "name": "速度 計測",
+            "furigana": "ソクド ケイソク",
+            "email": f"bench{n}@example.jp",
+            "email_normalized": f"bench{n}@example.jp",
+            "phone": normalize_phone(f"090-{1000 + n // 10000}-{n % 10000:04d}"),
+            "prefecture": 13,
+            "job_category": "software",
+            "years_of_experience": 3,
+            "skills": "Python",
+            "desired_salary": 500,
+            "career_summary": "",
+        }
+
+    with mock.patch("candidates.services.mail_send"):
+        started = time.perf_counter()
+        for n in range(REGISTRATIONS):
+            registration = candidate_register(link=link, profile=profile(n), rechallenge=False, newsletter=False)
+            candidate_verify_email(candidate=registration.candidate)
+        elapsed = time.perf_counter() - started
+    print(f"database: {connection.vendor}")
+    print(
+        f"register + verify + count: {REGISTRATIONS} in {elapsed:.2f}s = {REGISTRATIONS / elapsed:.0f}/s "
+        f"({1000 * elapsed / REGISTRATIONS:.2f} ms each)"
+    )
+
+    # Bulk rows for the dashboard: referrals of one company spread over links, as a busy year would leave.
+    bulk = [
+        Referral(
+            company=company,
+            link=link,
+            status=Referral.Status.COUNTED,
+            registered_at=link.created_at,
+            job_category="sales",
+            prefecture=13,
+        )
+        for _ in range(DASHBOARD_REFERRALS)
+    ]
+    Referral.objects.bulk_create(bulk, batch_size=5000)
+    samples = []
+    for _ in range(10):
+        started = time.perf_counter()
+        figures = company_figures(company)
+        samples.append(time.perf_counter() - started)
+    median_ms, max_ms = 1000 * statistics.median(samples), 1000 * max(samples)
+    total = figures.total.registrations
+    print(f"company_figures over {total} referrals: median {median_ms:.1f} ms, max {max_ms:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
