@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, User
+from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc, normalize_email
 
 
@@ -27,17 +28,7 @@ class LoginForm(AuthenticationForm):
 class ResetPasswordForm(PasswordResetForm):
     """Finds the account for an address typed in full width or another case, as the login form does."""
 
-    email = forms.CharField(
-        label=_("メールアドレス"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
-
-    def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        try:
-            forms.EmailField().clean(email)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("メールアドレスの形式が正しくありません。")) from None
-        return email
+    email = NormalizedEmailField(label=_("メールアドレス"))
 
 
 class AcceptInvitationForm(forms.Form):

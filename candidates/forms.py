@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate
 from lib.choices import JobCategory, Prefecture
+from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc, normalize_email, normalize_furigana, normalize_phone, split_skills
 
 
@@ -22,18 +23,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Candidate
-        fields = [
-            "name",
-            "furigana",
-            "email",
-            "phone",
-            "prefecture",
-            "job_category",
-            "years_of_experience",
-            "skills",
-            "desired_salary",
-            "career_summary",
-        ]
+        fields = list(Candidate.PROFILE_FIELDS)
         widgets = {
             "skills": forms.Textarea(attrs={"rows": 2}),
             "career_summary": forms.Textarea(attrs={"rows": 5}),
@@ -162,15 +152,7 @@ class ConsentForm(forms.Form):
 
 
 class EmailForm(forms.Form):
-    email = forms.CharField(label=_("ご登録のメールアドレス"), max_length=254)
-
-    def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        try:
-            forms.EmailField().clean(email)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("メールアドレスの形式が正しくありません。")) from None
-        return email
+    email = NormalizedEmailField(label=_("ご登録のメールアドレス"))
 
 
 class DeleteAccountForm(forms.Form):

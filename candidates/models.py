@@ -44,6 +44,20 @@ class Candidate(models.Model):
 
     objects = CandidateQuerySet.as_manager()
 
+    # What the person tells us about themselves: the registration form, My Page and the data export.
+    PROFILE_FIELDS = (
+        "name",
+        "furigana",
+        "email",
+        "phone",
+        "prefecture",
+        "job_category",
+        "years_of_experience",
+        "skills",
+        "desired_salary",
+        "career_summary",
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("求職者")

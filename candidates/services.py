@@ -16,18 +16,7 @@ from mailings.services import mail_send
 from relay.models import Referral, Touch
 from relay.services import referral_evaluate
 
-PROFILE_FIELDS = (
-    "name",
-    "furigana",
-    "email",
-    "phone",
-    "prefecture",
-    "job_category",
-    "years_of_experience",
-    "skills",
-    "desired_salary",
-    "career_summary",
-)
+PROFILE_FIELDS = Candidate.PROFILE_FIELDS
 
 
 @dataclass(frozen=True)

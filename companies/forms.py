@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from companies.models import Company, Contract, RelayLink
-from lib.jatext import nfkc, normalize_email
+from lib.forms import NormalizedEmailField
+from lib.jatext import nfkc
 
 
 class CompanyForm(forms.ModelForm):
@@ -44,15 +45,11 @@ class ContractForm(forms.ModelForm):
 
 class InviteForm(forms.Form):
     name = forms.CharField(label=_("氏名"), max_length=100, required=False)
-    email = forms.CharField(label=_("メールアドレス"), max_length=254)
+    email = NormalizedEmailField(label=_("メールアドレス"))
     role = forms.ChoiceField(label=_("ロール"), choices=User.CompanyRole.choices, initial=User.CompanyRole.OWNER)
 
     def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        try:
-            forms.EmailField().clean(email)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("メールアドレスの形式が正しくありません。")) from None
+        email = self.cleaned_data["email"]
         if User.objects.filter(email=email).exists():
             raise forms.ValidationError(_("このメールアドレスのユーザーはすでに登録されています。"))
         return email

@@ -8,9 +8,10 @@ from django.utils import translation
 from mailings.tasks import deliver_email
 
 
-def mail_send(*, to: str, template: str, context: dict[str, Any], language: str = "ja") -> None:
+def mail_send(*, to: str, template: str, context: dict[str, Any], language: str | None = None) -> None:
     """Render `mailings/email/<template>.txt` (first line is the subject) and deliver it after commit."""
-    with translation.override(language):
+    # The language of the page the person is using; outside a request (workers, commands) the site default.
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         rendered = render_to_string(
             f"mailings/email/{template}.txt", {"OPERATOR_NAME": settings.OPERATOR_NAME, **context}
         ).strip()

@@ -1,11 +1,13 @@
 """Standing actors for every test: an operator, a company with its owner and member, and an outsider company."""
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from accounts.models import User
@@ -18,9 +20,21 @@ from lib.jatext import normalize_email, normalize_phone
 PASSWORD = "correct-horse-battery-9"
 
 
+@functools.cache
+def password_hash() -> str:
+    """A real Argon2 hash of PASSWORD, computed once: hashing per fixture user dominated the suite's time."""
+    return make_password(PASSWORD)
+
+
+def make_user(email: str, **fields: Any) -> User:
+    user = User(email=email, password=password_hash(), **fields)
+    user.save()
+    return user
+
+
 @pytest.fixture
 def operator(db: Any) -> User:
-    return User.objects.create_user("ops@agency.example.jp", PASSWORD, name="運営 太郎", operator_role="admin")
+    return make_user("ops@agency.example.jp", name="運営 太郎", operator_role="admin")
 
 
 @dataclass
@@ -33,12 +47,8 @@ class Tenant:
 
 def make_tenant(operator: User, name: str, slug: str, **terms: Any) -> Tenant:
     company = company_create(name=name, name_kana="", contract_terms=terms, actor=operator)
-    owner = User.objects.create_user(
-        f"owner@{slug}.example.jp", PASSWORD, name=f"{name} オーナー", company=company, company_role="owner"
-    )
-    member = User.objects.create_user(
-        f"member@{slug}.example.jp", PASSWORD, name=f"{name} メンバー", company=company, company_role="member"
-    )
+    owner = make_user(f"owner@{slug}.example.jp", name=f"{name} オーナー", company=company, company_role="owner")
+    member = make_user(f"member@{slug}.example.jp", name=f"{name} メンバー", company=company, company_role="member")
     return Tenant(company=company, owner=owner, member=member, link=company.links.get())
 
 

@@ -213,7 +213,7 @@ def test_it_delivers_the_company_invitation_over_smtp_with_a_working_link(
     assert invitation.email == "jiro.sato@relay-bussan.example.jp"
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
-    assert subject(message) == "【キャリアリレー】株式会社リレー物産 のメンバーにご招待されました"
+    assert subject(message) == "【キャリアリレー】株式会社リレー物産 のメンバーとして招待されました"
     assert message["To"] == "jiro.sato@relay-bussan.example.jp"
     assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
     body = text_body(message)
