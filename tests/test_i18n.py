@@ -142,7 +142,7 @@ def test_gettext_in_python_code_is_translated() -> None:
         assert translation.ngettext("%(years)s 年", "%(years)s 年", 3) % {"years": 3} == "3 years"
 
 
-def test_english_catalog_is_complete_and_keeps_placeholders() -> None:
+def test_english_catalog_is_complete_and_keeps_every_format_variable() -> None:
     po = polib.pofile(str(EN_PO))
 
     assert po.metadata["Language"] == "en"
