@@ -6,16 +6,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lib.choices import JobCategory, Prefecture
-from lib.jatext import format_phone_national, search_key
+from lib.jatext import format_phone_national, matching_every_word, search_key
 
 
 class CandidateQuerySet(models.QuerySet["Candidate"]):
     def search(self, query: str) -> "CandidateQuerySet":
         """Partial match on name, furigana, email, skills and summary; hiragana finds katakana and vice versa."""
-        qs = self
-        for word in search_key(query).split():
-            qs = qs.filter(search_text__contains=word)
-        return qs
+        return matching_every_word(self, query, "search_text")
 
 
 class Candidate(models.Model):

@@ -15,7 +15,7 @@ from audit.models import AuditEntry
 from companies.forms import CompanyForm, ContractForm, InviteForm
 from companies.models import Company
 from companies.services import company_create, contract_update
-from lib.jatext import search_key
+from lib.jatext import matching_every_word
 from relay.models import CreditEntry
 from relay.stats import company_figures
 
@@ -28,9 +28,7 @@ def _user(request: HttpRequest) -> User:
 @operator_required
 def company_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    companies = Company.objects.select_related("contract")
-    for word in search_key(query).split():
-        companies = companies.filter(search_text__contains=word)
+    companies = matching_every_word(Company.objects.select_related("contract"), query, "search_text")
     page = Paginator(companies, 50).get_page(request.GET.get("page"))
     return render(request, "companies/ops/company_list.html", {"page": page, "q": query})
 

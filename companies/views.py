@@ -16,7 +16,7 @@ from companies.forms import CompanyForm, InviteForm, RelayLinkForm
 from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
 from relay.models import Referral
-from relay.stats import company_figures
+from relay.stats import company_figures, link_figures
 
 
 def _user(request: HttpRequest) -> User:
@@ -70,7 +70,7 @@ def rejection_snippet(link: RelayLink) -> str:
 @company_required
 def link_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     link = company_object_or_404(company, RelayLink, pk=pk)
-    figures = next(f for f in company_figures(company).links if f.link == link)
+    [figures] = link_figures([link])
     qr_svg = segno.make(link.public_url, error="m").svg_inline(scale=5, border=2)
     return render(
         request,

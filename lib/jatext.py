@@ -2,9 +2,13 @@
 
 import re
 import unicodedata
+from typing import Any, TypeVar
 
 import jaconv
 import phonenumbers
+from django.db.models import Q, QuerySet
+
+RowSet = TypeVar("RowSet", bound=QuerySet[Any])
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff0d\ufe63]")
 _SPACES = re.compile(r"\s+")
@@ -56,6 +60,16 @@ def normalize_furigana(value: str) -> str | None:
 def search_key(value: str) -> str:
     """A form of text for partial matching: NFKC, lower case, hiragana folded into katakana."""
     return jaconv.hira2kata(nfkc(value)).lower()
+
+
+def matching_every_word(queryset: RowSet, query: str, *fields: str) -> RowSet:
+    """Rows where each typed word appears in at least one of the `search_key`-normalised text fields."""
+    for word in search_key(query).split():
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__contains": word})
+        queryset = queryset.filter(condition)
+    return queryset
 
 
 def split_skills(value: str) -> list[str]:

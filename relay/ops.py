@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required
 from accounts.models import User
-from lib.jatext import search_key
+from lib.jatext import matching_every_word
 from relay.models import Referral
 from relay.services import referral_invalidate
 
@@ -29,12 +29,13 @@ class InvalidateForm(forms.Form):
 
 @operator_required
 def referral_list(request: HttpRequest) -> HttpResponse:
-    referrals = Referral.objects.select_related("company", "link", "candidate")
     query = request.GET.get("q", "").strip()
-    for word in search_key(query).split():
-        referrals = referrals.filter(company__search_text__contains=word) | referrals.filter(
-            candidate__search_text__contains=word
-        )
+    referrals = matching_every_word(
+        Referral.objects.select_related("company", "link", "candidate"),
+        query,
+        "company__search_text",
+        "candidate__search_text",
+    )
     status = request.GET.get("status", "")
     if status in Referral.Status.values:
         referrals = referrals.filter(status=status)

@@ -43,11 +43,12 @@ class CompanyFigures:
         self.progress_percent = round(100 * into_cycle / self.referrals_per_credit)
 
 
-def company_figures(company: Company) -> CompanyFigures:
-    links = list(company.links.all())
-    clicks = dict(Click.objects.filter(company=company).values_list("link").annotate(n=Count("id")))
+def link_figures(links: list[RelayLink]) -> list[LinkFigures]:
+    """Clicks and referral counts for the given links, in two grouped queries whatever their number."""
+    link_ids = [link.pk for link in links]
+    clicks = dict(Click.objects.filter(link_id__in=link_ids).values_list("link").annotate(n=Count("id")))
     referral_rows = (
-        Referral.objects.filter(company=company)
+        Referral.objects.filter(link_id__in=link_ids)
         .values("link")
         .annotate(
             registrations=Count("id"),
@@ -55,11 +56,11 @@ def company_figures(company: Company) -> CompanyFigures:
             invalidated=Count("id", filter=Q(status=Referral.Status.INVALIDATED)),
         )
     )
-    by_link = {row["link"]: row for row in referral_rows}
-    per_link = []
+    by_link: dict[int, Mapping[str, Any]] = {row["link"]: row for row in referral_rows}
+    figures = []
     for link in links:
-        row: Mapping[str, Any] = by_link.get(link.pk) or {}
-        per_link.append(
+        row = by_link.get(link.pk) or {}
+        figures.append(
             LinkFigures(
                 link=link,
                 clicks=clicks.get(link.pk, 0),
@@ -68,6 +69,11 @@ def company_figures(company: Company) -> CompanyFigures:
                 invalidated=row.get("invalidated", 0),
             )
         )
+    return figures
+
+
+def company_figures(company: Company) -> CompanyFigures:
+    per_link = link_figures(list(company.links.all()))
     total = FunnelFigures(
         clicks=sum(f.clicks for f in per_link),
         registrations=sum(f.registrations for f in per_link),
