@@ -42,14 +42,8 @@ def company_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and all(f.is_valid() for f in (company_form, contract_form, invite_form)):
         with transaction.atomic():
             company = company_create(
-                name=company_form.cleaned_data["name"],
-                name_kana=company_form.cleaned_data["name_kana"],
-                contract_terms=contract_form.cleaned_data,
-                actor=_user(request),
+                **company_form.cleaned_data, contract_terms=contract_form.cleaned_data, actor=_user(request)
             )
-            if company_form.cleaned_data["landing_message"]:
-                company.landing_message = company_form.cleaned_data["landing_message"]
-                company.save(update_fields=["landing_message", "search_text"])
             invitation_create(company=company, invited_by=_user(request), **invite_form.cleaned_data)
         messages.success(
             request,

@@ -9,10 +9,12 @@ from companies.models import Company, Contract, RelayLink
 DEFAULT_LINK_LABEL = "通常"
 
 
-def company_create(*, name: str, name_kana: str, contract_terms: dict[str, Any], actor: User) -> Company:
+def company_create(
+    *, name: str, name_kana: str, contract_terms: dict[str, Any], actor: User, landing_message: str = ""
+) -> Company:
     """A member company with its contract and a first relay link ready to paste."""
     with transaction.atomic():
-        company = Company.objects.create(name=name, name_kana=name_kana)
+        company = Company.objects.create(name=name, name_kana=name_kana, landing_message=landing_message)
         contract = Contract.objects.create(company=company, **contract_terms)
         RelayLink.objects.create(company=company, label=DEFAULT_LINK_LABEL)
         audit_record(

@@ -20,8 +20,7 @@ cat <<MSG
 
   キャリアリレー is running on http://127.0.0.1:8000  (Ctrl-C で停止)
 
-  運営(管理者)   admin@career-relay.example.jp  / demo-pass-2026   → http://127.0.0.1:8000/accounts/login/
-  企業(デモ株式会社) hr@demo.example.jp          / demo-pass-2026   → http://127.0.0.1:8000/company/
+  サインイン       http://127.0.0.1:8000/accounts/login/  (デモ用のアカウントは上の一覧のとおりです)
   求職者の入口     http://127.0.0.1:8000/r/demo
   送信メール       http://127.0.0.1:8000/dev/mailbox/  (EMAIL_URL 未設定のため)
   ヘルスチェック   http://127.0.0.1:8000/healthz

@@ -136,3 +136,12 @@ def test_an_owner_invites_a_colleague_but_a_member_cannot(
 def test_another_companys_user_never_sees_our_members(outsider_client: Client, tenant: Tenant) -> None:
     page = outsider_client.get("/company/users/").content.decode()
     assert tenant.owner.email not in page and tenant.member.email not in page
+
+
+def test_the_message_for_candidates_is_saved_with_the_new_company(operator_client: Client) -> None:
+    operator_client.post(
+        "/ops/companies/new/", new_company_data(**{"company-landing_message": "次の一歩を応援しています"})
+    )
+    company = Company.objects.get(name="株式会社はじまり")
+    assert company.landing_message == "次の一歩を応援しています"
+    assert "次の一歩を応援しています" in Client().get(f"/r/{company.links.get().code}").content.decode()

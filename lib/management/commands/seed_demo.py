@@ -504,14 +504,17 @@ def create_cast(clock: Clock, now: datetime, password_hash: str) -> Cast:
 
 def create_company(spec: CompanySpec, admin: User, moment: datetime) -> Company:
     terms = {**spec.terms, "starts_on": timezone.localdate(moment)}
-    company = company_create(name=spec.name, name_kana=spec.name_kana, contract_terms=terms, actor=admin)
+    company = company_create(
+        name=spec.name,
+        name_kana=spec.name_kana,
+        contract_terms=terms,
+        actor=admin,
+        landing_message=spec.landing_message,
+    )
     if spec.name == DEMO_COMPANY:
         link = company.links.get(label=DEFAULT_LINK_LABEL)
         link.code = DEMO_LINK_CODE
         link.save(update_fields=["code"])
-    if spec.landing_message:
-        company.landing_message = spec.landing_message
-        company.save()
     return company
 
 
