@@ -99,7 +99,7 @@ class Consent(models.Model):
     """Every consent decision with the document version, time and channel (APPI); history is never edited."""
 
     class Kind(models.TextChoices):
-        SERVICE = "service", _("サービス利用規約・個人情報の取扱いおよび導入企業への提供")
+        SERVICE = "service", _("利用規約・個人情報の取扱いへの同意と、ご紹介のための導入企業へのプロフィール提供")
         RECHALLENGE = "rechallenge", _("不採用となった企業からの再チャレンジのご案内")
         NEWSLETTER = "newsletter", _("キャリアリレーからのお知らせ・求人情報メール")
 

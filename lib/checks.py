@@ -1,10 +1,10 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, register
 
 
-@register(Tags.security, deploy=True)
+@register("email", deploy=True)
 def email_is_configured(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Without EMAIL_URL nothing leaves the machine: verification and sign-in emails would never arrive."""
     if settings.EMAIL_URL:

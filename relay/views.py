@@ -48,5 +48,5 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "relay/thanks.html",
-        {"link": link, "company": link.company, "email": request.session.get("relay_registered_email", "")},
+        {"link": link, "company": link.company, "email": request.session.pop("relay_registered_email", "")},
     )
