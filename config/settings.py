@@ -40,7 +40,10 @@ INSTALLED_APPS = [
     "companies",
     "candidates",
     "relay",
+    "applicants",
     "mailings",
+    "integrations",
+    "rechallenge",
 ]
 
 MIDDLEWARE = [

@@ -127,3 +127,9 @@ def _english_off() -> Iterator[None]:
 
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH")
+
+
+from tests.smtp import smtp_server  # noqa: E402  (fixture shared by every test that reads real SMTP traffic)
+from tests.workers import rq_queue  # noqa: E402  (fixture for tests of the Redis-backed worker)
+
+__all__ = ["rq_queue", "smtp_server"]

@@ -1,7 +1,6 @@
 """Background work: the database worker, the hourly scheduler, RQ on Redis, and the expire_credits command."""
 
 import logging
-import os
 import re
 import shlex
 import signal
@@ -25,11 +24,11 @@ from mailings.tasks import deliver_email
 from relay.models import CreditEntry
 from relay.tasks import expire_credits
 from tests.conftest import Tenant, register
+from tests.workers import run_rq_burst
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
-RQ_TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 
 
 def enqueue_mail() -> Any:
@@ -265,29 +264,6 @@ def test_it_prints_how_many_credits_the_command_expired(tenant: Tenant) -> None:
 
 
 # --- RQ on Redis ----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def rq_queue(settings: Any) -> Iterator[Any]:
-    url = os.environ.get("REDIS_TEST_URL")
-    if not url:
-        pytest.skip("REDIS_TEST_URL is not set (scripts/test.sh sets it when Redis answers)")
-    import django_rq
-
-    settings.RQ_QUEUES = {"default": {"URL": url, "DEFAULT_TIMEOUT": 60}}
-    settings.TASKS = RQ_TASKS
-    connection = django_rq.get_connection("default")
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-
-
-def run_rq_burst(job_class: str | None = "django_tasks_rq.Job") -> bool:
-    """An in-process burst worker (no fork), so mail.outbox and the test database are shared with the test."""
-    import django_rq
-
-    worker = django_rq.get_worker("default", job_class=job_class, worker_class="rq.SimpleWorker")
-    return bool(worker.work(burst=True))
 
 
 @pytest.mark.redis
