@@ -18,6 +18,38 @@ def new_applicant_ref() -> str:
     return "cr-" + secrets.token_hex(8)
 
 
+class ApplicantImport(models.Model):
+    """One uploaded applicant CSV: its bytes (so any worker can resume it), progress and row report."""
+
+    class Format(models.TextChoices):
+        HERP = "herp", _("HERP Hire")
+        HRMOS = "hrmos", _("HRMOS採用")
+        GENERIC = "generic", _("その他の CSV (列の対応づけ)")
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("確認待ち")
+        RUNNING = "running", _("取り込み中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="applicant_imports")
+    filename = models.CharField(_("ファイル名"), max_length=255)
+    format = models.CharField(_("形式"), max_length=20, choices=Format.choices)
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.PREVIEW)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("アップロード日時"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("応募者の取り込み")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class Applicant(models.Model):
     """A person a company rejected (不採用の応募者), as its ATS knows them: the recipient of a rejection email.
 
@@ -60,6 +92,9 @@ class Applicant(models.Model):
     track = models.CharField(_("採用区分"), max_length=20, choices=Track.choices, default=Track.MID_CAREER)
     interview_date = models.DateField(_("面接日"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("不採用日時"), null=True, blank=True)
+    import_batch = models.ForeignKey(
+        ApplicantImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="applicants"
+    )
     search_text = models.TextField(editable=False, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

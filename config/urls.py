@@ -34,6 +34,7 @@ urlpatterns = [
     path("healthz", lib_views.healthz, name="healthz"),
     path("terms/", lib_views.terms, name="terms"),
     path("privacy/", lib_views.privacy, name="privacy"),
+    path("unsubscribe/<str:token>/", mailing_views.unsubscribe, name="unsubscribe"),
     path("dev/mailbox/", mailing_views.mailbox, name="dev_mailbox"),
     path("dev/mailbox/<int:pk>/", mailing_views.mailbox_detail, name="dev_mailbox_detail"),
     path("i18n/", include("django.conf.urls.i18n")),
