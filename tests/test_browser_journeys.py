@@ -3,84 +3,22 @@
 Screenshots of the pages a person sees land in `test-artifacts/` (git-ignored) for a look after the run.
 """
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.mail import EmailMessage
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from accounts.models import User
 from candidates.models import Candidate
 from relay.models import Referral
-from tests.conftest import PASSWORD, Tenant, register_verified
+from tests.browser import PHONE, browser, mobile, screenshot, sign_in, site
+from tests.conftest import Tenant, register_verified
 
-# Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests make while a
-# browser is open are plain synchronous code, so Django's async-safety guard must stand aside.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+__all__ = ["browser", "mobile", "site"]  # fixtures
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "ja-JP",
-    "timezone_id": "Asia/Tokyo",
-}
 VERIFY_URL = re.compile(r"http://\S+/me/verify/\S+/")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
-    if not executable:
-        pytest.skip("Debian's chromium is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(live_server: Any, settings: Any) -> str:
-    """The live server's address, also used for every absolute URL the app writes (emails, relay links)."""
-    settings.SITE_URL = live_server.url
-    return str(live_server.url)
-
-
-@pytest.fixture
-def mobile(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(**PHONE)
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, site: str, user: User) -> None:
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン", exact=True).click()
 
 
 def fill_registration(page: Page, **overrides: str) -> None:
