@@ -25,6 +25,7 @@ from lib.dates import add_months
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MIN_ANSWERS = 5
+COMMENT_LIMIT = 200
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
 SCORES = tuple(range(NPS_MAX + 1))
@@ -171,6 +172,7 @@ class SatisfactionSummary:
     distribution: tuple[ScoreBar, ...] = ()
     averages: tuple[QuestionAverage, ...] = ()
     comments: tuple[Comment, ...] = field(default=())
+    comments_truncated: bool = False  # more comments exist than COMMENT_LIMIT
 
 
 QUESTIONS = {
@@ -201,7 +203,7 @@ def _group(score: int) -> str:
 
 
 def summary_from_aggregates(
-    period: Period, row: Mapping[str, Any], comments: tuple[Comment, ...] = ()
+    period: Period, row: Mapping[str, Any], comments: tuple[Comment, ...] = (), comments_truncated: bool = False
 ) -> SatisfactionSummary:
     """Build the summary from one row of `_aggregates()`; used per company by the operator's table too."""
     total = row["answers"] or 0
@@ -242,6 +244,7 @@ def summary_from_aggregates(
         distribution=bars,
         averages=tuple(averages),
         comments=comments,
+        comments_truncated=comments_truncated,
     )
 
 
@@ -250,15 +253,17 @@ def satisfaction_summary(company: Company | None, period: Period, *, with_commen
     responses = responses_in(company, period)
     row = responses.aggregate(**_aggregates())
     comments: tuple[Comment, ...] = ()
+    truncated = False
     if with_comments and row["answers"] >= MIN_ANSWERS:
-        rows = (
+        rows = list(
             responses.exclude(comment="")
             .annotate(month=TruncMonth("created_at", tzinfo=TOKYO))
             .order_by("-created_at", "-id")
-            .values_list("month", "comment")
+            .values_list("month", "comment")[: COMMENT_LIMIT + 1]
         )
-        comments = tuple(Comment(month=_as_date(month), text=text) for month, text in rows)
-    return summary_from_aggregates(period, row, comments)
+        truncated = len(rows) > COMMENT_LIMIT
+        comments = tuple(Comment(month=_as_date(month), text=text) for month, text in rows[:COMMENT_LIMIT])
+    return summary_from_aggregates(period, row, comments, truncated)
 
 
 def _as_date(value: date | datetime) -> date:
