@@ -132,6 +132,6 @@ def survey_invitations_send(*, now: datetime | None = None) -> int:
     """The daily job: invite everyone due; each candidate in their own transaction so one failure stops nobody."""
     now = now or timezone.now()
     sent = 0
-    for candidate in survey_invitation_candidates(now=now).iterator():
+    for candidate in list(survey_invitation_candidates(now=now)):
         sent += survey_invitation_send(candidate=candidate)
     return sent

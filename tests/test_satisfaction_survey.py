@@ -487,3 +487,21 @@ def test_only_the_newest_comments_are_listed_when_there_are_many(
     assert [c.text for c in summary.comments] == ["感想4番", "感想3番"] and summary.comments_truncated
     page = owner_client.get(COMPANY_URL).content.decode()
     assert "感想2番" not in page and "新しい順に 2 件を表示しています" in page
+
+
+def test_the_results_and_the_survey_read_well_in_english(owner_client: Client, tenant: Tenant) -> None:
+    from django.utils.translation import trans_real
+
+    from tests.test_i18n import compile_stale_catalogs
+
+    compile_stale_catalogs()
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real.translation_catalog_exists.cache_clear()
+    for score in (10, 9, 9, 6, 8):
+        answer(tenant, score)
+    page = owner_client.get(COMPANY_URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Satisfaction survey results" in page and "% of promoters (9–10)" in page
+    client = signed_in(register_verified(tenant.link))
+    survey_page = client.get(SURVEY_URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Answering is optional." in survey_page and "Strongly agree" in survey_page
