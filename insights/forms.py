@@ -18,6 +18,7 @@ from insights.models import (
 from lib.jatext import nfkc
 
 MAX_PERIOD_DAYS = 366 * 5
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def normalize_comment(value: str) -> str:
@@ -125,12 +126,17 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("period") != self.CUSTOM:
+            # Dates left in the form from an earlier custom choice do not matter for a preset period.
+            for name in ("start", "end"):
+                self.errors.pop(name, None)
             return data
         start, end = data.get("start"), data.get("end")
         if not start or not end:
             if "start" not in self.errors and "end" not in self.errors:
                 raise forms.ValidationError(_("期間を指定する場合は、開始日と終了日をご入力ください。"))
             return data
+        if not (start >= EARLIEST and end <= LATEST):
+            raise forms.ValidationError(_("日付は2000年1月1日から2099年12月31日の間でご入力ください。"))
         if start > end:
             raise forms.ValidationError(_("開始日は終了日より前の日付をご入力ください。"))
         if (end - start).days > MAX_PERIOD_DAYS:

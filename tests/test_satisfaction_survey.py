@@ -329,6 +329,11 @@ def test_the_period_comes_from_the_query_string() -> None:
     assert "開始日は終了日より前の日付をご入力ください。" in form.non_field_errors()
     _, form = period_from_request({"period": "custom", "start": "10月1日"}, now=now)
     assert "日付は 2026-10-01 の形式でご入力ください。" in form.errors["start"]
+    _, form = period_from_request({"period": "custom", "start": "9999-12-31", "end": "9999-12-31"}, now=now)
+    assert "日付は2000年1月1日から2099年12月31日の間でご入力ください。" in form.non_field_errors()
+    # Dates left over from an earlier custom choice do not spoil a preset period.
+    preset, form = period_from_request({"period": "3m", "start": "壊れた日付", "end": ""}, now=now)
+    assert form.is_valid() and preset == Period(jst(2026, 9, 1), jst(2026, 12, 1))
 
 
 def test_the_page_compares_with_the_previous_period(owner_client: Client, tenant: Tenant) -> None:
