@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from candidates.services import (
 )
 from candidates.session import candidate_login, candidate_logout, candidate_required
 from candidates.tokens import candidate_token_read
+from insights.services import survey_status
 from relay.models import Referral
 
 
@@ -29,6 +31,13 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     candidate_verify_email(candidate=candidate)
     candidate_login(request, candidate)
     messages.success(request, _("メールアドレスの確認が完了しました。ご登録ありがとうございます。"))
+    survey = survey_status(candidate=candidate)
+    if survey is not None and not survey.answered:
+        messages.info(
+            request,
+            _("よろしければ、%(name)s の選考についての1分ほどのアンケート(任意・匿名)にもご協力ください。")
+            % {"name": survey.company.name},
+        )
     return redirect("candidates:mypage")
 
 
@@ -40,6 +49,10 @@ def magic(request: HttpRequest, token: str) -> HttpResponse:
         # Opening a link sent to the address proves it as well as the verification link does.
         candidate_verify_email(candidate=candidate)
     candidate_login(request, candidate)
+    # Links in our own emails may land on a page of My Page (e.g. the survey); nothing outside it.
+    target = request.GET.get("next", "")
+    if target.startswith("/me/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect(target)
     return redirect("candidates:mypage")
 
 
@@ -68,7 +81,12 @@ def mypage(request: HttpRequest, candidate: Candidate) -> HttpResponse:
     return render(
         request,
         "candidates/mypage.html",
-        {"candidate": candidate, "referral": referral, "consents": candidate.current_consents()},
+        {
+            "candidate": candidate,
+            "referral": referral,
+            "consents": candidate.current_consents(),
+            "survey": survey_status(candidate=candidate),
+        },
     )
 
 

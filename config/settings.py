@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mailings",
     "integrations",
     "rechallenge",
+    "insights",
 ]
 
 MIDDLEWARE = [

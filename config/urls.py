@@ -2,6 +2,8 @@ from django.urls import include, path
 
 from candidates import ops as candidate_ops
 from companies import ops as company_ops
+from insights import ops as insights_ops
+from insights.urls import survey_patterns
 from lib import views as lib_views
 from mailings import views as mailing_views
 from relay import ops as relay_ops
@@ -17,6 +19,7 @@ ops_patterns = (
         path("referrals/", relay_ops.referral_list, name="referrals"),
         path("referrals/<int:pk>/invalidate/", relay_ops.referral_invalidate_view, name="referral_invalidate"),
         path("audit/", company_ops.audit_log, name="audit"),
+        path("insights/satisfaction/", insights_ops.satisfaction, name="insights_satisfaction"),
     ],
     "ops",
 )
@@ -25,10 +28,12 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("relay.urls")),
     path("", include("candidates.urls")),
+    path("", include(survey_patterns)),
     path("company/applicants/", include("applicants.urls")),
     path("company/mail/", include("mailings.urls")),
     path("company/integrations/", include("integrations.urls")),
     path("rechallenge/", include("rechallenge.urls")),
+    path("company/insights/", include("insights.urls")),
     path("company/", include("companies.urls")),
     path("ops/", include(ops_patterns)),
     path("healthz", lib_views.healthz, name="healthz"),

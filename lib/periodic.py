@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,8 +22,14 @@ def hourly(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H")
 
 
+def daily_at_ten(moment: datetime) -> str:
+    """One slot a day that opens at 10:00 Tokyo time, so mail to people never goes out in the night."""
+    return (timezone.localtime(moment) - timedelta(hours=10)).strftime("%Y-%m-%d")
+
+
 JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
+    PeriodicJob(name="survey_invitations", task_path="insights.tasks.send_survey_invitations", slot=daily_at_ten),
 ]
 
 

@@ -10,6 +10,7 @@ from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -45,6 +46,16 @@ def _restore_process_state() -> Iterator[None]:
         signal.signal(sig, handler)
     for name, level in loggers.items():
         logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _only_the_expiry_job() -> Iterator[None]:
+    """These tests are about the scheduler itself; jobs that other features add are tested with those features.
+
+    Not through `monkeypatch`: a test here calls `monkeypatch.undo()`, which must not bring the other jobs back.
+    """
+    with mock.patch.object(lib.periodic, "JOBS", [job for job in lib.periodic.JOBS if job.name == "expire_credits"]):
+        yield
 
 
 def expired_lot(tenant: Tenant, *, days_ago: int = 1) -> CreditEntry:

@@ -1,0 +1,137 @@
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from candidates.models import Candidate
+from candidates.tokens import candidate_token_make
+from companies.models import Company
+from insights.models import SurveyInvitation, SurveyResponse
+from mailings.models import Suppression
+from mailings.services import mail_send
+from relay.models import Referral
+
+ANSWER_FIELDS = ("nps", "contact_speed", "contact_courtesy", "future_interest", "comment")
+# The later email goes to people who registered this long ago, and not to those who registered long before
+# the job first ran: an invitation months after the fact would only puzzle them.
+INVITATION_DELAY = timedelta(days=7)
+INVITATION_WINDOW = timedelta(days=30)
+
+
+class SurveyAlreadyAnswered(Exception):
+    """The candidate has already answered about this company: one answer per candidate per company."""
+
+
+class SurveyNotAvailable(Exception):
+    """The candidate has no company to answer about (no referral, or it was invalidated)."""
+
+
+@dataclass(frozen=True)
+class SurveyStatus:
+    company: Company
+    response: SurveyResponse | None
+
+    @property
+    def answered(self) -> bool:
+        return self.response is not None
+
+
+def survey_status(*, candidate: Candidate) -> SurveyStatus | None:
+    """The company the candidate can answer about (the one that rejected them) and their answer, if any."""
+    referral = (
+        Referral.objects.filter(candidate=candidate)
+        .exclude(status=Referral.Status.INVALIDATED)
+        .select_related("company")
+        .first()
+    )
+    if referral is None:
+        return None
+    response = SurveyResponse.objects.filter(candidate=candidate, company=referral.company).first()
+    return SurveyStatus(company=referral.company, response=response)
+
+
+def survey_response_create(*, candidate: Candidate, answers: dict[str, Any]) -> SurveyResponse:
+    """Store the candidate's answer about the company that rejected them; a second answer is refused."""
+    status = survey_status(candidate=candidate)
+    if status is None:
+        raise SurveyNotAvailable
+    if status.answered:
+        raise SurveyAlreadyAnswered
+    try:
+        with transaction.atomic():
+            return SurveyResponse.objects.create(
+                candidate=candidate,
+                company=status.company,
+                **{name: answers[name] for name in ANSWER_FIELDS if name in answers},
+            )
+    except IntegrityError:
+        # The same person submitted twice at once (two tabs, a double click): the first answer stands.
+        if SurveyResponse.objects.filter(candidate=candidate, company=status.company).exists():
+            raise SurveyAlreadyAnswered from None
+        raise
+
+
+def survey_url(candidate: Candidate) -> str:
+    """A one-time sign-in link that lands on the survey page."""
+    token = candidate_token_make(candidate, "login")
+    query = urlencode({"next": reverse("survey:answer")})
+    return f"{settings.SITE_URL}{reverse('candidates:magic', args=[token])}?{query}"
+
+
+def survey_invitation_candidates(*, now: datetime) -> Any:
+    """Verified candidates who registered 7–30 days ago, have not answered and were never invited."""
+    return (
+        Candidate.objects.filter(
+            email_verified_at__isnull=False,
+            created_at__lte=now - INVITATION_DELAY,
+            created_at__gt=now - INVITATION_WINDOW,
+            survey_invitation__isnull=True,
+            referral__isnull=False,
+        )
+        .exclude(referral__status=Referral.Status.INVALIDATED)
+        .exclude(survey_responses__isnull=False)
+        .select_related("referral__company")
+        .order_by("created_at", "id")
+    )
+
+
+def survey_invitation_send(*, candidate: Candidate) -> bool:
+    """Email the one invitation this candidate will ever get; False when it was already sent or is not wanted."""
+    referral = Referral.objects.filter(candidate=candidate).select_related("company").first()
+    if referral is None:
+        return False
+    # Someone who asked for no more mail from us at all does not get this one either.
+    suppressed = Suppression.objects.filter(email_normalized=candidate.email_normalized, company__isnull=True).exists()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SurveyInvitation.objects.create(candidate=candidate, company=referral.company)
+        except IntegrityError:
+            return False  # another worker sent it
+        if suppressed:
+            return False  # recorded as handled, never sent
+        mail_send(
+            to=candidate.email,
+            template="survey_invitation",
+            context={
+                "candidate": candidate,
+                "company": referral.company,
+                "url": survey_url(candidate),
+                "login_url": settings.SITE_URL + reverse("candidates:login"),
+            },
+        )
+    return True
+
+
+def survey_invitations_send(*, now: datetime | None = None) -> int:
+    """The daily job: invite everyone due; each candidate in their own transaction so one failure stops nobody."""
+    now = now or timezone.now()
+    sent = 0
+    for candidate in list(survey_invitation_candidates(now=now)):
+        sent += survey_invitation_send(candidate=candidate)
+    return sent

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from insights import views
+
+app_name = "insights"
+urlpatterns = [
+    path("satisfaction/", views.satisfaction, name="satisfaction"),
+]
+
+# The candidate's side lives on My Page (/me/), in its own namespace.
+survey_patterns = (
+    [path("me/survey/", views.survey, name="answer")],
+    "survey",
+)
