@@ -80,9 +80,23 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(401, "invalid_api_key", message)
 
 
+# Names of the view parameters that hold whole schemas: ninja puts them in each error's location.
+SCHEMA_PARAMETERS = ("body", "filters")
+
+
+def _without_wrappers(error: dict[str, Any]) -> dict[str, Any]:
+    """Ninja reports `("body", "body", "applicants", 0, "email")`; the client needs `applicants.0.email`."""
+    location = list(error.get("loc", ()))
+    if location and location[0] in ("body", "query", "path", "header", "cookie", "form"):
+        location = location[1:]
+        if location and location[0] in SCHEMA_PARAMETERS:
+            location = location[1:]
+    return {**error, "loc": tuple(location)}
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = field_errors(exc.errors)
+    errors = field_errors(_without_wrappers(error) for error in exc.errors)
     return error_response(
         422, "validation_error", _("入力内容に誤りがあります: %(summary)s") % {"summary": summary(errors)}, errors
     )

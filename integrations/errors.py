@@ -7,13 +7,8 @@ from django.utils.translation import gettext as _
 
 
 def field_path(location: Sequence[Any]) -> str:
-    """`("body", "data", "applicants", 0, "email")` → `applicants.0.email` (ninja's wrappers left out)."""
-    parts = [str(part) for part in location]
-    while parts and parts[0] in ("body", "query", "path", "data", "payload", "header"):
-        if parts[0] == "data" and len(parts) == 1:
-            break
-        parts = parts[1:]
-    return ".".join(parts)
+    """`("applicants", 0, "email")` → `applicants.0.email`."""
+    return ".".join(str(part) for part in location)
 
 
 def error_message(error: Mapping[str, Any]) -> str:
@@ -55,8 +50,11 @@ def error_message(error: Mapping[str, Any]) -> str:
     return _("値が正しくありません。")
 
 
-def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
-    return [{"field": field_path(error.get("loc", ())), "message": error_message(error)} for error in errors]
+def field_errors(errors: Iterable[Mapping[str, Any]], skip: int = 0) -> list[dict[str, str]]:
+    """`skip` leading parts of each location are dropped (ninja's `("body", "<param>", …)` wrappers)."""
+    return [
+        {"field": field_path(tuple(error.get("loc", ()))[skip:]), "message": error_message(error)} for error in errors
+    ]
 
 
 def summary(errors: list[dict[str, str]], limit: int = 5) -> str:
