@@ -85,7 +85,9 @@ def greenhouse_payload(application_id: int = 265293, **candidate: Any) -> dict[s
     }
 
 
-def lever_payload(secret: str, *, event: str = "candidateArchiveChange", to_archived: Any = "default") -> dict[str, Any]:
+def lever_payload(
+    secret: str, *, event: str = "candidateArchiveChange", to_archived: Any = "default"
+) -> dict[str, Any]:
     """The documented Lever webhook body: the signature is HMAC-SHA256(signature token, token + triggeredAt)."""
     token, triggered_at = "5d1a2bc1e0a6c", 1953018000000
     if to_archived == "default":
@@ -150,7 +152,11 @@ def test_it_schedules_exactly_one_email_for_a_greenhouse_rejection(client: Clien
     assert response.json()["status"] == "processed"
     assert response.json()["email_scheduled"] is True
     applicant = Applicant.objects.get(company=tenant.company)
-    assert (applicant.source, applicant.external_system, applicant.external_id) == ("greenhouse", "greenhouse", "265293")
+    assert (applicant.source, applicant.external_system, applicant.external_id) == (
+        "greenhouse",
+        "greenhouse",
+        "265293",
+    )
     assert (applicant.name, applicant.email, applicant.position) == ("山田 花子", "hanako@example.jp", "Web エンジニア")
     assert applicant.stage == Applicant.Stage.FIRST_INTERVIEW
     email = assert_one_email_to(tenant, applicant)
@@ -427,7 +433,11 @@ def test_it_reads_an_unknown_lever_applicant_from_the_lever_api(
 
     assert response.status_code == 200 and response.json()["status"] == "processed", response.content
     applicant = Applicant.objects.get(company=tenant.company)
-    assert (applicant.name, applicant.email, applicant.position) == ("高橋 美咲", "misaki@example.jp", "カスタマーサクセス")
+    assert (applicant.name, applicant.email, applicant.position) == (
+        "高橋 美咲",
+        "misaki@example.jp",
+        "カスタマーサクセス",
+    )
     assert (applicant.source, applicant.external_system) == ("lever", "lever")
     assert_one_email_to(tenant, applicant)
     assert fake_lever.api_key_of() == "lever-key"
@@ -543,9 +553,7 @@ def test_it_schedules_one_email_for_a_generic_event_and_ignores_its_replay(clien
 
 
 @pytest.mark.django_db
-def test_it_sends_one_email_when_the_same_applicant_comes_in_two_generic_events(
-    client: Client, tenant: Tenant
-) -> None:
+def test_it_sends_one_email_when_the_same_applicant_comes_in_two_generic_events(client: Client, tenant: Tenant) -> None:
     rejection_rule(tenant.company)
     integration, secret = make_integration(tenant, Integration.Kind.GENERIC)
     for event_id in ("evt-1", "evt-2"):
