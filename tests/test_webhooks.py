@@ -614,3 +614,53 @@ def test_it_ignores_generic_events_other_than_applicant_rejected(client: Client,
 
     assert response.json()["status"] == "ignored"
     assert not Applicant.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_webhook_and_api_key_work_and_seeding_twice_changes_nothing(client: Client, tenant: Tenant) -> None:
+    from integrations.demo import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, seed_integrations
+
+    rejection_rule(tenant.company)
+    seed_integrations(company=tenant.company)
+    demo = seed_integrations(company=tenant.company)
+    body = dumps(generic_payload())
+
+    hook = client.post(
+        "/hooks/generic/demo-generic-webhook/",
+        data=body,
+        content_type="application/json",
+        headers={"Signature": signed(DEMO_WEBHOOK_SECRET, body)},
+    )
+    api = client.get("/api/v1/summary", headers={"Authorization": f"Bearer {DEMO_API_KEY}"})
+
+    assert Integration.objects.count() == 1 and demo.webhook.company == tenant.company
+    assert hook.status_code == 200 and hook.json()["status"] == "processed"
+    assert api.status_code == 200
+    assert OutboundEmail.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_copies_of_one_event_arriving_at_once_take_effect_once(tenant: Tenant) -> None:
+    from django.db import connection
+
+    from integrations.webhooks import webhook_event_receive
+    from tests.test_concurrency_postgres import run_at_once
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent inserts are proven on PostgreSQL")
+    rejection_rule(tenant.company)
+    integration, secret = make_integration(tenant, Integration.Kind.GENERIC)
+    body = dumps(generic_payload())
+    headers = {"Signature": signed(secret, body)}
+    statuses: list[str] = []
+
+    def deliver() -> None:
+        statuses.append(webhook_event_receive(integration=integration, body=body, headers=headers).body["status"])
+
+    errors = run_at_once([deliver] * 8)
+
+    assert errors == []
+    assert sorted(statuses) == ["duplicate"] * 7 + ["processed"]
+    assert Applicant.objects.count() == 1
+    assert OutboundEmail.objects.count() == 1
