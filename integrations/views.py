@@ -41,9 +41,9 @@ def _show_once(request: HttpRequest, what: str, value: str) -> None:
 
 
 def _take_once(request: HttpRequest, what: str) -> str:
-    item = request.session.get(ONCE_SESSION_KEY)
+    """The value if it was made for this page; any integrations page removes it, so it is never shown twice."""
+    item = request.session.pop(ONCE_SESSION_KEY, None)
     if isinstance(item, dict) and item.get("what") == what:
-        del request.session[ONCE_SESSION_KEY]
         return str(item.get("value", ""))
     return ""
 
@@ -60,6 +60,7 @@ def _list_page(request: HttpRequest, company: Company, form: IntegrationForm, st
 
 @company_required
 def integration_list(request: HttpRequest, company: Company) -> HttpResponse:
+    _take_once(request, "")
     return _list_page(request, company, IntegrationForm(company=company))
 
 

@@ -27,6 +27,7 @@ from integrations.errors import field_errors, summary
 from integrations.lever import LeverApiError, lever_archive_reason_is_hire, lever_opportunity_fetch
 from integrations.models import Integration, WebhookEvent
 from integrations.schemas import RejectedApplicantIn
+from mailings.models import OutboundEmail
 from mailings.outbox import rejection_email_schedule_by_rule
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def _log(
     event_id: str = "",
     external_id: str = "",
     applicant: Applicant | None = None,
+    email: OutboundEmail | None = None,
 ) -> WebhookEvent:
     return WebhookEvent.objects.create(
         integration=integration,
@@ -109,6 +111,7 @@ def _log(
         event_id=event_id[:200],
         external_id=external_id[:100],
         applicant=applicant,
+        email=email,
     )
 
 
@@ -330,8 +333,10 @@ def parse_generic(data: dict[str, Any]) -> RejectionEvent | Ignored:
 # Receiving --------------------------------------------------------------------------------------------------
 
 
-def _verify_and_parse(integration: Integration, body: bytes, headers: Mapping[str, str]) -> Delivery | Any:
-    """A refusal (Delivery) or the parsed event (RejectionEvent / Ignored)."""
+def _verify_and_parse(
+    integration: Integration, body: bytes, headers: Mapping[str, str]
+) -> Delivery | RejectionEvent | Ignored:
+    """A refusal (Delivery) or the verified, parsed event."""
     if integration.kind == Integration.Kind.LEVER:
         try:
             data = _json_object(body)
@@ -493,6 +498,7 @@ def _duplicate(integration: Integration, event: RejectionEvent) -> Delivery:
         event_id=event.event_id,
         external_id=event.external_id,
         applicant=first.applicant if first else None,
+        email=first.email if first else None,
     )
     return Delivery(200, {"status": "duplicate", "event_id": event.event_id})
 
@@ -522,7 +528,7 @@ def webhook_event_receive(*, integration: Integration, body: bytes, headers: Map
             event_id=parsed.event_id,
         )
         return Delivery(200, {"status": "ignored", "message": parsed.reason})
-    event: RejectionEvent = parsed
+    event = parsed
     if WebhookEvent.objects.filter(integration=integration, dedupe_key=event.dedupe_key[:300]).exists():
         return _duplicate(integration, event)
     existing: Applicant | None = None
