@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pydantic
 from django.db import IntegrityError, transaction
+from django.db.models import Case, When
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -396,9 +397,12 @@ def _verify_and_parse(
 
 def _resolve_lever_applicant(integration: Integration, event: RejectionEvent) -> Applicant | str | None:
     """The existing applicant, None (fields filled from Lever's API into the event), or why neither worked."""
-    existing = Applicant.objects.filter(
-        company_id=integration.company_id, external_system="lever", external_id=event.external_id
-    ).first()
+    # Registered from Lever earlier, or under the opportunity id by a CSV import or the API (UUIDs never collide).
+    existing = (
+        Applicant.objects.filter(company_id=integration.company_id, external_id=event.external_id)
+        .order_by(Case(When(external_system="lever", then=0), default=1), "pk")
+        .first()
+    )
     if existing is not None:
         return existing
     if not integration.lever_api_key:

@@ -664,3 +664,25 @@ def test_copies_of_one_event_arriving_at_once_take_effect_once(tenant: Tenant) -
     assert sorted(statuses) == ["duplicate"] * 7 + ["processed"]
     assert Applicant.objects.count() == 1
     assert OutboundEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_finds_a_lever_applicant_posted_earlier_through_the_api(client: Client, tenant: Tenant) -> None:
+    from integrations.services import api_key_create
+
+    rejection_rule(tenant.company)
+    integration, secret = make_integration(tenant, Integration.Kind.LEVER)
+    key = api_key_create(company=tenant.company, name="連携", actor=tenant.owner).raw_key
+    person = {"id": "250d8f03-738a-4bba-a671-8a3d73477145", "name": "中村 陽子", "email": "yoko@example.jp"}
+    client.post(
+        "/api/v1/applicants",
+        data=json.dumps({"applicants": [person], "schedule": {"mode": "none"}}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+    response = post(client, integration, dumps(lever_payload(secret)))
+
+    assert response.json()["status"] == "processed", response.content
+    assert Applicant.objects.count() == 1
+    assert_one_email_to(tenant, Applicant.objects.get())
