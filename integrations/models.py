@@ -107,6 +107,10 @@ class WebhookEvent(models.Model):
     email = models.ForeignKey(
         "mailings.OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
     )
+    # Only for an event whose applicant was not found: the ids and times needed to process it again later
+    # (never personal data: Lever's payload has none).
+    retry_data = models.JSONField(null=True, blank=True, editable=False)
+    retried_at = models.DateTimeField(_("再処理日時"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -117,6 +121,10 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration_id} {self.event_type} {self.status}"
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == self.Status.APPLICANT_MISSING and self.retry_data is not None and not self.retried_at
 
 
 class ApiKeyQuerySet(models.QuerySet["ApiKey"]):

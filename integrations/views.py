@@ -23,7 +23,7 @@ from integrations.services import (
     integration_secret_regenerate,
     integration_set_enabled,
 )
-from integrations.webhooks import GENERIC_EVENT, MAX_BODY_BYTES, webhook_event_receive
+from integrations.webhooks import GENERIC_EVENT, MAX_BODY_BYTES, webhook_event_receive, webhook_event_retry
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +166,20 @@ def integration_toggle(request: HttpRequest, company: Company, pk: int) -> HttpR
     else:
         messages.info(request, _("連携を停止しました。停止中に届いた通知は受け付けずに記録します。"))
     return redirect("integrations:detail", pk=integration.pk)
+
+
+@company_manager_required
+@require_POST
+def webhook_event_retry_view(request: HttpRequest, company: Company, pk: int, event_pk: int) -> HttpResponse:
+    event = company_object_or_404(
+        company, WebhookEvent, pk=event_pk, integration_id=pk, status=WebhookEvent.Status.APPLICANT_MISSING
+    )
+    problem = webhook_event_retry(event=event)
+    if problem:
+        messages.error(request, _("まだ処理できません: %(reason)s") % {"reason": problem})
+    else:
+        messages.success(request, _("通知を再処理しました。結果は受信ログの先頭に表示されます。"))
+    return redirect("integrations:detail", pk=pk)
 
 
 @company_manager_required

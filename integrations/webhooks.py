@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pydantic
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -533,6 +534,30 @@ def webhook_event_receive(*, integration: Integration, body: bytes, headers: Map
         )
         return Delivery(200, {"status": "ignored", "message": parsed.reason})
     event = parsed
+    outcome = _process_rejection(integration, event)
+    if isinstance(outcome, Delivery):
+        return outcome
+    # Accepted (so Lever does not retry forever) but unusable until the company provides the person.
+    log = _log(
+        integration,
+        status=WebhookEvent.Status.APPLICANT_MISSING,
+        http_status=200,
+        reason=outcome,
+        event_type=event.event_type,
+        event_id=event.event_id,
+        external_id=event.external_id,
+    )
+    log.retry_data = {
+        "dedupe_key": event.dedupe_key,
+        "rejected_at": event.rejected_at.isoformat() if event.rejected_at else None,
+        "archive_reason": event.lever_archive_reason,
+    }
+    log.save(update_fields=["retry_data"])
+    return Delivery(200, {"status": "applicant_missing", "message": outcome})
+
+
+def _process_rejection(integration: Integration, event: RejectionEvent) -> Delivery | str:
+    """Take effect once, or say (for Lever) why the applicant could not be found."""
     if WebhookEvent.objects.filter(integration=integration, dedupe_key=event.dedupe_key[:300]).exists():
         return _duplicate(integration, event)
     existing: Applicant | None = None
@@ -551,16 +576,34 @@ def webhook_event_receive(*, integration: Integration, body: bytes, headers: Map
             return Delivery(200, {"status": "ignored", "message": reason})
         resolved = _resolve_lever_applicant(integration, event)
         if isinstance(resolved, str):
-            # Accepted (so Lever does not retry forever) but unusable until the company provides the person.
-            _log(
-                integration,
-                status=WebhookEvent.Status.APPLICANT_MISSING,
-                http_status=200,
-                reason=resolved,
-                event_type=event.event_type,
-                event_id=event.event_id,
-                external_id=event.external_id,
-            )
-            return Delivery(200, {"status": "applicant_missing", "message": resolved})
+            return resolved
         existing = resolved
     return _take_effect(integration, event, existing)
+
+
+def webhook_event_retry(*, event: WebhookEvent) -> str | None:
+    """Process again an event whose applicant was not found (after the company registered the person or set
+    a Lever API key). Returns None when it took effect (or had already), else why it still cannot."""
+    if not event.can_retry:
+        return None
+    assert event.retry_data is not None
+    integration = event.integration
+    rejected_at = event.retry_data.get("rejected_at")
+    rejection = RejectionEvent(
+        event_type=event.event_type,
+        event_id=event.event_id,
+        dedupe_key=str(event.retry_data["dedupe_key"]),
+        external_system="lever",
+        source=Applicant.Source.LEVER,
+        external_id=event.external_id,
+        rejected_at=datetime.fromisoformat(rejected_at) if rejected_at else None,
+        lever_archive_reason=str(event.retry_data.get("archive_reason") or ""),
+    )
+    outcome = _process_rejection(integration, rejection)
+    if isinstance(outcome, str):
+        event.reason = outcome[:500]
+        event.save(update_fields=["reason"])
+        return outcome
+    event.retried_at = timezone.now()
+    event.save(update_fields=["retried_at"])
+    return None

@@ -686,3 +686,54 @@ def test_it_finds_a_lever_applicant_posted_earlier_through_the_api(client: Clien
     assert response.json()["status"] == "processed", response.content
     assert Applicant.objects.count() == 1
     assert_one_email_to(tenant, Applicant.objects.get())
+
+
+@pytest.mark.django_db
+def test_a_lever_archive_without_applicant_can_be_processed_again_once_the_person_is_registered(
+    client: Client, owner_client: Client, tenant: Tenant
+) -> None:
+    rejection_rule(tenant.company)
+    integration, secret = make_integration(tenant, Integration.Kind.LEVER)
+    post(client, integration, dumps(lever_payload(secret)))
+    missing = WebhookEvent.objects.get()
+    retry_url = f"/company/integrations/{integration.pk}/events/{missing.pk}/retry/"
+
+    still_missing = owner_client.post(retry_url, follow=True)
+    assert "まだ処理できません" in still_missing.content.decode()
+    assert not OutboundEmail.objects.exists()
+
+    person = applicant_record(
+        company=tenant.company,
+        source=Applicant.Source.CSV,
+        external_system="lever",
+        external_id="250d8f03-738a-4bba-a671-8a3d73477145",
+        name="鈴木 次郎",
+        email="jiro@example.jp",
+    ).applicant
+    owner_client.post(retry_url)
+    owner_client.post(retry_url)
+    replay = post(client, integration, dumps(lever_payload(secret)))
+
+    missing.refresh_from_db()
+    assert missing.retried_at is not None
+    email = assert_one_email_to(tenant, person)
+    assert email.send_after == THIRD_BUSINESS_DAY_10AM
+    assert replay.json()["status"] == "duplicate"
+    assert WebhookEvent.objects.filter(status="processed").count() == 1
+
+
+@pytest.mark.django_db
+def test_only_managers_of_the_company_can_retry_an_event(
+    client: Client, tenant: Tenant, outsider_client: Client
+) -> None:
+    from tests.conftest import login
+
+    integration, secret = make_integration(tenant, Integration.Kind.LEVER)
+    post(client, integration, dumps(lever_payload(secret)))
+    missing = WebhookEvent.objects.get()
+    retry_url = f"/company/integrations/{integration.pk}/events/{missing.pk}/retry/"
+
+    assert outsider_client.post(retry_url).status_code == 404
+    assert login(Client(), tenant.member).post(retry_url).status_code == 404
+    missing.refresh_from_db()
+    assert missing.reason.startswith("この応募者")
