@@ -11,10 +11,13 @@ from applicants.models import Applicant
 from applicants.services import applicant_record
 from audit.services import audit_record
 from companies.models import Company
-from integrations.models import API_KEY_PREFIX, ApiKey, Integration, new_webhook_secret
+from integrations.models import API_KEY_PREFIX, ApiKey, Integration, WebhookEvent, new_webhook_secret
 from integrations.schemas import RejectedApplicantIn
 from mailings.models import OutboundEmail, TemplateVersion
 from mailings.outbox import rejection_email_queue, rejection_email_schedule_by_rule
+
+# The delivery log is for troubleshooting; it is kept this long, so unsigned noise cannot pile up for ever.
+WEBHOOK_LOG_RETENTION = timedelta(days=180)
 
 # last_used_at is written at most this often per key, so busy API clients do not turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -83,6 +86,13 @@ def integration_set_enabled(*, integration: Integration, enabled: bool, actor: U
         company=integration.company,
     )
     return integration
+
+
+def webhook_events_prune(*, now: datetime | None = None) -> int:
+    """Delete delivery-log rows past retention, except the ones that keep replays from taking effect again."""
+    cutoff = (now or timezone.now()) - WEBHOOK_LOG_RETENTION
+    deleted, _by_model = WebhookEvent.objects.filter(received_at__lt=cutoff, dedupe_key__isnull=True).delete()
+    return deleted
 
 
 def api_key_hash(raw_key: str) -> str:

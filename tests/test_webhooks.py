@@ -737,3 +737,24 @@ def test_only_managers_of_the_company_can_retry_an_event(
     assert login(Client(), tenant.member).post(retry_url).status_code == 404
     missing.refresh_from_db()
     assert missing.reason.startswith("この応募者")
+
+
+@pytest.mark.django_db
+def test_pruning_drops_old_log_rows_but_keeps_what_stops_replays(client: Client, tenant: Tenant) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.services import webhook_events_prune
+
+    rejection_rule(tenant.company)
+    integration, secret = make_integration(tenant, Integration.Kind.GENERIC)
+    body = dumps(generic_payload())
+    post(client, integration, body, Signature=signed(secret, body))
+    post(client, integration, body)  # unsigned: logged as bad_signature
+
+    assert webhook_events_prune(now=timezone.now() + timedelta(days=179)) == 0
+    assert webhook_events_prune(now=timezone.now() + timedelta(days=181)) == 1
+
+    assert list(WebhookEvent.objects.values_list("status", flat=True)) == ["processed"]
+    assert post(client, integration, body, Signature=signed(secret, body)).json()["status"] == "duplicate"
