@@ -75,6 +75,10 @@ class Applicant(models.Model):
         NEW_GRADUATE = "new_graduate", _("新卒")
         MID_CAREER = "mid_career", _("中途")
 
+    # The company's own applicant ids, whichever channel brings them (the API or the generic webhook): one
+    # id names one person, so the same rejection reported through both is stored (and mailed) once.
+    COMPANY_ID_SYSTEM = "company"
+
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="applicants")
     source = models.CharField(_("登録元"), max_length=20, choices=Source.choices)
     # Which system the external id belongs to ("herp", "hrmos", "greenhouse", "lever", "generic", "api"…):

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -201,4 +202,6 @@ TERMS_VERSION = "2026-11-01"
 PRIVACY_VERSION = "2026-11-01"
 CANDIDATE_LINK_MAX_AGE = 60 * 60 * 24  # seconds a verification or magic link stays valid
 INVITATION_MAX_AGE_DAYS = 7
+# Lever's REST API, read when a Lever archive webhook names an applicant we have not seen (tests use a fake).
+LEVER_API_BASE_URL = env.str("LEVER_API_BASE_URL", default="https://api.lever.co/v1")
 OPERATOR_NAME = env.str("OPERATOR_NAME", default="株式会社キャリアリレー")

@@ -4,6 +4,8 @@ from candidates import ops as candidate_ops
 from companies import ops as company_ops
 from insights import ops as insights_ops
 from insights.urls import survey_patterns
+from integrations import views as integration_views
+from integrations.api import api, api_not_found
 from lib import views as lib_views
 from mailings import views as mailing_views
 from relay import ops as relay_ops
@@ -43,4 +45,7 @@ urlpatterns = [
     path("dev/mailbox/", mailing_views.mailbox, name="dev_mailbox"),
     path("dev/mailbox/<int:pk>/", mailing_views.mailbox_detail, name="dev_mailbox_detail"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("hooks/<str:kind>/<str:token>/", integration_views.webhook_receive, name="webhook_receive"),
+    path("api/", api.urls),
+    path("api/<path:rest>", api_not_found),
 ]

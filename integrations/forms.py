@@ -1,0 +1,69 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from companies.models import Company
+from integrations.models import ApiKey, Integration
+
+
+class IntegrationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("連携先"), choices=Integration.Kind.choices)
+    name = forms.CharField(label=_("名前"), max_length=60, help_text=_("例: Greenhouse 本番、中途採用の Lever"))
+    signature_token = forms.CharField(
+        label=_("Lever の署名トークン (Lever のみ)"),
+        max_length=200,
+        required=False,
+        help_text=_("Lever の「設定 › 連携と API › Webhooks」で、アーカイブ状態の変更の Webhook に表示される値です。"),
+    )
+    lever_api_key = forms.CharField(
+        label=_("Lever API キー (任意・Lever のみ)"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "設定すると、未登録の応募者の氏名とメールアドレスを Lever から取得します (読み取り権限で十分です)。"
+        ),
+    )
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.company = company
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if Integration.objects.filter(company=self.company, name=name).exists():
+            raise forms.ValidationError(_("同じ名前の連携がすでにあります。"))
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("kind") == Integration.Kind.LEVER and not (cleaned.get("signature_token") or "").strip():
+            self.add_error("signature_token", _("Lever の署名トークンを入力してください。"))
+        return cleaned
+
+
+class LeverUpdateForm(forms.Form):
+    signature_token = forms.CharField(label=_("Lever の署名トークン"), max_length=200)
+    lever_api_key = forms.CharField(
+        label=_("Lever API キー"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("空欄のままなら現在のキーを使い続けます。"),
+    )
+    clear_api_key = forms.BooleanField(label=_("Lever API キーを削除する"), required=False)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("名前"), max_length=60, help_text=_("例: 社内 ATS 連携、採用管理システム"))
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.company = company
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if ApiKey.objects.active().filter(company=self.company, name=name).exists():
+            raise forms.ValidationError(_("同じ名前の有効な API キーがすでにあります。"))
+        return name
