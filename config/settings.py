@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mailings",
     "integrations",
     "rechallenge",
+    "placements",
 ]
 
 MIDDLEWARE = [
@@ -201,3 +202,6 @@ PRIVACY_VERSION = "2026-11-01"
 CANDIDATE_LINK_MAX_AGE = 60 * 60 * 24  # seconds a verification or magic link stays valid
 INVITATION_MAX_AGE_DAYS = 7
 OPERATOR_NAME = env.str("OPERATOR_NAME", default="株式会社キャリアリレー")
+# The sender's contact details every promotional email must show (特定電子メール法).
+OPERATOR_CONTACT_EMAIL = env.str("OPERATOR_CONTACT_EMAIL", default="support@career-relay.example.jp")
+OPERATOR_ADDRESS = env.str("OPERATOR_ADDRESS", default="東京都千代田区丸の内1-1-1")
