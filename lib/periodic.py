@@ -22,8 +22,15 @@ def hourly(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H")
 
 
+def daily(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
 JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
+    PeriodicJob(
+        name="send_rechallenge_invitations", task_path="rechallenge.tasks.send_rechallenge_invitations", slot=daily
+    ),
 ]
 
 

@@ -1,12 +1,14 @@
 """Demo job orders for trying the product: a few realistic positions in each state, created through the services."""
 
+from typing import Any
+
 from accounts.models import User
 from companies.models import Company
 from lib.choices import JobCategory, Prefecture
 from placements.models import JobOrder
 from placements.services import job_order_create, job_order_set_status
 
-DEMO_JOB_ORDERS = [
+DEMO_JOB_ORDERS: list[dict[str, Any]] = [
     {
         "title": "バックエンドエンジニア(Python / Django)",
         "job_category": JobCategory.ENGINEER_SOFTWARE,

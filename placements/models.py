@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -97,7 +99,7 @@ class JobOrder(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
             errors["salary_max"] = _("年収の上限は下限以上の金額を入力してください。")
         if self.prefecture is None and self.remote != self.Remote.FULL:

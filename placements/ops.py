@@ -79,7 +79,9 @@ def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def job_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     job_order = get_object_or_404(JobOrder, pk=pk)
     try:
-        job_order = job_order_set_status(job_order=job_order, status=request.POST.get("status", ""), actor=_user(request))
+        job_order = job_order_set_status(
+            job_order=job_order, status=request.POST.get("status", ""), actor=_user(request)
+        )
     except JobOrderTransitionError as error:
         messages.error(request, str(error))
     else:

@@ -72,9 +72,7 @@ def job_order_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespo
         job_order_update(job_order=job_order, data=form.cleaned_data, actor=_user(request))
         messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
         return redirect("placements:detail", pk=job_order.pk)
-    return render(
-        request, "placements/job_order_form.html", {"company": company, "form": form, "job_order": job_order}
-    )
+    return render(request, "placements/job_order_form.html", {"company": company, "form": form, "job_order": job_order})
 
 
 @company_manager_required
@@ -82,7 +80,9 @@ def job_order_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespo
 def job_order_status(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     job_order = company_object_or_404(company, JobOrder, pk=pk)
     try:
-        job_order = job_order_set_status(job_order=job_order, status=request.POST.get("status", ""), actor=_user(request))
+        job_order = job_order_set_status(
+            job_order=job_order, status=request.POST.get("status", ""), actor=_user(request)
+        )
     except JobOrderTransitionError as error:
         messages.error(request, str(error))
     else:
