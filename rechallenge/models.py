@@ -67,7 +67,7 @@ class Reapplication(models.Model):
         "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="reapplications"
     )
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="reapplications")
-    job_order = models.ForeignKey("placements.JobOrder", on_delete=models.PROTECT, related_name="reapplications")
+    job_order = models.ForeignKey("placements.JobOrder", on_delete=models.RESTRICT, related_name="reapplications")
     invitation = models.ForeignKey(
         RechallengeInvitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="reapplications"
     )

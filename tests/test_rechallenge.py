@@ -1,6 +1,7 @@
 """Re-challenge invitations (DESIGN.md §3 rules 8 and 12): who is invited, when, what the email says, the page
 behind its link, re-applications, and the company's screen."""
 
+import contextlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -8,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core import mail, signing
+from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from rechallenge.services import (
 )
 from relay.models import Referral
 from tests.conftest import Tenant, login, profile
+from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
@@ -319,7 +321,7 @@ def test_the_page_opens_without_signing_in_and_records_the_click(invited: Any) -
 
 
 def test_re_applying_tells_what_the_company_receives_then_records_once_and_notifies_the_owners(
-    invited: Any, tenant: Tenant, django_capture_on_commit_callbacks: Callable[..., Any]
+    invited: Any, tenant: Tenant, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     invitation, job, path = invited
     client = Client()
@@ -342,9 +344,15 @@ def test_re_applying_tells_what_the_company_receives_then_records_once_and_notif
     assert reapplication.provided_items == ["name", "furigana", "email", "phone"]
     entry = AuditEntry.objects.get(action="rechallenge.reapply")
     assert entry.company == tenant.company and entry.detail["provided_items"] == reapplication.provided_items
-    assert [m.to for m in mail.outbox] == [[tenant.owner.email]]
-    assert "「バックエンドエンジニア」に再応募がありました" in mail.outbox[0].subject
-    assert "再挑 花子 様" in mail.outbox[0].body and "/rechallenge/company/" in mail.outbox[0].body
+    [received] = smtp_server.handler.received
+    assert received.envelope_to == [tenant.owner.email]
+    [message] = smtp_server.messages
+    assert str(message["Subject"]).strip() == (
+        "【キャリアリレー】再チャレンジのご案内から「バックエンドエンジニア」に再応募がありました"
+    )
+    body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "再挑 花子 様" in body and "http://testserver/rechallenge/company/" in body
+    assert "hanako.rechallenge@example.jp" not in body  # contact details stay behind the sign-in
     done = client.get(confirm_url).content.decode()
     assert "再応募を受け付けました" in done
     assert "再応募済み" in client.get(path).content.decode()
@@ -546,3 +554,34 @@ def test_the_demo_is_idempotent(tenant: Tenant) -> None:
     assert Reapplication.objects.filter(company=tenant.company).count() == 1
     assert User.objects.filter(company=tenant.company).count() == 2
     assert rechallenge_candidates(company=tenant.company)
+
+
+# --- at the same moment (PostgreSQL) ------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_daily_runs_and_manual_sends_at_the_same_moment_invite_each_person_once(tenant: Tenant) -> None:
+    from django.db import connection
+
+    from tests.test_concurrency_postgres import run_at_once
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and unique indexes under concurrency are proven on PostgreSQL")
+    open_job(tenant)
+    rejected_at = timezone.now() - timedelta(days=200)
+    people = [rejected_candidate(tenant, rejected_at=rejected_at) for _ in range(5)]
+    referrals = [Referral.objects.get(candidate=c) for c in people]
+
+    def manual(referral: Referral) -> None:
+        from rechallenge.services import RechallengeNotAllowed, rechallenge_invite
+
+        # The daily run may get there first; then there is nothing left to send by hand.
+        with contextlib.suppress(RechallengeNotAllowed):
+            rechallenge_invite(company=tenant.company, referral=referral, actor=tenant.owner)
+
+    jobs = [rechallenge_invitations_send] * 4 + [lambda r=r: manual(r) for r in referrals]
+    assert run_at_once(jobs, workers=len(jobs)) == []
+    for person in people:
+        assert invitations(person) == [1]
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.RECHALLENGE).count() == 5
