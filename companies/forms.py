@@ -58,8 +58,17 @@ class ContractForm(forms.ModelForm):
             },
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left empty, a re-challenge term keeps its current value (6 and 12 months on a new contract).
+        for name in ("rechallenge_first_months", "rechallenge_second_months"):
+            self.fields[name].required = False
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        for name in ("rechallenge_first_months", "rechallenge_second_months"):
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
         first, second = cleaned.get("rechallenge_first_months"), cleaned.get("rechallenge_second_months")
         if first is not None and second is not None and second <= first:
             self.add_error("rechallenge_second_months", _("2回目のご案内は、1回目より後の月数を指定してください。"))

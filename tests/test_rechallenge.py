@@ -539,6 +539,20 @@ def test_the_operator_sets_the_re_challenge_terms(operator_client: Client, tenan
     assert (contract.rechallenge_first_months, contract.rechallenge_second_months) == (3, 9)
 
 
+def test_terms_left_empty_keep_their_values(operator_client: Client, tenant: Tenant) -> None:
+    Contract.objects.filter(company=tenant.company).update(rechallenge_first_months=4, rechallenge_second_months=10)
+    url = f"/ops/companies/{tenant.company.pk}/"
+    terms = {
+        "action": "contract",
+        "contract-referrals_per_credit": "10",
+        "contract-credit_validity_months": "12",
+        "contract-counting_rule": "verified",
+    }
+    assert operator_client.post(url, terms).status_code == 302
+    contract = Contract.objects.get(company=tenant.company)
+    assert (contract.rechallenge_first_months, contract.rechallenge_second_months) == (4, 10)
+
+
 def test_company_users_cannot_reach_the_contract(owner_client: Client, tenant: Tenant) -> None:
     assert owner_client.get(f"/ops/companies/{tenant.company.pk}/").status_code == 404
 
