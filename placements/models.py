@@ -4,12 +4,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import search_key, split_skills
 
 SALARY_MAX_MAN_YEN = 10000  # 1億円: anything above is a typo in 円 instead of 万円
+
+
+def _salary_amount(man_yen: int) -> str:
+    # Japanese readers count salaries in 万円 (the unit is in the message); others read the full yen amount.
+    if (translation.get_language() or "ja").startswith("ja"):
+        return f"{man_yen:,}"
+    return f"{man_yen * 10000:,}"
 
 
 class JobOrderQuerySet(models.QuerySet["JobOrder"]):
@@ -122,8 +130,11 @@ class JobOrder(models.Model):
     @property
     def salary_display(self) -> str:
         if self.salary_min == self.salary_max:
-            return _("%(amount)s万円") % {"amount": f"{self.salary_min:,}"}
-        return _("%(low)s〜%(high)s万円") % {"low": f"{self.salary_min:,}", "high": f"{self.salary_max:,}"}
+            return _("%(amount)s万円") % {"amount": _salary_amount(self.salary_min)}
+        return _("%(low)s〜%(high)s万円") % {
+            "low": _salary_amount(self.salary_min),
+            "high": _salary_amount(self.salary_max),
+        }
 
     @property
     def required_skill_list(self) -> list[str]:

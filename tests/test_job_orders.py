@@ -226,3 +226,20 @@ def test_the_demo_seeds_each_state_once(tenant: Tenant) -> None:
     seed_job_orders(company=tenant.company)
     statuses = sorted(JobOrder.objects.filter(company=tenant.company).values_list("status", flat=True))
     assert statuses == ["closed", "open", "open", "paused"]
+
+
+def test_english_readers_see_the_salary_in_yen(tenant: Tenant) -> None:
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    from tests.test_i18n import compile_stale_catalogs
+
+    compile_stale_catalogs()  # a fresh checkout has only the .po
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real.translation_catalog_exists.cache_clear()
+
+    job = make_job(tenant, salary_min=500, salary_max=1200)
+    assert job.salary_display == "500〜1,200万円"
+    with translation.override("en"):
+        assert job.salary_display == "¥5,000,000–¥12,000,000"
