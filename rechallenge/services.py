@@ -51,6 +51,10 @@ def months_after(day: date, months: int) -> date:
     return add_months(datetime.combine(day, time()), months).date()
 
 
+def applicant_label(applicant: Applicant) -> str:
+    return f"{applicant.name}({applicant.position})" if applicant.position else applicant.name
+
+
 @dataclass(frozen=True)
 class RechallengeCandidate:
     """A person the company rejected who opted in to hear from it again, past the cool-down."""
@@ -67,8 +71,7 @@ class RechallengeCandidate:
     def label(self) -> str:
         """Only what the company already knows: its own applicant's name and position, or an anonymous number."""
         if self.applicant is not None:
-            name = self.applicant.name
-            return f"{name}({self.applicant.position})" if self.applicant.position else name
+            return applicant_label(self.applicant)
         return _("登録者 #%(id)s") % {"id": self.referral.pk}
 
     def due_sequence(self, today: date) -> int | None:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import company_manager_required, company_object_or_404, company_required
 from accounts.models import User
+from applicants.models import Applicant
 from companies.models import Company, Contract
 from placements.models import JobOrder
 from rechallenge.models import Reapplication, RechallengeInvitation
@@ -16,6 +17,7 @@ from rechallenge.services import (
     PROVIDED_ITEMS,
     RechallengeNotAllowed,
     TokenExpired,
+    applicant_label,
     japan_today,
     rechallenge_candidates,
     rechallenge_click,
@@ -125,10 +127,15 @@ def company_overview(request: HttpRequest, company: Company) -> HttpResponse:
         .select_related("outbound_email", "referral")
         .prefetch_related("reapplications")[:200]
     )
+    # People no longer eligible (consent withdrawn, both invitations sent) keep the label the company knows.
+    refs = {i.referral.applicant_ref for i in invitations if i.referral and i.referral.applicant_ref}
+    applicants = {a.ref: a for a in Applicant.objects.filter(company=company, ref__in=refs)} if refs else {}
     for invitation in invitations:
-        invitation.label = labels.get(invitation.referral_id or 0) or (  # type: ignore[attr-defined]
-            _("登録者 #%(id)s") % {"id": invitation.referral_id} if invitation.referral_id else _("退会された方")
-        )
+        label = labels.get(invitation.referral_id or 0)
+        if label is None and invitation.referral is not None:
+            applicant = applicants.get(invitation.referral.applicant_ref)
+            label = applicant_label(applicant) if applicant else _("登録者 #%(id)s") % {"id": invitation.referral_id}
+        invitation.label = label or _("退会された方")  # type: ignore[attr-defined]
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
     return render(
         request,

@@ -499,11 +499,15 @@ def test_an_outsider_gets_404_and_sees_nothing(outsider_client: Client, tenant: 
 def test_the_company_sees_sent_invitations_clicks_and_re_applications_with_identity(
     invited: Any, owner_client: Client
 ) -> None:
-    _invitation, job, path = invited
+    invitation, job, path = invited
     Client().post(f"{path}jobs/{job.pk}/")
     page = owner_client.get("/rechallenge/company/").content.decode()
     assert "1回目" in page and "再応募あり" in page
     assert "再挑 花子" in page and "hanako.rechallenge@example.jp" in page
+    candidate_set_consents(candidate=invitation.candidate, wanted={Consent.Kind.RECHALLENGE: False})
+    page = owner_client.get("/rechallenge/company/").content.decode()
+    assert "現在ご案内できる方はいません。" in page
+    assert "応募 太郎(営業職)" in page  # the invitation row still says who it was, as the company knows them
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, tenant: Tenant) -> None:
