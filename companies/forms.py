@@ -28,7 +28,15 @@ class CompanyForm(forms.ModelForm):
 class ContractForm(forms.ModelForm):
     class Meta:
         model = Contract
-        fields = ["referrals_per_credit", "credit_validity_months", "counting_rule", "starts_on", "note"]
+        fields = [
+            "referrals_per_credit",
+            "credit_validity_months",
+            "counting_rule",
+            "rechallenge_first_months",
+            "rechallenge_second_months",
+            "starts_on",
+            "note",
+        ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "note": forms.Textarea(attrs={"rows": 2}),
@@ -40,7 +48,31 @@ class ContractForm(forms.ModelForm):
                 "invalid": _("人数は半角数字で入力してください。"),
             },
             "credit_validity_months": {"invalid": _("月数は数字で入力してください(0 は無期限)。")},
+            "rechallenge_first_months": {
+                "min_value": _("1 か月以上を指定してください。"),
+                "invalid": _("月数は半角数字で入力してください。"),
+            },
+            "rechallenge_second_months": {
+                "min_value": _("1 か月以上を指定してください。"),
+                "invalid": _("月数は半角数字で入力してください。"),
+            },
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left empty, a re-challenge term keeps its current value (6 and 12 months on a new contract).
+        for name in ("rechallenge_first_months", "rechallenge_second_months"):
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in ("rechallenge_first_months", "rechallenge_second_months"):
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
+        first, second = cleaned.get("rechallenge_first_months"), cleaned.get("rechallenge_second_months")
+        if first is not None and second is not None and second <= first:
+            self.add_error("rechallenge_second_months", _("2回目のご案内は、1回目より後の月数を指定してください。"))
+        return cleaned
 
 
 class InviteForm(forms.Form):

@@ -58,6 +58,18 @@ class Contract(models.Model):
     counting_rule = models.CharField(
         _("紹介カウントの条件"), max_length=20, choices=CountingRule.choices, default=CountingRule.VERIFIED
     )
+    rechallenge_first_months = models.PositiveSmallIntegerField(
+        _("再チャレンジのご案内(1回目)までの月数"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("不採用からこの月数が過ぎると、企業は再チャレンジのご案内を送れます(クールダウン期間)。"),
+    )
+    rechallenge_second_months = models.PositiveSmallIntegerField(
+        _("再チャレンジのご案内(2回目)までの月数"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("不採用からこの月数が過ぎると、2回目のご案内を自動でお送りします。"),
+    )
     starts_on = models.DateField(_("契約開始日"), null=True, blank=True)
     note = models.TextField(_("契約メモ"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -28,6 +28,8 @@ def _terms(contract: Contract) -> dict[str, Any]:
         "referrals_per_credit": contract.referrals_per_credit,
         "credit_validity_months": contract.credit_validity_months,
         "counting_rule": contract.counting_rule,
+        "rechallenge_first_months": contract.rechallenge_first_months,
+        "rechallenge_second_months": contract.rechallenge_second_months,
         "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
     }
 

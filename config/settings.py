@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "integrations",
     "rechallenge",
     "insights",
+    "placements",
 ]
 
 MIDDLEWARE = [
@@ -205,3 +206,6 @@ INVITATION_MAX_AGE_DAYS = 7
 # Lever's REST API, read when a Lever archive webhook names an applicant we have not seen (tests use a fake).
 LEVER_API_BASE_URL = env.str("LEVER_API_BASE_URL", default="https://api.lever.co/v1")
 OPERATOR_NAME = env.str("OPERATOR_NAME", default="株式会社キャリアリレー")
+# The sender's contact details every promotional email must show (特定電子メール法).
+OPERATOR_CONTACT_EMAIL = env.str("OPERATOR_CONTACT_EMAIL", default="support@career-relay.example.jp")
+OPERATOR_ADDRESS = env.str("OPERATOR_ADDRESS", default="東京都千代田区丸の内1-1-1")

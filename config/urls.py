@@ -8,6 +8,7 @@ from integrations import views as integration_views
 from integrations.api import api, api_not_found
 from lib import views as lib_views
 from mailings import views as mailing_views
+from placements import ops as placement_ops
 from relay import ops as relay_ops
 
 ops_patterns = (
@@ -22,6 +23,10 @@ ops_patterns = (
         path("referrals/<int:pk>/invalidate/", relay_ops.referral_invalidate_view, name="referral_invalidate"),
         path("audit/", company_ops.audit_log, name="audit"),
         path("insights/satisfaction/", insights_ops.satisfaction, name="insights_satisfaction"),
+        path("jobs/", placement_ops.job_order_list, name="job_orders"),
+        path("jobs/new/", placement_ops.job_order_new, name="job_order_new"),
+        path("jobs/<int:pk>/", placement_ops.job_order_edit, name="job_order_edit"),
+        path("jobs/<int:pk>/status/", placement_ops.job_order_status, name="job_order_status"),
     ],
     "ops",
 )
@@ -36,6 +41,7 @@ urlpatterns = [
     path("company/integrations/", include("integrations.urls")),
     path("rechallenge/", include("rechallenge.urls")),
     path("company/insights/", include("insights.urls")),
+    path("company/jobs/", include("placements.urls")),
     path("company/", include("companies.urls")),
     path("ops/", include(ops_patterns)),
     path("healthz", lib_views.healthz, name="healthz"),

@@ -31,6 +31,11 @@ JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
     PeriodicJob(name="survey_invitations", task_path="insights.tasks.send_survey_invitations", slot=daily_at_ten),
     PeriodicJob(name="prune_webhook_events", task_path="integrations.tasks.prune_webhook_events", slot=daily_at_ten),
+    PeriodicJob(
+        name="send_rechallenge_invitations",
+        task_path="rechallenge.tasks.send_rechallenge_invitations",
+        slot=daily_at_ten,
+    ),
 ]
 
 

@@ -30,6 +30,8 @@ from tests.workers import run_rq_burst
 BASE_DIR = Path(__file__).resolve().parent.parent
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+# The hourly job alone, so these tests stay true as other periodic jobs are added to lib.periodic.JOBS.
+EXPIRE_ONLY = [job for job in lib.periodic.JOBS if job.name == "expire_credits"]
 
 
 def enqueue_mail() -> Any:
@@ -193,9 +195,9 @@ def test_it_enqueues_each_job_once_per_hourly_slot(settings: Any) -> None:
     settings.TASKS = DUMMY_TASKS
     nine_am_jst = datetime(2026, 11, 2, 0, 5, tzinfo=UTC)
 
-    first = enqueue_due_jobs(now=nine_am_jst)
-    same_hour = enqueue_due_jobs(now=nine_am_jst + timedelta(minutes=54))
-    next_hour = enqueue_due_jobs(now=nine_am_jst + timedelta(minutes=55))
+    first = enqueue_due_jobs(now=nine_am_jst, jobs=EXPIRE_ONLY)
+    same_hour = enqueue_due_jobs(now=nine_am_jst + timedelta(minutes=54), jobs=EXPIRE_ONLY)
+    next_hour = enqueue_due_jobs(now=nine_am_jst + timedelta(minutes=55), jobs=EXPIRE_ONLY)
 
     assert first == ["expire_credits"]
     assert same_hour == []
@@ -212,7 +214,7 @@ def test_it_enqueues_each_job_once_per_hourly_slot(settings: Any) -> None:
 def test_it_uses_japan_time_for_the_slot(settings: Any) -> None:
     settings.TASKS = DUMMY_TASKS
 
-    enqueue_due_jobs(now=datetime(2026, 12, 31, 15, 0, tzinfo=UTC))
+    enqueue_due_jobs(now=datetime(2026, 12, 31, 15, 0, tzinfo=UTC), jobs=EXPIRE_ONLY)
 
     assert list(ScheduledRun.objects.values_list("slot", flat=True)) == ["2027-01-01T00"]
 
@@ -229,11 +231,11 @@ def test_it_does_not_take_the_slot_when_enqueueing_fails(settings: Any, monkeypa
     monkeypatch.setattr(DummyBackend, "enqueue", broken_enqueue)
     moment = datetime(2026, 11, 2, 0, 5, tzinfo=UTC)
     with pytest.raises(ConnectionError):
-        enqueue_due_jobs(now=moment)
+        enqueue_due_jobs(now=moment, jobs=EXPIRE_ONLY)
     monkeypatch.undo()
 
     assert not ScheduledRun.objects.exists()
-    assert enqueue_due_jobs(now=moment) == ["expire_credits"]
+    assert enqueue_due_jobs(now=moment, jobs=EXPIRE_ONLY) == ["expire_credits"]
 
 
 @pytest.mark.django_db
@@ -241,6 +243,7 @@ def test_it_runs_the_scheduler_once_and_returns(tenant: Tenant, monkeypatch: pyt
     """With the immediate backend the enqueued job runs inline, so one pass also expires the overdue credit."""
     fixed = datetime(2026, 11, 2, 3, 30, tzinfo=UTC)
     monkeypatch.setattr(lib.periodic, "timezone", SimpleNamespace(now=lambda: fixed, localtime=timezone.localtime))
+    monkeypatch.setattr(lib.periodic, "JOBS", EXPIRE_ONLY)
     lot = expired_lot(tenant)
 
     first, second = StringIO(), StringIO()

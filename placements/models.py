@@ -1,0 +1,145 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from lib.choices import JobCategory, Prefecture
+from lib.jatext import search_key, split_skills
+
+SALARY_MAX_MAN_YEN = 10000  # 1億円: anything above is a typo in 円 instead of 万円
+
+
+def _salary_amount(man_yen: int) -> str:
+    # Japanese readers count salaries in 万円 (the unit is in the message); others read the full yen amount.
+    if (translation.get_language() or "ja").startswith("ja"):
+        return f"{man_yen:,}"
+    return f"{man_yen * 10000:,}"
+
+
+class JobOrderQuerySet(models.QuerySet["JobOrder"]):
+    def open(self) -> "JobOrderQuerySet":
+        return self.filter(status=JobOrder.Status.OPEN)
+
+
+class JobOrder(models.Model):
+    """A position a company is hiring for (求人): what the agency introduces candidates to and re-challenges target."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("募集中")
+        PAUSED = "paused", _("一時停止")
+        CLOSED = "closed", _("募集終了")
+
+    class Remote(models.TextChoices):
+        ONSITE = "onsite", _("出社")
+        PARTIAL = "partial", _("リモート可")
+        FULL = "full", _("フルリモート")
+
+    class EmploymentType(models.TextChoices):
+        FULL_TIME = "full_time", _("正社員")
+        CONTRACT = "contract", _("契約社員")
+        PART_TIME = "part_time", _("パート・アルバイト")
+        FREELANCE = "freelance", _("業務委託")
+        OTHER = "other", _("その他")
+
+    # A closed order may be reopened (the same position is hired for again); every other move is one step.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.OPEN: frozenset({Status.PAUSED, Status.CLOSED}),
+        Status.PAUSED: frozenset({Status.OPEN, Status.CLOSED}),
+        Status.CLOSED: frozenset({Status.OPEN}),
+    }
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="job_orders")
+    title = models.CharField(_("求人名"), max_length=200, help_text=_("例: バックエンドエンジニア(Python)"))
+    job_category = models.CharField(_("職種"), max_length=20, choices=JobCategory.choices)
+    employment_type = models.CharField(
+        _("雇用形態"), max_length=20, choices=EmploymentType.choices, default=EmploymentType.FULL_TIME
+    )
+    prefecture = models.PositiveSmallIntegerField(
+        _("勤務地(都道府県)"),
+        choices=Prefecture.choices,
+        null=True,
+        blank=True,
+        help_text=_("フルリモートの場合は空欄でもかまいません。"),
+    )
+    remote = models.CharField(_("リモート勤務"), max_length=10, choices=Remote.choices, default=Remote.ONSITE)
+    salary_min = models.PositiveIntegerField(
+        _("想定年収の下限(万円)"), validators=[MinValueValidator(1), MaxValueValidator(SALARY_MAX_MAN_YEN)]
+    )
+    salary_max = models.PositiveIntegerField(
+        _("想定年収の上限(万円)"), validators=[MinValueValidator(1), MaxValueValidator(SALARY_MAX_MAN_YEN)]
+    )
+    required_skills = models.TextField(_("必須スキル・経験"), max_length=2000)
+    preferred_skills = models.TextField(_("歓迎スキル・経験"), blank=True, max_length=2000)
+    description = models.TextField(_("仕事内容"), max_length=5000)
+    status = models.CharField(_("募集状況"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    search_text = models.TextField(editable=False, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = JobOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("求人")
+        indexes = [models.Index(fields=["company", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(salary_min__lte=models.F("salary_max")), name="job_order_salary_range_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(prefecture__isnull=False) | models.Q(remote="full"),
+                name="job_order_has_place_or_full_remote",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = search_key(f"{self.title} {self.required_skills} {self.preferred_skills}")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
+            errors["salary_max"] = _("年収の上限は下限以上の金額を入力してください。")
+        if self.prefecture is None and self.remote != self.Remote.FULL:
+            errors["prefecture"] = _("勤務地の都道府県を選んでください(フルリモートの場合は不要です)。")
+        if errors:
+            raise ValidationError(errors)
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def location_display(self) -> str:
+        if self.remote == self.Remote.FULL:
+            return str(self.Remote.FULL.label)
+        place = self.get_prefecture_display() if self.prefecture else ""
+        if self.remote == self.Remote.PARTIAL:
+            return f"{place}({self.Remote.PARTIAL.label})" if place else str(self.Remote.PARTIAL.label)
+        return str(place)
+
+    @property
+    def salary_display(self) -> str:
+        if self.salary_min == self.salary_max:
+            return _("%(amount)s万円") % {"amount": _salary_amount(self.salary_min)}
+        return _("%(low)s〜%(high)s万円") % {
+            "low": _salary_amount(self.salary_min),
+            "high": _salary_amount(self.salary_max),
+        }
+
+    @property
+    def required_skill_list(self) -> list[str]:
+        return split_skills(self.required_skills)
+
+    @property
+    def preferred_skill_list(self) -> list[str]:
+        return split_skills(self.preferred_skills)
