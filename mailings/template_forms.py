@@ -110,6 +110,20 @@ class AutoSendRuleForm(forms.ModelForm):
         input_formats=["%H:%M", "%H:%M:%S"],
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
+    business_days_after = forms.IntegerField(
+        label=_("不採用から何営業日後に送るか"),
+        min_value=0,
+        max_value=30,
+        initial=3,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 30, "inputmode": "numeric"}),
+        help_text=_("0 は不採用を登録した日(休業日なら翌営業日)に送ります。最大 30 営業日です。"),
+        error_messages={
+            "max_value": _("営業日数は 0 から 30 までで指定してください。"),
+            "min_value": _("営業日数は 0 から 30 までで指定してください。"),
+            "invalid": _("営業日数は数字で入力してください(例: 3)。"),
+            "required": _("営業日数を入力してください。"),
+        },
+    )
 
     class Meta:
         model = AutoSendRule

@@ -37,14 +37,17 @@ def _locked(template: RejectionTemplate) -> RejectionTemplate:
 
 
 def rejection_templates_install_defaults(*, company: Company, actor: User | None = None) -> list[RejectionTemplate]:
-    """Give the company the library's six templates (version 1 each); templates it already has are left alone."""
+    """Give the company the library's six templates (version 1 each), skipping a stage and track it already has."""
     created: list[RejectionTemplate] = []
     with transaction.atomic():
         # Two first visits at once must not both install: the second waits here and then finds the names taken.
         Company.objects.select_for_update().filter(pk=company.pk).first()
-        taken = set(RejectionTemplate.objects.filter(company=company).values_list("name", flat=True))
+        existing = RejectionTemplate.objects.filter(company=company)
+        names = set(existing.values_list("name", flat=True))
+        covered = set(existing.values_list("stage", "track"))
         for entry in LIBRARY:
-            if entry.name in taken:
+            # A stage and track the company already writes for (even under another name) needs no library copy.
+            if entry.name in names or (entry.stage, entry.track) in covered:
                 continue
             template = RejectionTemplate.objects.create(
                 company=company, name=entry.name, stage=entry.stage, track=entry.track
@@ -150,7 +153,7 @@ def rejection_template_set_active(*, template: RejectionTemplate, active: bool, 
 
 
 def mail_settings_update(
-    *, company: Company, sender_name: str, reply_to: str, signature: str, actor: User
+    *, company: Company, sender_name: str, reply_to: str, signature: str, actor: User | None
 ) -> MailSettings:
     with transaction.atomic():
         settings = mail_settings_for(company)
@@ -191,7 +194,7 @@ def auto_send_rule_save(
     business_days_after: int,
     send_time: time,
     is_active: bool,
-    actor: User,
+    actor: User | None,
     rule: AutoSendRule | None = None,
 ) -> AutoSendRule:
     """Create a rule, or change `rule`; the template must be the company's own."""
