@@ -107,8 +107,9 @@ class JapaneseTimeField(forms.TimeField):
 class AutoSendRuleForm(forms.ModelForm):
     send_time = JapaneseTimeField(
         label=_("送信時刻"),
+        initial=time(10, 0),
         input_formats=["%H:%M", "%H:%M:%S"],
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=forms.TimeInput(attrs={"type": "time", "style": "min-width:8rem;padding:.5rem"}, format="%H:%M"),
     )
     business_days_after = forms.IntegerField(
         label=_("不採用から何営業日後に送るか"),
@@ -128,6 +129,7 @@ class AutoSendRuleForm(forms.ModelForm):
     class Meta:
         model = AutoSendRule
         fields = ["stage", "track", "template", "business_days_after", "send_time", "is_active"]
+        labels = {"template": _("送るテンプレート")}
         error_messages = {
             "template": {
                 "required": _("送信するテンプレートを選んでください。"),

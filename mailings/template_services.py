@@ -53,7 +53,8 @@ def rejection_templates_install_defaults(*, company: Company, actor: User | None
                 company=company, name=entry.name, stage=entry.stage, track=entry.track
             )
             subject, body = template_text_clean(subject=entry.subject, body=entry.body)
-            _version_add(template=template, subject=subject, body=body, actor=actor)
+            # The text is the library's, not the actor's: the history says so; the audit row names the actor.
+            _version_add(template=template, subject=subject, body=body, actor=None)
             created.append(template)
         if created:
             audit_record(

@@ -79,7 +79,12 @@ def template_list(request: HttpRequest, company: Company) -> HttpResponse:
     if not templates.exists():
         # Companies created before the library existed get it the first time anyone opens this page.
         rejection_templates_install_defaults(company=company, actor=_user(request))
-    rows = [(template, template.current_version) for template in templates.prefetch_related("versions")]
+    stages, tracks = list(Applicant.Stage.values), list(Applicant.Track.values)
+    ordered = sorted(
+        templates.prefetch_related("versions"),
+        key=lambda template: (stages.index(template.stage), tracks.index(template.track), template.name),
+    )
+    rows = [(template, max(template.versions.all(), key=lambda v: v.number, default=None)) for template in ordered]
     return render(
         request,
         "mailings/templates/list.html",
@@ -132,8 +137,14 @@ def template_detail(request: HttpRequest, company: Company, pk: int) -> HttpResp
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                if version is None:
-                    messages.info(request, _("本文と件名に変更がないため、新しい版は作成していません。"))
+                if version is None and (template.name, template.stage, template.track) != (
+                    form.cleaned_data["name"],
+                    form.cleaned_data["stage"],
+                    form.cleaned_data["track"],
+                ):
+                    messages.success(request, _("テンプレート名・選考段階・採用区分を保存しました。"))
+                elif version is None:
+                    messages.info(request, _("件名と本文に変更がないため、新しい版は作成していません。"))
                 else:
                     messages.success(request, _("第%(number)s版として保存しました。") % {"number": version.number})
                 return redirect("mailings:template_detail", pk=template.pk)

@@ -361,3 +361,26 @@ def test_strangers_are_sent_to_sign_in_and_operators_get_404(
 ) -> None:
     assert client.get("/company/mail/templates/").status_code == 302
     assert operator_client.get("/company/mail/templates/").status_code == 404
+
+
+def test_renaming_without_changing_the_text_makes_no_new_version(owner_client: Client, tenant: Tenant) -> None:
+    template = first_template(tenant)
+    current = template.current_version
+    assert current is not None
+    data = {"name": "書類選考 2027", "stage": template.stage, "track": template.track}
+    response = owner_client.post(
+        f"/company/mail/templates/{template.pk}/",
+        {**data, "subject": current.subject, "body": current.body},
+        follow=True,
+    )
+    assert "テンプレート名・選考段階・採用区分を保存しました。" in response.content.decode()
+    template.refresh_from_db()
+    assert template.name == "書類選考 2027" and template.versions.count() == 1
+    assert AuditEntry.objects.get(action="mail_template.update").detail["after"]["name"] == "書類選考 2027"
+
+
+def test_the_history_credits_the_library_for_version_one(owner_client: Client, tenant: Tenant) -> None:
+    template = first_template(tenant)
+    page = owner_client.get(f"/company/mail/templates/{template.pk}/versions/").content.decode()
+    assert "キャリアリレー(初期テンプレート)" in page
+    assert owner_client.get(f"/company/mail/templates/{template.pk}/versions/9/").status_code == 404
