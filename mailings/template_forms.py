@@ -170,3 +170,10 @@ class AutoSendRuleForm(forms.ModelForm):
                     )
                 )
         return data
+
+
+class RuleTimingForm(forms.Form):
+    """Just the timing of a rule, for explaining it while the rule form is being filled in."""
+
+    business_days_after = forms.IntegerField(min_value=0, max_value=30)
+    send_time = JapaneseTimeField(input_formats=["%H:%M", "%H:%M:%S"])

@@ -18,8 +18,8 @@ from mailings.library import LIBRARY, LIBRARY_BY_KEY
 from mailings.merge import merge_tokens, render_merge, template_text_errors
 from mailings.models import AutoSendRule, RejectionTemplate, TemplateVersion
 from mailings.outbox import default_link, mail_settings_for
-from mailings.rule_schedule import rule_coverage, rule_explanation, rule_rows
-from mailings.template_forms import AutoSendRuleForm, MailSettingsForm, RejectionTemplateForm
+from mailings.rule_schedule import rule_coverage, rule_example, rule_explanation, rule_rows
+from mailings.template_forms import AutoSendRuleForm, MailSettingsForm, RejectionTemplateForm, RuleTimingForm
 from mailings.template_services import (
     auto_send_rule_delete,
     auto_send_rule_save,
@@ -238,6 +238,10 @@ def template_version(request: HttpRequest, company: Company, pk: int, number: in
 @require_POST
 def template_restore(request: HttpRequest, company: Company, pk: int, number: int) -> HttpResponse:
     version = _version_or_404(company, pk, number)
+    current = version.template.current_version
+    if current is not None and current.pk == version.pk:
+        messages.info(request, _("第%(number)s版はすでに現在の版です。") % {"number": version.number})
+        return redirect("mailings:template_detail", pk=pk)
     try:
         restored = rejection_template_restore(version=version, actor=_user(request))
     except ValidationError as error:
@@ -267,6 +271,30 @@ def mail_settings(request: HttpRequest, company: Company) -> HttpResponse:
     return render(request, "mailings/templates/settings.html", {"company": company, "form": form, "settings": settings})
 
 
+def _timing(form: AutoSendRuleForm) -> dict[str, object] | None:
+    """The plain-words timing and the example date of what the rule form holds now; None while it is incomplete."""
+    timing = RuleTimingForm(
+        {"business_days_after": form["business_days_after"].value(), "send_time": form["send_time"].value()}
+    )
+    if not timing.is_valid():
+        return None
+    rule = AutoSendRule(**timing.cleaned_data)
+    now = timezone.now()
+    return {
+        "explanation": rule_explanation(rule),
+        "rejected_at": timezone.localtime(now),
+        "sent_at": rule_example(rule, rejected_at=now),
+    }
+
+
+@company_required
+@require_POST
+def rule_explain(request: HttpRequest, company: Company) -> HttpResponse:
+    """The rule form posts its timing (htmx, as the user types); the explanation and an example date come back."""
+    form = AutoSendRuleForm(request.POST, company=company)
+    return render(request, "mailings/templates/_rule_explain.html", {"timing": _timing(form)})
+
+
 @company_required
 @require_http_methods(["GET", "POST"])
 def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
@@ -283,7 +311,13 @@ def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
     return render(
         request,
         "mailings/templates/rules.html",
-        {"company": company, "form": form, "rows": rule_rows(company), "coverage": rule_coverage(company)},
+        {
+            "company": company,
+            "form": form,
+            "timing": _timing(form),
+            "rows": rule_rows(company),
+            "coverage": rule_coverage(company),
+        },
     )
 
 
@@ -298,7 +332,11 @@ def rule_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
             request, _("自動送信ルールを保存しました。%(explanation)s。") % {"explanation": rule_explanation(rule)}
         )
         return redirect("mailings:rules")
-    return render(request, "mailings/templates/rule_edit.html", {"company": company, "form": form, "rule": rule})
+    return render(
+        request,
+        "mailings/templates/rule_edit.html",
+        {"company": company, "form": form, "rule": rule, "timing": _timing(form)},
+    )
 
 
 @company_manager_required

@@ -18,6 +18,7 @@ urlpatterns: list = [
     ),
     path("settings/", template_views.mail_settings, name="mail_settings"),
     path("rules/", template_views.rule_list, name="rules"),
+    path("rules/explain/", template_views.rule_explain, name="rule_explain"),
     path("rules/<int:pk>/", template_views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/delete/", template_views.rule_delete, name="rule_delete"),
 ]

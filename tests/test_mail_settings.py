@@ -278,6 +278,28 @@ def test_another_companys_rules_answer_404(outsider_client: Client, tenant: Tena
     assert outsider_client.post(f"/company/mail/rules/{existing.pk}/", rule_data(tenant)).status_code == 404
     assert outsider_client.post(f"/company/mail/rules/{existing.pk}/delete/").status_code == 404
     assert AutoSendRule.objects.filter(pk=existing.pk).exists()
-    page = outsider_client.get("/company/mail/rules/").content.decode()
-    assert f'href="/company/mail/templates/{existing.template_id}/"' not in page
-    assert "3営業日後" not in page
+    response = outsider_client.get("/company/mail/rules/")
+    assert f'href="/company/mail/templates/{existing.template_id}/"' not in response.content.decode()
+    assert response.context["rows"] == []
+
+
+def test_the_rule_form_explains_the_timing_as_it_is_typed(client: Client, tenant: Tenant, frozen_now: Any) -> None:
+    frozen_now(tokyo(2026, 12, 25, 11, 0))  # a Friday just before the year-end break
+    owner_client = login(client, tenant.owner)  # after the clock moved, or the session would already have expired
+    response = owner_client.post(
+        "/company/mail/rules/explain/", {"business_days_after": "２", "send_time": "９時"}, HTTP_HX_REQUEST="true"
+    )
+    page = response.content.decode()
+    assert "<html" not in page
+    assert "不採用の登録から2営業日後の09:00に送信します(土日祝・年末年始を除く)" in page
+    assert "例: 今日 12月25日(金) に不採用を登録すると、1月4日(月) 09:00 に送信されます。" in page
+    incomplete = owner_client.post("/company/mail/rules/explain/", {"business_days_after": "45", "send_time": "10:00"})
+    assert "営業日数(0〜30)と送信時刻を入力すると" in incomplete.content.decode()
+
+
+def test_the_empty_rule_form_already_explains_its_defaults(owner_client: Client, frozen_now: Any) -> None:
+    frozen_now(tokyo(2026, 10, 30, 15, 0))
+    page = owner_client.get("/company/mail/rules/").content.decode()
+    assert "不採用の登録から3営業日後の10:00に送信します" in page
+    assert "11月5日(木) 10:00 に送信されます" in page
+    assert 'hx-post="/company/mail/rules/explain/"' in page

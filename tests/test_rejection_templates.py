@@ -384,3 +384,10 @@ def test_the_history_credits_the_library_for_version_one(owner_client: Client, t
     page = owner_client.get(f"/company/mail/templates/{template.pk}/versions/").content.decode()
     assert "キャリアリレー(初期テンプレート)" in page
     assert owner_client.get(f"/company/mail/templates/{template.pk}/versions/9/").status_code == 404
+
+
+def test_restoring_the_current_version_adds_nothing(owner_client: Client, tenant: Tenant) -> None:
+    template = first_template(tenant)
+    response = owner_client.post(f"/company/mail/templates/{template.pk}/versions/1/restore/", follow=True)
+    assert "第1版はすでに現在の版です。" in response.content.decode()
+    assert template.versions.count() == 1
