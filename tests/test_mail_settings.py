@@ -303,3 +303,22 @@ def test_the_empty_rule_form_already_explains_its_defaults(owner_client: Client,
     assert "不採用の登録から3営業日後の10:00に送信します" in page
     assert "11月5日(木) 10:00 に送信されます" in page
     assert 'hx-post="/company/mail/rules/explain/"' in page
+
+
+def test_the_demo_seed_signs_the_mail_and_adds_one_rule_once(tenant: Tenant) -> None:
+    from mailings.demo import seed_templates
+
+    seed_templates(company=tenant.company)
+    seed_templates(company=tenant.company)
+    settings = MailSettings.objects.get(company=tenant.company)
+    assert settings.sender_name == "株式会社テスト商事 採用担当"
+    assert settings.signature.startswith("株式会社テスト商事 人事部 採用担当")
+    assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
+    [demo_rule] = AutoSendRule.objects.filter(company=tenant.company)
+    assert (demo_rule.stage, demo_rule.track, demo_rule.business_days_after, demo_rule.send_time) == (
+        "document",
+        "",
+        3,
+        time(10, 0),
+    )
+    assert rule_for(applicant(tenant, "document", "new_graduate")) == demo_rule

@@ -391,3 +391,47 @@ def test_restoring_the_current_version_adds_nothing(owner_client: Client, tenant
     response = owner_client.post(f"/company/mail/templates/{template.pk}/versions/1/restore/", follow=True)
     assert "第1版はすでに現在の版です。" in response.content.decode()
     assert template.versions.count() == 1
+
+
+# --- at the same moment (PostgreSQL) --------------------------------------------------------------------------
+
+
+def _postgres_only() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are proven on PostgreSQL; `make test` runs this there when it answers")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_saves_each_get_their_own_version_number(tenant: Tenant) -> None:
+    from tests.test_concurrency_postgres import run_at_once
+
+    _postgres_only()
+    template = first_template(tenant)
+    jobs = [
+        lambda n=n: rejection_template_update(
+            template=template,
+            name=template.name,
+            stage=template.stage,
+            track=template.track,
+            subject=f"件名 {n}",
+            body=BODY,
+            actor=tenant.owner,
+        )
+        for n in range(8)
+    ]
+    assert run_at_once(jobs) == []
+    assert sorted(template.versions.values_list("number", flat=True)) == list(range(1, 10))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_visits_install_the_library_once(tenant: Tenant) -> None:
+    from tests.test_concurrency_postgres import run_at_once
+
+    _postgres_only()
+    RejectionTemplate.objects.filter(company=tenant.company).delete()
+    assert run_at_once([lambda: rejection_templates_install_defaults(company=tenant.company)] * 4, workers=4) == []
+    assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
