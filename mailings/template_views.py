@@ -73,12 +73,16 @@ def _editor_context(company: Company, form: RejectionTemplateForm, **extra: obje
     }
 
 
+def _ensure_library(company: Company, user: User) -> None:
+    # Companies created before the library existed get it the first time anyone opens a mail screen.
+    if not RejectionTemplate.objects.filter(company=company).exists():
+        rejection_templates_install_defaults(company=company, actor=user)
+
+
 @company_required
 def template_list(request: HttpRequest, company: Company) -> HttpResponse:
+    _ensure_library(company, _user(request))
     templates = RejectionTemplate.objects.filter(company=company)
-    if not templates.exists():
-        # Companies created before the library existed get it the first time anyone opens this page.
-        rejection_templates_install_defaults(company=company, actor=_user(request))
     stages, tracks = list(Applicant.Stage.values), list(Applicant.Track.values)
     ordered = sorted(
         templates.prefetch_related("versions"),
@@ -153,8 +157,11 @@ def template_detail(request: HttpRequest, company: Company, pk: int) -> HttpResp
         if current is not None:
             initial |= {"subject": current.subject, "body": current.body}
         form = RejectionTemplateForm(initial=initial, company=company, template=template)
+    rules = AutoSendRule.objects.filter(company=company, template=template, is_active=True).count()
     return render(
-        request, "mailings/templates/detail.html", _editor_context(company, form, template=template, current=current)
+        request,
+        "mailings/templates/detail.html",
+        _editor_context(company, form, template=template, current=current, rules_using=rules),
     )
 
 
@@ -298,6 +305,7 @@ def rule_explain(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 @require_http_methods(["GET", "POST"])
 def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
+    _ensure_library(company, _user(request))
     form = AutoSendRuleForm(request.POST if request.method == "POST" else None, company=company)
     if request.method == "POST":
         if not _user(request).can_manage_company:

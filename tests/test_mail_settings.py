@@ -322,3 +322,30 @@ def test_the_demo_seed_signs_the_mail_and_adds_one_rule_once(tenant: Tenant) -> 
         time(10, 0),
     )
     assert rule_for(applicant(tenant, "document", "new_graduate")) == demo_rule
+
+
+def test_a_company_without_templates_can_pick_a_library_template_on_the_rules_screen(
+    owner_client: Client, tenant: Tenant
+) -> None:
+    RejectionTemplate.objects.filter(company=tenant.company).delete()
+    response = owner_client.get("/company/mail/rules/")
+    assert response.context["form"].fields["template"].queryset.count() == 6
+
+
+def test_the_mail_screens_render_in_english(owner_client: Client, tenant: Tenant) -> None:
+    from django.utils.translation import trans_real
+
+    from tests.test_i18n import compile_stale_catalogs
+
+    compile_stale_catalogs()
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real.translation_catalog_exists.cache_clear()
+    rule(tenant, business_days_after=3, send_time=time(10, 0))
+    rules = owner_client.get("/company/mail/rules/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sent at 10:00, 3 business days after the rejection is recorded" in rules
+    assert "自動送信ルール" not in rules
+    templates = owner_client.get("/company/mail/templates/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Rejection email templates" in templates and "Document screening" in templates
+    settings = owner_client.get("/company/mail/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reply-to email address" in settings

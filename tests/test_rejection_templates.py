@@ -435,3 +435,15 @@ def test_simultaneous_first_visits_install_the_library_once(tenant: Tenant) -> N
     RejectionTemplate.objects.filter(company=tenant.company).delete()
     assert run_at_once([lambda: rejection_templates_install_defaults(company=tenant.company)] * 4, workers=4) == []
     assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
+
+
+def test_a_template_page_says_which_rules_stop_when_it_is_stopped(owner_client: Client, tenant: Tenant) -> None:
+    from mailings.models import AutoSendRule
+
+    template = first_template(tenant)
+    AutoSendRule.objects.create(company=tenant.company, stage="", track="", template=template)
+    page = owner_client.get(f"/company/mail/templates/{template.pk}/").content.decode()
+    assert "このテンプレートは自動送信ルール 1 件で使われています" in page
+    owner_client.post(f"/company/mail/templates/{template.pk}/toggle/")
+    page = owner_client.get(f"/company/mail/templates/{template.pk}/").content.decode()
+    assert "停止中のため、このテンプレートを使う自動送信ルール 1 件は適用されていません" in page
