@@ -5,6 +5,7 @@ from django.db import transaction
 from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company, Contract, RelayLink
+from mailings.template_services import rejection_templates_install_defaults
 
 DEFAULT_LINK_LABEL = "通常"
 
@@ -20,6 +21,7 @@ def company_create(
         audit_record(
             actor=actor, action="company.create", target=company, company=company, detail={"contract": _terms(contract)}
         )
+        rejection_templates_install_defaults(company=company, actor=actor)
     return company
 
 

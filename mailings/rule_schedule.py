@@ -1,0 +1,97 @@
+"""How the auto-send rules read on screen: which rule wins for whom, in plain Japanese, with an example date."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from applicants.models import Applicant
+from companies.models import Company
+from mailings.models import AutoSendRule
+from mailings.outbox import rule_for, send_time_after_rejection
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    rule: AutoSendRule
+    priority: int | None  # 1 = checked first; None = never applies (inactive rule or template)
+    scope: str
+    explanation: str
+    example_sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Coverage:
+    stage: str
+    track: str
+    rule: AutoSendRule | None
+    explanation: str
+
+
+def _applies(rule: AutoSendRule) -> bool:
+    return rule.is_active and rule.template.is_active
+
+
+def _priority_key(rule: AutoSendRule) -> tuple[bool, bool, int]:
+    # The order mailings.outbox.rule_for tries rules in: exact stage before any stage, then exact track, then oldest.
+    return (rule.stage == "", rule.track == "", rule.pk)
+
+
+def rule_scope(rule: AutoSendRule) -> str:
+    if rule.stage and rule.track:
+        return _("選考段階と採用区分がともに一致")
+    if rule.stage:
+        return _("選考段階が一致(採用区分は問わない)")
+    if rule.track:
+        return _("採用区分が一致(選考段階は問わない)")
+    return _("すべての不採用者")
+
+
+def rule_explanation(rule: AutoSendRule) -> str:
+    at = rule.send_time.strftime("%H:%M")
+    if rule.business_days_after == 0:
+        return _(
+            "不採用を登録した日の%(time)sに送信します(土日祝・年末年始に登録した場合は翌営業日。時刻を過ぎて登録した場合はすぐに送信します)"
+        ) % {"time": at}
+    return ngettext(
+        "不採用の登録から%(days)s営業日後の%(time)sに送信します(土日祝・年末年始を除く)",
+        "不採用の登録から%(days)s営業日後の%(time)sに送信します(土日祝・年末年始を除く)",
+        rule.business_days_after,
+    ) % {"days": rule.business_days_after, "time": at}
+
+
+def rule_example(rule: AutoSendRule, *, rejected_at: datetime) -> datetime:
+    """When the email of an applicant rejected at `rejected_at` would go out: the outbox's own computation."""
+    return timezone.localtime(
+        send_time_after_rejection(rejected_at=rejected_at, business_days=rule.business_days_after, rule=rule)
+    )
+
+
+def rule_rows(company: Company, *, now: datetime | None = None) -> list[RuleRow]:
+    now = now or timezone.now()
+    rules = list(AutoSendRule.objects.filter(company=company).select_related("template"))
+    applying = sorted((rule for rule in rules if _applies(rule)), key=_priority_key)
+    idle = sorted((rule for rule in rules if not _applies(rule)), key=_priority_key)
+    rows = [
+        RuleRow(rule, position, rule_scope(rule), rule_explanation(rule), rule_example(rule, rejected_at=now))
+        for position, rule in enumerate(applying, start=1)
+    ]
+    rows += [
+        RuleRow(rule, None, rule_scope(rule), rule_explanation(rule), rule_example(rule, rejected_at=now))
+        for rule in idle
+    ]
+    return rows
+
+
+def rule_coverage(company: Company) -> list[Coverage]:
+    """For every stage and track, the rule rule_for would pick today: the screen shows the real decision."""
+    coverage = []
+    for stage, stage_label in Applicant.Stage.choices:
+        for track, track_label in Applicant.Track.choices:
+            probe = Applicant(company=company, stage=stage, track=track)
+            rule = rule_for(probe)
+            explanation = rule_explanation(rule) if rule is not None else ""
+            coverage.append(Coverage(str(stage_label), str(track_label), rule, explanation))
+    return coverage

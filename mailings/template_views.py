@@ -1,0 +1,356 @@
+"""Screens for rejection templates, mail settings and auto-send rules under /company/mail/."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import company_manager_required, company_object_or_404, company_required
+from accounts.models import User
+from applicants.models import Applicant
+from companies.models import Company, RelayLink
+from mailings.library import LIBRARY, LIBRARY_BY_KEY
+from mailings.merge import merge_tokens, render_merge, template_text_errors
+from mailings.models import AutoSendRule, RejectionTemplate, TemplateVersion
+from mailings.outbox import default_link, mail_settings_for
+from mailings.rule_schedule import rule_coverage, rule_example, rule_explanation, rule_rows
+from mailings.template_forms import AutoSendRuleForm, MailSettingsForm, RejectionTemplateForm, RuleTimingForm
+from mailings.template_services import (
+    auto_send_rule_delete,
+    auto_send_rule_save,
+    library_entry_text,
+    mail_settings_update,
+    rejection_template_create,
+    rejection_template_restore,
+    rejection_template_set_active,
+    rejection_template_update,
+    rejection_templates_install_defaults,
+    template_text_clean,
+)
+
+# The preview's applicant: realistic, and obviously nobody real. Its link carries this reference, which no
+# applicant row ever has (real ones are "cr-" + 16 hex digits), so a click on a preview ties to nobody.
+SAMPLE_REF = "cr-preview-sample"
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def sample_values(company: Company, *, track: str = "") -> dict[str, str]:
+    """What the merge fields become in the preview: a sample applicant, the company's real link and signature."""
+    interview = timezone.localdate() - timedelta(days=5)
+    try:
+        link = default_link(company).personal_url(SAMPLE_REF)
+    except RelayLink.DoesNotExist:
+        link = _("(リレーリンクがまだありません。リレーリンクの画面で作成してください)")
+    signature = mail_settings_for(company).signature
+    return {
+        "応募者名": "山田 花子",
+        "応募職種": _("総合職") if track == Applicant.Track.NEW_GRADUATE else _("法人営業"),
+        "企業名": company.name,
+        "面接日": f"{interview.year}年{interview.month}月{interview.day}日",
+        "リレーリンク": link,
+        "署名": signature or _("(署名が未設定です。メール送信設定で登録してください)"),
+    }
+
+
+def _editor_context(company: Company, form: RejectionTemplateForm, **extra: object) -> dict[str, object]:
+    subject, body = template_text_clean(subject=form["subject"].value() or "", body=form["body"].value() or "")
+    return {
+        "company": company,
+        "form": form,
+        "preview": _rendered(company, subject=subject, body=body, track=form["track"].value() or ""),
+        "merge_tokens": merge_tokens(),
+        "signature_missing": not mail_settings_for(company).signature,
+        **extra,
+    }
+
+
+def _ensure_library(company: Company, user: User) -> None:
+    # Companies created before the library existed get it the first time anyone opens a mail screen.
+    if not RejectionTemplate.objects.filter(company=company).exists():
+        rejection_templates_install_defaults(company=company, actor=user)
+
+
+@company_required
+def template_list(request: HttpRequest, company: Company) -> HttpResponse:
+    _ensure_library(company, _user(request))
+    templates = RejectionTemplate.objects.filter(company=company)
+    stages, tracks = list(Applicant.Stage.values), list(Applicant.Track.values)
+    ordered = sorted(
+        templates.prefetch_related("versions"),
+        key=lambda template: (stages.index(template.stage), tracks.index(template.track), template.name),
+    )
+    rows = [(template, max(template.versions.all(), key=lambda v: v.number, default=None)) for template in ordered]
+    return render(
+        request,
+        "mailings/templates/list.html",
+        {"company": company, "rows": rows, "signature_missing": not mail_settings_for(company).signature},
+    )
+
+
+@company_manager_required
+@require_http_methods(["GET", "POST"])
+def template_create(request: HttpRequest, company: Company) -> HttpResponse:
+    if request.method == "POST":
+        form = RejectionTemplateForm(request.POST, company=company)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                template = rejection_template_create(company=company, actor=_user(request), **data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("テンプレート「%(name)s」を作成しました。") % {"name": template.name})
+                return redirect("mailings:template_detail", pk=template.pk)
+    else:
+        entry = LIBRARY_BY_KEY.get(request.GET.get("library", ""))
+        initial: dict[str, str] = {}
+        if entry is not None:
+            subject, body = library_entry_text(entry)
+            initial = {"name": _("%(name)s(コピー)") % {"name": entry.name}, "stage": entry.stage, "track": entry.track}
+            initial |= {"subject": subject, "body": body}
+        form = RejectionTemplateForm(initial=initial, company=company)
+    return render(
+        request,
+        "mailings/templates/create.html",
+        _editor_context(company, form, library=LIBRARY, chosen=request.GET.get("library", "")),
+    )
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def template_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    template = company_object_or_404(company, RejectionTemplate, pk=pk)
+    current = template.current_version
+    user = _user(request)
+    if request.method == "POST":
+        if not user.can_manage_company:
+            raise Http404
+        form = RejectionTemplateForm(request.POST, company=company, template=template)
+        if form.is_valid():
+            try:
+                version = rejection_template_update(template=template, actor=user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if version is None and (template.name, template.stage, template.track) != (
+                    form.cleaned_data["name"],
+                    form.cleaned_data["stage"],
+                    form.cleaned_data["track"],
+                ):
+                    messages.success(request, _("テンプレート名・選考段階・採用区分を保存しました。"))
+                elif version is None:
+                    messages.info(request, _("件名と本文に変更がないため、新しい版は作成していません。"))
+                else:
+                    messages.success(request, _("第%(number)s版として保存しました。") % {"number": version.number})
+                return redirect("mailings:template_detail", pk=template.pk)
+    else:
+        initial = {"name": template.name, "stage": template.stage, "track": template.track}
+        if current is not None:
+            initial |= {"subject": current.subject, "body": current.body}
+        form = RejectionTemplateForm(initial=initial, company=company, template=template)
+    rules = AutoSendRule.objects.filter(company=company, template=template, is_active=True).count()
+    return render(
+        request,
+        "mailings/templates/detail.html",
+        _editor_context(company, form, template=template, current=current, rules_using=rules),
+    )
+
+
+def _rendered(company: Company, *, subject: str, body: str, track: str) -> dict[str, object]:
+    values = sample_values(company, track=track)
+    return {
+        "subject": render_merge(subject, values),
+        "body": render_merge(body, values),
+        "errors": [
+            message for messages in template_text_errors(subject=subject, body=body).values() for message in messages
+        ],
+    }
+
+
+@company_required
+@require_POST
+def template_preview(request: HttpRequest, company: Company) -> HttpResponse:
+    """The editor posts what is typed (htmx, as the user types); the sample applicant's email comes back."""
+    subject, body = template_text_clean(subject=request.POST.get("subject", ""), body=request.POST.get("body", ""))
+    track = request.POST.get("track", "")
+    return render(
+        request,
+        "mailings/templates/_preview.html",
+        {"preview": _rendered(company, subject=subject, body=body, track=track)},
+    )
+
+
+@company_manager_required
+@require_POST
+def template_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    template = company_object_or_404(company, RejectionTemplate, pk=pk)
+    template = rejection_template_set_active(template=template, active=not template.is_active, actor=_user(request))
+    if template.is_active:
+        messages.success(request, _("テンプレート「%(name)s」を利用中にしました。") % {"name": template.name})
+    else:
+        messages.info(
+            request,
+            _("テンプレート「%(name)s」を停止しました。このテンプレートを使う自動送信ルールは適用されなくなります。")
+            % {"name": template.name},
+        )
+    return redirect("mailings:template_detail", pk=template.pk)
+
+
+@company_required
+def template_versions(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    template = company_object_or_404(company, RejectionTemplate, pk=pk)
+    versions = template.versions.select_related("created_by")
+    return render(
+        request,
+        "mailings/templates/versions.html",
+        {"company": company, "template": template, "versions": versions, "current": template.current_version},
+    )
+
+
+def _version_or_404(company: Company, pk: int, number: int) -> TemplateVersion:
+    template = company_object_or_404(company, RejectionTemplate, pk=pk)
+    version = template.versions.filter(number=number).select_related("created_by").first()
+    if version is None:
+        raise Http404
+    return version
+
+
+@company_required
+def template_version(request: HttpRequest, company: Company, pk: int, number: int) -> HttpResponse:
+    version = _version_or_404(company, pk, number)
+    template = version.template
+    return render(
+        request,
+        "mailings/templates/version.html",
+        {
+            "company": company,
+            "template": template,
+            "version": version,
+            "current": template.current_version,
+            "preview": _rendered(company, subject=version.subject, body=version.body, track=template.track),
+        },
+    )
+
+
+@company_manager_required
+@require_POST
+def template_restore(request: HttpRequest, company: Company, pk: int, number: int) -> HttpResponse:
+    version = _version_or_404(company, pk, number)
+    current = version.template.current_version
+    if current is not None and current.pk == version.pk:
+        messages.info(request, _("第%(number)s版はすでに現在の版です。") % {"number": version.number})
+        return redirect("mailings:template_detail", pk=pk)
+    try:
+        restored = rejection_template_restore(version=version, actor=_user(request))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("mailings:template_version", pk=pk, number=number)
+    messages.success(
+        request,
+        _("第%(old)s版の内容を第%(new)s版として復元しました。") % {"old": version.number, "new": restored.number},
+    )
+    return redirect("mailings:template_detail", pk=pk)
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def mail_settings(request: HttpRequest, company: Company) -> HttpResponse:
+    settings = mail_settings_for(company)
+    initial = {"sender_name": settings.sender_name, "reply_to": settings.reply_to, "signature": settings.signature}
+    form = MailSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST":
+        if not _user(request).can_manage_company:
+            raise Http404
+        if form.is_valid():
+            mail_settings_update(company=company, actor=_user(request), **form.cleaned_data)
+            messages.success(request, _("メール送信設定を保存しました。"))
+            return redirect("mailings:mail_settings")
+    return render(request, "mailings/templates/settings.html", {"company": company, "form": form, "settings": settings})
+
+
+def _timing(form: AutoSendRuleForm) -> dict[str, object] | None:
+    """The plain-words timing and the example date of what the rule form holds now; None while it is incomplete."""
+    timing = RuleTimingForm(
+        {"business_days_after": form["business_days_after"].value(), "send_time": form["send_time"].value()}
+    )
+    if not timing.is_valid():
+        return None
+    rule = AutoSendRule(**timing.cleaned_data)
+    now = timezone.now()
+    return {
+        "explanation": rule_explanation(rule),
+        "rejected_at": timezone.localtime(now),
+        "sent_at": rule_example(rule, rejected_at=now),
+    }
+
+
+@company_required
+@require_POST
+def rule_explain(request: HttpRequest, company: Company) -> HttpResponse:
+    """The rule form posts its timing (htmx, as the user types); the explanation and an example date come back."""
+    form = AutoSendRuleForm(request.POST, company=company)
+    return render(request, "mailings/templates/_rule_explain.html", {"timing": _timing(form)})
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
+    _ensure_library(company, _user(request))
+    form = AutoSendRuleForm(request.POST if request.method == "POST" else None, company=company)
+    if request.method == "POST":
+        if not _user(request).can_manage_company:
+            raise Http404
+        if form.is_valid():
+            rule = auto_send_rule_save(company=company, actor=_user(request), **form.cleaned_data)
+            messages.success(
+                request, _("自動送信ルールを追加しました。%(explanation)s。") % {"explanation": rule_explanation(rule)}
+            )
+            return redirect("mailings:rules")
+    return render(
+        request,
+        "mailings/templates/rules.html",
+        {
+            "company": company,
+            "form": form,
+            "timing": _timing(form),
+            "rows": rule_rows(company),
+            "coverage": rule_coverage(company),
+        },
+    )
+
+
+@company_manager_required
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    rule = company_object_or_404(company, AutoSendRule, pk=pk)
+    form = AutoSendRuleForm(request.POST if request.method == "POST" else None, instance=rule, company=company)
+    if request.method == "POST" and form.is_valid():
+        rule = auto_send_rule_save(company=company, rule=rule, actor=_user(request), **form.cleaned_data)
+        messages.success(
+            request, _("自動送信ルールを保存しました。%(explanation)s。") % {"explanation": rule_explanation(rule)}
+        )
+        return redirect("mailings:rules")
+    return render(
+        request,
+        "mailings/templates/rule_edit.html",
+        {"company": company, "form": form, "rule": rule, "timing": _timing(form)},
+    )
+
+
+@company_manager_required
+@require_POST
+def rule_delete(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    rule = company_object_or_404(company, AutoSendRule, pk=pk)
+    auto_send_rule_delete(rule=rule, actor=_user(request))
+    messages.info(request, _("自動送信ルールを削除しました。"))
+    return redirect("mailings:rules")
