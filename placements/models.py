@@ -143,3 +143,92 @@ class JobOrder(models.Model):
     @property
     def preferred_skill_list(self) -> list[str]:
         return split_skills(self.preferred_skills)
+
+
+class Introduction(models.Model):
+    """The operator's proposal of a candidate for a job order (推薦), and the company's selection that follows.
+
+    The company sees who the candidate is only once they accept (`accepted_at`); a ProvisionRecord is written
+    at that moment. The row outlives the candidate's account so fees, credits and KPIs stay right.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("ご本人の承諾待ち")
+        DECLINED = "declined", _("ご本人が辞退")
+        CANCELLED = "cancelled", _("推薦の取り下げ")
+        DOCUMENT = "document", _("書類選考")
+        INTERVIEW = "interview", _("面接")
+        OFFER = "offer", _("内定")
+        HIRED = "hired", _("入社")
+        REJECTED = "rejected", _("見送り")
+        WITHDRAWN = "withdrawn", _("辞退")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="introductions")
+    job_order = models.ForeignKey(JobOrder, on_delete=models.PROTECT, related_name="introductions")
+    candidate = models.ForeignKey(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="introductions"
+    )
+    status = models.CharField(_("状況"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    recommendation = models.TextField(_("推薦コメント"), blank=True, max_length=3000)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("推薦日時"), auto_now_add=True, db_index=True)
+    accepted_at = models.DateTimeField(_("ご本人の承諾日時"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("ご本人の回答日時"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("推薦")
+        indexes = [models.Index(fields=["company", "status"]), models.Index(fields=["job_order", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["job_order", "candidate"], name="introduction_once_per_job_and_candidate")
+        ]
+
+    def __str__(self) -> str:
+        return f"introduction {self.pk} ({self.status})"
+
+    @property
+    def identity_disclosed(self) -> bool:
+        return self.accepted_at is not None
+
+
+class IntroductionEvent(models.Model):
+    """One step of an introduction's history, with the comment either side left; both sides read it."""
+
+    introduction = models.ForeignKey(Introduction, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("状況"), max_length=12, choices=Introduction.Status.choices)
+    comment = models.TextField(_("コメント"), blank=True, max_length=3000)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("推薦の履歴")
+
+    def __str__(self) -> str:
+        return f"{self.introduction_id} → {self.status}"
+
+
+class ProvisionRecord(models.Model):
+    """第三者提供の記録 (APPI): which personal data went to which company, when, and why. Kept after deletion."""
+
+    candidate = models.ForeignKey(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="provision_records"
+    )
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="provision_records")
+    introduction = models.ForeignKey(
+        Introduction, null=True, blank=True, on_delete=models.SET_NULL, related_name="provision_records"
+    )
+    items = models.JSONField(_("提供した項目"), default=list)
+    purpose = models.CharField(_("提供の目的"), max_length=200)
+    created_at = models.DateTimeField(_("提供日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("第三者提供の記録")
+
+    def __str__(self) -> str:
+        return f"provision {self.candidate_id} → {self.company_id}"
