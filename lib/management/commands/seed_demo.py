@@ -28,6 +28,7 @@ from companies.models import Company, RelayLink
 from companies.services import DEFAULT_LINK_LABEL, company_create, relay_link_create
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import normalize_email, normalize_furigana, normalize_phone
+from mailings.services import mail_muted
 from relay.models import CreditEntry, Referral
 from relay.services import click_record, company_credit_summary, credits_expire, referral_invalidate
 
@@ -323,7 +324,7 @@ def simulated_time() -> Iterator[Clock]:
 
 @contextmanager
 def no_email() -> Iterator[None]:
-    with mock.patch("candidates.services.mail_send"):
+    with mail_muted():
         yield
 
 
@@ -604,6 +605,25 @@ def ensure_an_expired_credit(company: Company) -> None:
     credits_expire()
 
 
+def seed_features(operator: User) -> None:
+    """What each feature shows in the demo; safe to run on every `make run` (each step is idempotent)."""
+    from insights.demo import seed_survey
+    from integrations.demo import seed_integrations
+    from mailings.demo import seed_templates
+    from placements.demo import seed_job_orders
+    from rechallenge.demo import seed_rechallenge
+
+    with transaction.atomic(), no_email():
+        for company in Company.objects.filter(name__in=[spec.name for spec in COMPANIES]):
+            seed_templates(company=company)
+        demo = Company.objects.get(name=DEMO_COMPANY)
+        seed_job_orders(company=demo)
+        seed_rechallenge(company=demo)
+        seed_integrations(company=demo)
+        verified = Candidate.objects.filter(referral__company=demo, email_verified_at__isnull=False).order_by("pk")
+        seed_survey(company=demo, candidates=verified[:12])
+
+
 def seed(password_hash: str) -> None:
     now = REAL_NOW()
     rng = random.Random(RANDOM_SEED)
@@ -633,6 +653,9 @@ class Command(BaseCommand):
             seed(password_hash)
             self.stdout.write(self.style.SUCCESS(f"デモデータを読み込みました({time.monotonic() - started:.1f} 秒)。"))
             self.write_summary()
+        operator = User.objects.filter(operator_role=User.OperatorRole.ADMIN).order_by("pk").first()
+        if operator is not None:
+            seed_features(operator)
         self.write_sign_ins()
 
     def ensure_sign_ins(self, password_hash: str) -> None:
