@@ -22,8 +22,13 @@ def hourly(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H")
 
 
+def every_minute(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
 JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
+    PeriodicJob(name="dispatch_outbox", task_path="mailings.tasks.dispatch_outbox", slot=every_minute),
 ]
 
 

@@ -36,3 +36,17 @@ def deliver_email(*, to: list[str], subject: str, body: str, headers: dict[str, 
         deliver_email.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
             to=to, subject=subject, body=body, headers=headers, attempt=attempt + 1
         )
+
+
+@task()
+def dispatch_outbox() -> int:
+    """Empty the outbox (mailings.dispatch); queued on commit after sends are queued, and every minute."""
+    from mailings.dispatch import outbox_dispatch
+
+    report = outbox_dispatch()
+    if report.more_due:
+        # Hand the rest to a fresh task so one run never holds a worker for long.
+        dispatch_outbox.enqueue()
+    if report.handled or report.interrupted:
+        logger.info("outbox: %s, %s interrupted", report.counts, report.interrupted)
+    return report.counts.get("sent", 0)
