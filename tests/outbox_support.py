@@ -35,14 +35,23 @@ BODY = (
 
 
 def make_version(company: Company, *, name: str = "書類選考・中途", subject: str = SUBJECT) -> TemplateVersion:
-    template = RejectionTemplate.objects.create(
-        company=company, name=name, stage=Applicant.Stage.DOCUMENT, track=Applicant.Track.MID_CAREER
+    """The company's template of that name (created once) and its first version."""
+    template, _ = RejectionTemplate.objects.get_or_create(
+        company=company, name=name, defaults={"stage": Applicant.Stage.DOCUMENT, "track": Applicant.Track.MID_CAREER}
     )
-    return TemplateVersion.objects.create(template=template, number=1, subject=subject, body=BODY)
+    version, _ = TemplateVersion.objects.get_or_create(
+        template=template, number=1, defaults={"subject": subject, "body": BODY}
+    )
+    return version
 
 
 def make_applicant(
-    company: Company, *, name: str = "山田 花子", email: str | None = None, rejected_at: datetime | None = None, **extra: Any
+    company: Company,
+    *,
+    name: str = "山田 花子",
+    email: str | None = None,
+    rejected_at: datetime | None = None,
+    **extra: Any,
 ) -> Applicant:
     n = next(_numbers)
     return applicant_record(
@@ -58,7 +67,9 @@ def make_applicant(
     ).applicant
 
 
-def sign_as(company: Company, *, sender_name: str = "株式会社テスト商事 採用担当", reply_to: str = "saiyo@test-shoji.example.jp") -> None:
+def sign_as(
+    company: Company, *, sender_name: str = "株式会社テスト商事 採用担当", reply_to: str = "saiyo@test-shoji.example.jp"
+) -> None:
     MailSettings.objects.update_or_create(
         company=company,
         defaults={"sender_name": sender_name, "reply_to": reply_to, "signature": "株式会社テスト商事\n採用担当 鈴木"},

@@ -1,4 +1,4 @@
-"""The outbox worker: claim before SMTP, send once, retry 4xx with back-off, fail 5xx, never resend an interrupted send."""
+"""The outbox worker: claim before SMTP, send once, retry 4xx with back-off, fail 5xx, never resend a cut-off send."""
 
 import threading
 from datetime import timedelta

@@ -51,7 +51,8 @@ def test_japanese_subject_body_and_sender_name_arrive_intact(tenant: Tenant, smt
     # Python folds a long encoded header after "Subject:"; unfolding leaves one leading space clients drop.
     assert str(message["Subject"]).removeprefix(" ") == "【株式会社テスト商事】選考結果のご連絡"
     sender = message["From"].addresses[0]
-    assert (sender.display_name, sender.addr_spec) == ("株式会社テスト商事 採用担当", "no-reply@career-relay.example.jp")
+    assert sender.display_name == "株式会社テスト商事 採用担当"
+    assert sender.addr_spec == "no-reply@career-relay.example.jp"
     assert message["Reply-To"].addresses[0].addr_spec == "saiyo@test-shoji.example.jp"
     assert message["To"].addresses[0].addr_spec == "kenta@example.jp"
     assert message["Message-ID"] == email.message_id
@@ -141,9 +142,7 @@ def test_the_database_worker_sends_each_queued_email_exactly_once(
     settings.TASKS = DB_TASKS
     version = make_version(tenant.company)
     with transaction.atomic():
-        emails = [
-            rejection_email_queue(applicant=make_applicant(tenant.company), version=version) for _ in range(5)
-        ]
+        emails = [rejection_email_queue(applicant=make_applicant(tenant.company), version=version) for _ in range(5)]
     assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == ["mailings.tasks.dispatch_outbox"]
     assert smtp_server.messages == []
 
@@ -253,7 +252,7 @@ def test_a_worker_killed_mid_batch_never_sends_an_email_twice(tmp_path: Path) ->
         with sqlite3.connect(database) as db:
             states = dict(db.execute("select status, count(*) from mailings_outboundemail group by status").fetchall())
         assert states.get("sent", 0) + states.get("sending", 0) < total
-    assert states.get("sending", 0) <= 1  # killed between claims, or holding exactly one
+        assert states.get("sending", 0) <= 1  # killed between claims, or holding exactly one
 
         time.sleep(2.2)  # the killed worker's claim goes stale
         subprocess.run([*manage, "scheduler", "--once"], env=env, cwd=BASE_DIR, check=True, capture_output=True)
