@@ -87,8 +87,10 @@ def outbox_claim_next(*, now: datetime | None = None) -> OutboundEmail | None:
     while True:
         moment = now or timezone.now()
         with transaction.atomic():
-            due = OutboundEmail.objects.filter(status=Status.QUEUED, send_after__lte=moment).order_by(
-                "send_after", "id"
+            due = (
+                OutboundEmail.objects.filter(status=Status.QUEUED, send_after__lte=moment)
+                .select_related("company")
+                .order_by("send_after", "id")
             )
             if connection.features.has_select_for_update_skip_locked:
                 due = due.select_for_update(skip_locked=True, of=("self",))
@@ -101,7 +103,9 @@ def outbox_claim_next(*, now: datetime | None = None) -> OutboundEmail | None:
                 status=Status.SENDING, claimed_at=moment, attempts=F("attempts") + 1, message_id=message_id
             )
         if claimed:
-            return OutboundEmail.objects.select_related("company").get(pk=email.pk)
+            email.status, email.claimed_at, email.message_id = Status.SENDING, moment, message_id
+            email.attempts += 1
+            return email
 
 
 def _error_detail(error: Exception) -> str:

@@ -20,8 +20,12 @@ JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 def mail_settings_for(company: Company) -> MailSettings:
-    settings, _ = MailSettings.objects.get_or_create(company=company)
-    return settings
+    try:
+        return company.mail_settings  # cached on the instance: a batch of sends reads it once
+    except MailSettings.DoesNotExist:
+        settings, _ = MailSettings.objects.get_or_create(company=company)
+        company.mail_settings = settings
+        return settings
 
 
 def is_suppressed(*, email: str, company: Company) -> bool:

@@ -73,6 +73,8 @@ class SendingPlan:
 def sending_plan(*, company: Company, applicants: Iterable[Applicant], requested: int | None = None) -> SendingPlan:
     """Split the chosen applicants into those who will be mailed and those skipped, each with a reason."""
     applicants = [a for a in applicants if a.company_id == company.pk]
+    for applicant in applicants:
+        applicant.company = company  # one instance for the batch: its mail settings are read once
     keys = {rejection_idempotency_key(a): a for a in applicants}
     existing = dict(
         OutboundEmail.objects.filter(idempotency_key__in=list(keys)).values_list("idempotency_key", "status")
