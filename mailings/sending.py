@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -43,6 +44,23 @@ class Schedule:
     at: datetime | None = None
     business_days: int = 0
     send_time: time = time(10, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "when": self.when,
+            "at": self.at.isoformat() if self.at else None,
+            "business_days": self.business_days,
+            "send_time": self.send_time.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Schedule":
+        return cls(
+            when=data["when"],
+            at=datetime.fromisoformat(data["at"]) if data.get("at") else None,
+            business_days=int(data.get("business_days") or 0),
+            send_time=time.fromisoformat(data.get("send_time") or "10:00"),
+        )
 
     def send_after_for(self, applicant: Applicant, *, now: datetime) -> datetime:
         if self.when == When.AT and self.at is not None:
@@ -138,6 +156,35 @@ def rejection_emails_send(
         )
     first = min((email.send_after for email in queued), default=None)
     return SendResult(queued=len(queued), first_send_after=first)
+
+
+# Above this many emails the sending screen queues them in the task worker instead of inside the request.
+BACKGROUND_THRESHOLD = 300
+
+
+def rejection_emails_send_later(
+    *,
+    company: Company,
+    applicants: list[Applicant],
+    version: TemplateVersion,
+    link: RelayLink,
+    schedule: Schedule,
+    actor: User,
+) -> None:
+    """Hand a large send to the worker once the request's transaction commits."""
+    from mailings.tasks import queue_rejection_emails
+
+    applicant_ids = [applicant.pk for applicant in applicants]
+    transaction.on_commit(
+        lambda: queue_rejection_emails.enqueue(
+            company_id=company.pk,
+            applicant_ids=applicant_ids,
+            version_id=version.pk,
+            link_id=link.pk,
+            schedule=schedule.to_json(),
+            actor_id=actor.pk,
+        )
+    )
 
 
 CSV_HEADER = [_("応募者ID(ATS)"), _("氏名"), _("メールアドレス"), _("応募職種"), _("個人用リンク")]

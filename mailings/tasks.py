@@ -1,6 +1,7 @@
 import logging
 import smtplib
 from datetime import timedelta
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.utils import timezone
@@ -50,3 +51,32 @@ def dispatch_outbox() -> int:
     if report.handled or report.interrupted:
         logger.info("outbox: %s, %s interrupted", report.counts, report.interrupted)
     return report.counts.get("sent", 0)
+
+
+@task()
+def queue_rejection_emails(
+    *,
+    company_id: int,
+    applicant_ids: list[int],
+    version_id: int,
+    link_id: int,
+    schedule: dict[str, Any],
+    actor_id: int,
+) -> int:
+    """A large send from the sending screen, queued off the request; safe to run twice (one email per applicant)."""
+    from accounts.models import User
+    from applicants.models import Applicant
+    from companies.models import Company
+    from mailings.models import TemplateVersion
+    from mailings.sending import Schedule, rejection_emails_send
+
+    company = Company.objects.get(pk=company_id)
+    result = rejection_emails_send(
+        company=company,
+        applicants=list(Applicant.objects.filter(company=company, pk__in=applicant_ids).order_by("id")),
+        version=TemplateVersion.objects.get(pk=version_id, template__company=company),
+        link=company.links.get(pk=link_id),
+        schedule=Schedule.from_json(schedule),
+        actor=User.objects.get(pk=actor_id),
+    )
+    return result.queued

@@ -18,11 +18,12 @@ from accounts.models import User
 from applicants.models import Applicant, ApplicantImport
 from companies.models import Company, RelayLink
 from lib.jatext import nfkc
+from mailings import sending
 from mailings.dispatch import outbox_cancel, outbox_resend
 from mailings.merge import render_merge
 from mailings.models import DevMail, OutboundEmail
 from mailings.outbox import default_link, merge_values
-from mailings.sending import personal_links_csv, rejection_emails_send, sending_plan
+from mailings.sending import personal_links_csv, sending_plan
 from mailings.sending_forms import OutboxFilterForm, SendForm
 from mailings.unsubscribe import suppression_add, unsubscribe_read
 
@@ -109,15 +110,32 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
         if version is None:
             form.add_error("template", _("このテンプレートには保存された本文がありません。"))
         elif request.POST.get("confirm") == "1":
-            result = rejection_emails_send(
-                company=company,
-                applicants=plan.eligible,
-                version=version,
-                link=form.cleaned_data["link"],
-                schedule=form.schedule,
-                actor=_user(request),
-            )
-            messages.success(request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(result.queued)})
+            if len(plan.eligible) > sending.BACKGROUND_THRESHOLD:
+                sending.rejection_emails_send_later(
+                    company=company,
+                    applicants=plan.eligible,
+                    version=version,
+                    link=form.cleaned_data["link"],
+                    schedule=form.schedule,
+                    actor=_user(request),
+                )
+                messages.success(
+                    request,
+                    _("%(n)s 件のお祈りメールの送信予約を受け付けました。数分で送信状況に反映されます。")
+                    % {"n": intcomma(len(plan.eligible))},
+                )
+            else:
+                result = sending.rejection_emails_send(
+                    company=company,
+                    applicants=plan.eligible,
+                    version=version,
+                    link=form.cleaned_data["link"],
+                    schedule=form.schedule,
+                    actor=_user(request),
+                )
+                messages.success(
+                    request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(result.queued)}
+                )
             return redirect("mailings:outbox")
         else:
             first = plan.eligible[0]

@@ -342,3 +342,42 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client, tenant: Tenant)
     for url in ("/company/mail/send/", "/company/mail/outbox/", "/company/mail/links.csv"):
         response = client.get(url)
         assert response.status_code == 302 and response.url == f"/accounts/login/?next={url}", url
+
+
+def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
+    owner_client: Client,
+    tenant: Tenant,
+    version: TemplateVersion,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django_tasks import default_task_backend
+
+    from mailings import sending
+    from mailings.tasks import queue_rejection_emails
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    monkeypatch.setattr(sending, "BACKGROUND_THRESHOLD", 2)
+    applicants = [
+        make_applicant(tenant.company, rejected_at=datetime(2030, 4, 26, JST_18H, tzinfo=UTC)) for _ in range(3)
+    ]
+    form = {"template": version.template.pk, "link": tenant.link.pk, "applicant": [a.pk for a in applicants]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            "/company/mail/send/",
+            choose(form, confirm=True, when="business_days", business_days="3", send_time="09:30"),
+            follow=True,
+        )
+
+    assert "3 件のお祈りメールの送信予約を受け付けました" in response.content.decode()
+    assert OutboundEmail.objects.count() == 0
+    (job,) = default_task_backend.results  # type: ignore[attr-defined]
+    assert job.task.module_path == "mailings.tasks.queue_rejection_emails"
+
+    assert queue_rejection_emails.call(*job.args, **job.kwargs) == 3
+    assert queue_rejection_emails.call(*job.args, **job.kwargs) == 0  # a retried job adds nothing
+    send_after = {timezone.localtime(e.send_after).isoformat() for e in OutboundEmail.objects.all()}
+    assert send_after == {"2030-05-02T09:30:00+09:00"}
+    assert set(OutboundEmail.objects.values_list("created_by", flat=True)) == {tenant.owner.pk}
