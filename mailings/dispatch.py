@@ -41,7 +41,7 @@ CANCELLED_REASON = _("%(name)s さんが送信を取り消しました。")
 BATCH_SIZE = 20
 
 
-def _stored(text: object) -> str:
+def stored_text(text: object) -> str:
     """Reasons are stored in the site language, whoever's request or worker produced them."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(text)
@@ -78,7 +78,7 @@ def outbox_fail_interrupted(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     return OutboundEmail.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).update(
-        status=Status.FAILED, failed_at=now, last_error=_stored(INTERRUPTED_REASON)
+        status=Status.FAILED, failed_at=now, last_error=stored_text(INTERRUPTED_REASON)
     )
 
 
@@ -129,22 +129,21 @@ def _record_failure(email: OutboundEmail, error: Exception, now: datetime) -> st
     detail = _error_detail(error)
     if _is_permanent(error):
         _mine(email).update(
-            status=Status.FAILED, failed_at=now, last_error=_stored(PERMANENT_REASON) % {"detail": detail}
+            status=Status.FAILED, failed_at=now, last_error=stored_text(PERMANENT_REASON) % {"detail": detail}
         )
         return "failed"
     if email.attempts >= MAX_ATTEMPTS:
         _mine(email).update(
             status=Status.FAILED,
             failed_at=now,
-            last_error=_stored(GAVE_UP_REASON) % {"attempts": email.attempts, "detail": detail},
+            last_error=stored_text(GAVE_UP_REASON) % {"attempts": email.attempts, "detail": detail},
         )
         return "failed"
     retry_at = now + retry_delay(email.attempts)
     with translation.override(settings.LANGUAGE_CODE):
         when = formats.date_format(timezone.localtime(retry_at), "Y/m/d H:i")
-    _mine(email).update(
-        status=Status.QUEUED, send_after=retry_at, last_error=_stored(RETRY_REASON) % {"when": when, "detail": detail}
-    )
+    reason = stored_text(RETRY_REASON) % {"when": when, "detail": detail}
+    _mine(email).update(status=Status.QUEUED, send_after=retry_at, last_error=reason)
     return "retried"
 
 
@@ -153,7 +152,7 @@ def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
     from mailings.outbox import is_suppressed
 
     if email.is_promotional and is_suppressed(email=email.to_email, company=email.company):
-        _mine(email).update(status=Status.CANCELLED, last_error=_stored(SUPPRESSED_REASON))
+        _mine(email).update(status=Status.CANCELLED, last_error=stored_text(SUPPRESSED_REASON))
         return "cancelled"
     try:
         smtp.open()
@@ -232,7 +231,7 @@ def outbox_cancel(*, email: OutboundEmail, actor: User) -> bool:
     """Stop an email that has not been handed to a worker yet."""
     with transaction.atomic():
         cancelled = OutboundEmail.objects.filter(pk=email.pk, status=Status.QUEUED).update(
-            status=Status.CANCELLED, last_error=_stored(CANCELLED_REASON) % {"name": actor.display_name}
+            status=Status.CANCELLED, last_error=stored_text(CANCELLED_REASON) % {"name": actor.display_name}
         )
         if cancelled:
             audit_record(actor=actor, action="outbound_email.cancel", target=email, company=email.company)

@@ -365,3 +365,22 @@ def test_concurrent_workers_never_claim_the_same_email(tenant: Tenant, settings:
     assert sum(1 for mine in claimed if mine) > 1  # the claims really were shared out
     assert len(every) == len(set(every)) == 60
     assert set(OutboundEmail.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_the_demo_outbox_shows_every_state_sends_nothing_and_can_be_seeded_twice(tenant: Tenant, settings: Any) -> None:
+    from mailings.demo_outbox import seed_outbox
+
+    # A configured mail server that would fail every send: the demo must not use it.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
+
+    assert seed_outbox(company=tenant.company, actor=tenant.owner) == 10
+    assert seed_outbox(company=tenant.company, actor=tenant.owner) == 0
+
+    emails = OutboundEmail.objects.filter(company=tenant.company)
+    assert emails.count() == 10
+    assert {e.progress[0] for e in emails} == {"registered", "clicked", "sent", "failed", "queued"}
+    assert emails.get(status=Status.FAILED).last_error.startswith("送信先のメールサーバーが受け取りを拒否しました。")
+    assert all(e.send_after > timezone.now() for e in emails.filter(status=Status.QUEUED))
+    assert emails.filter(status=Status.SENT).count() == 7
