@@ -160,9 +160,23 @@ def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
     except (smtplib.SMTPException, OSError) as error:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.close()  # a half-broken session must not carry the next message
-        return _record_failure(email, error, timezone.now())
+        outcome = _record_failure(email, error, timezone.now())
+        return SERVER_UNAVAILABLE if _server_unavailable(error) else outcome
     _mine(email).update(status=Status.SENT, sent_at=timezone.now(), failed_at=None, last_error="")
     return "sent"
+
+
+SERVER_UNAVAILABLE = "server_unavailable"
+
+
+def _server_unavailable(error: Exception) -> bool:
+    """The server, not this message, is the problem: trying the next emails now would only use up their attempts."""
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    # Any other SMTPException is about this message; a bare OSError (refused, timed out) is about the server.
+    return not isinstance(error, smtplib.SMTPException)
 
 
 @dataclass
@@ -191,10 +205,15 @@ def outbox_dispatch(*, time_budget: float = 45.0, batch_size: int = BATCH_SIZE) 
                 outcome = outbox_deliver(email=email, smtp=smtp)
                 report.counts[outcome] = report.counts.get(outcome, 0) + 1
                 handled += 1
+                if outcome == SERVER_UNAVAILABLE:
+                    # The rest stay queued untouched; the per-minute job tries again.
+                    return report
+                if time.monotonic() - started >= time_budget:
+                    break
         finally:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 smtp.close()
-        if handled < batch_size:
+        if handled < batch_size and time.monotonic() - started < time_budget:
             return report
     report.more_due = OutboundEmail.objects.filter(status=Status.QUEUED, send_after__lte=timezone.now()).exists()
     return report

@@ -158,16 +158,24 @@ def test_it_fails_a_5xx_at_once_with_a_clear_japanese_reason(tenant: Tenant, fau
 
 
 @pytest.mark.django_db
-def test_it_treats_an_unreachable_server_as_temporary(tenant: Tenant, settings: Any) -> None:
+def test_it_treats_an_unreachable_server_as_temporary_and_stops_until_the_next_run(
+    tenant: Tenant, settings: Any
+) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     email = queue(tenant)
+    waiting = [queue(tenant) for _ in range(2)]
 
-    outbox_dispatch()
+    report = outbox_dispatch()
 
     email.refresh_from_db()
+    assert report.counts == {"server_unavailable": 1}
     assert (email.status, email.attempts) == (Status.QUEUED, 1)
     assert "ConnectionRefusedError" in email.last_error
+    # The server is down, not these emails: they keep their attempts for when it is back.
+    for other in waiting:
+        other.refresh_from_db()
+        assert (other.status, other.attempts, other.last_error) == (Status.QUEUED, 0, "")
 
 
 @pytest.mark.django_db
@@ -384,3 +392,18 @@ def test_the_demo_outbox_shows_every_state_sends_nothing_and_can_be_seeded_twice
     assert emails.get(status=Status.FAILED).last_error.startswith("送信先のメールサーバーが受け取りを拒否しました。")
     assert all(e.send_after > timezone.now() for e in emails.filter(status=Status.QUEUED))
     assert emails.filter(status=Status.SENT).count() == 7
+
+
+def test_it_tells_a_server_outage_from_a_refused_message() -> None:
+    import smtplib
+
+    from mailings.dispatch import _server_unavailable
+
+    assert _server_unavailable(ConnectionRefusedError())
+    assert _server_unavailable(TimeoutError())
+    assert _server_unavailable(smtplib.SMTPServerDisconnected("gone"))
+    assert _server_unavailable(smtplib.SMTPConnectError(421, b"busy"))
+    assert _server_unavailable(smtplib.SMTPDataError(421, b"shutting down"))
+    assert not _server_unavailable(smtplib.SMTPRecipientsRefused({"x@example.jp": (451, b"later")}))
+    assert not _server_unavailable(smtplib.SMTPDataError(554, b"rejected"))
+    assert not _server_unavailable(smtplib.SMTPSenderRefused(450, b"later", "no-reply@example.jp"))
