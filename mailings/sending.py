@@ -75,6 +75,17 @@ class Schedule:
         return now
 
 
+# SQLite refuses statements with more than 32,766 parameters; an import can hold more applicants than that.
+LOOKUP_CHUNK = 5000
+
+
+def applicants_by_ids(*, company: Company, ids: list[int]) -> list[Applicant]:
+    found: list[Applicant] = []
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        found.extend(Applicant.objects.filter(company=company, pk__in=ids[start : start + LOOKUP_CHUNK]))
+    return sorted(found, key=lambda applicant: applicant.pk)
+
+
 @dataclass(frozen=True)
 class Skipped:
     applicant: Applicant
@@ -94,9 +105,14 @@ def sending_plan(*, company: Company, applicants: Iterable[Applicant], requested
     for applicant in applicants:
         applicant.company = company  # one instance for the batch: its mail settings are read once
     keys = {rejection_idempotency_key(a): a for a in applicants}
-    existing = dict(
-        OutboundEmail.objects.filter(idempotency_key__in=list(keys)).values_list("idempotency_key", "status")
-    )
+    existing: dict[str, str] = {}
+    key_list = list(keys)
+    for start in range(0, len(key_list), LOOKUP_CHUNK):
+        existing.update(
+            OutboundEmail.objects.filter(idempotency_key__in=key_list[start : start + LOOKUP_CHUNK]).values_list(
+                "idempotency_key", "status"
+            )
+        )
     labels = dict(OutboundEmail.Status.choices)
     plan = SendingPlan(not_found=max((requested or 0) - len(applicants), 0))
     for key, applicant in keys.items():

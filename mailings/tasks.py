@@ -65,15 +65,14 @@ def queue_rejection_emails(
 ) -> int:
     """A large send from the sending screen, queued off the request; safe to run twice (one email per applicant)."""
     from accounts.models import User
-    from applicants.models import Applicant
     from companies.models import Company
     from mailings.models import TemplateVersion
-    from mailings.sending import Schedule, rejection_emails_send
+    from mailings.sending import Schedule, applicants_by_ids, rejection_emails_send
 
     company = Company.objects.get(pk=company_id)
     result = rejection_emails_send(
         company=company,
-        applicants=list(Applicant.objects.filter(company=company, pk__in=applicant_ids).order_by("id")),
+        applicants=applicants_by_ids(company=company, ids=applicant_ids),
         version=TemplateVersion.objects.get(pk=version_id, template__company=company),
         link=company.links.get(pk=link_id),
         schedule=Schedule.from_json(schedule),

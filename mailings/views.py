@@ -91,7 +91,7 @@ def _chosen(request: HttpRequest, company: Company) -> Chosen:
         applicants = list(batch.applicants.filter(company=company).order_by("id"))
         return Chosen(applicants=applicants, requested=len(applicants), batch=batch, ids=[])
     ids = sorted({int(v) for v in data.getlist("applicant") if v.strip().isdigit() and len(v.strip()) < 19})
-    applicants = list(Applicant.objects.filter(company=company, pk__in=ids).order_by("id")) if ids else []
+    applicants = sending.applicants_by_ids(company=company, ids=ids)
     return Chosen(applicants=applicants, requested=len(ids), batch=None, ids=ids)
 
 

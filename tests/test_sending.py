@@ -381,3 +381,20 @@ def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
     send_after = {timezone.localtime(e.send_after).isoformat() for e in OutboundEmail.objects.all()}
     assert send_after == {"2030-05-02T09:30:00+09:00"}
     assert set(OutboundEmail.objects.values_list("created_by", flat=True)) == {tenant.owner.pk}
+
+
+def test_the_plan_looks_up_large_selections_in_chunks(
+    owner_client: Client, tenant: Tenant, version: TemplateVersion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailings import sending
+
+    monkeypatch.setattr(sending, "LOOKUP_CHUNK", 2)  # as if the selection were larger than SQLite's parameter limit
+    applicants = [make_applicant(tenant.company) for _ in range(5)]
+    for applicant in applicants[1::2]:
+        rejection_email_queue(applicant=applicant, version=version)
+    query = "&".join(f"applicant={a.pk}" for a in applicants)
+
+    plan = owner_client.get(f"/company/mail/send/?{query}").context["plan"]
+
+    assert plan.eligible == applicants[0::2]
+    assert [s.applicant for s in plan.skipped] == applicants[1::2]
