@@ -2,7 +2,8 @@
 
 Run: `.venv/bin/python bench/outbox.py` (SQLite in a temporary file) or `BENCH_DATABASE_URL=postgres://postgres@
 127.0.0.1:5432/bench_outbox .venv/bin/python bench/outbox.py` (the database is created and dropped).
-BENCH_EMAILS sets how many (default 2000). Prints figures; asserts nothing.
+BENCH_EMAILS sets how many (default 2000), BENCH_WORKERS how many dispatchers run at once (default 1).
+Prints figures; asserts nothing.
 """
 
 import os
@@ -10,7 +11,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,10 +35,12 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "2000"))
+# Several dispatchers at once (threads, each with its own database and SMTP connection), as several workers would.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 
 
 def free_port() -> int:
@@ -130,8 +135,20 @@ def run() -> None:
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     try:
+        counts: Counter[str] = Counter()
+
+        def dispatcher() -> None:
+            try:
+                counts.update(outbox_dispatch(time_budget=3600).counts)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=dispatcher) for _ in range(WORKERS)]
         started = time.perf_counter()
-        report = outbox_dispatch(time_budget=3600)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         sent_in = time.perf_counter() - started
     finally:
         server.terminate()
@@ -142,7 +159,7 @@ def run() -> None:
     print(f"queue (render + store, one transaction): {EMAILS} in {queued_in:.2f}s = {EMAILS / queued_in:.0f} emails/s")
     print(
         f"send (claim + SMTP + mark, loopback aiosmtpd): {sent} in {sent_in:.2f}s = {sent / sent_in:.0f} emails/s "
-        f"({report.counts})"
+        f"({WORKERS} dispatcher(s); {dict(counts)})"
     )
 
 
