@@ -13,6 +13,7 @@ from candidates.models import Candidate, Consent
 from candidates.tokens import candidate_token_make
 from companies.models import RelayLink
 from mailings.services import mail_send
+from mailings.tracking import email_registered
 from relay.models import Referral, Touch
 from relay.services import referral_evaluate
 
@@ -88,6 +89,7 @@ def candidate_register(
                     prefecture=candidate.prefecture,
                     registered_at=timezone.now(),
                 )
+                email_registered(company_id=link.company_id, applicant_ref=applicant_ref)
                 _send_verification(candidate, link)
             return Registration(candidate=candidate, created=True)
         except IntegrityError:

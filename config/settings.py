@@ -172,6 +172,8 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="キャリアリレー <no-reply@career-relay.example.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
+# An outbox row claimed (SENDING) longer than this was interrupted mid-send: it is failed, never resent blindly.
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 RQ = {"JOB_CLASS": "django_tasks_rq.Job"}  # RQ's plain Job cannot call a django_tasks Task

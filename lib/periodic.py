@@ -27,6 +27,10 @@ def daily_at_ten(moment: datetime) -> str:
     return (timezone.localtime(moment) - timedelta(hours=10)).strftime("%Y-%m-%d")
 
 
+def every_minute(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
 JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
     PeriodicJob(name="survey_invitations", task_path="insights.tasks.send_survey_invitations", slot=daily_at_ten),
@@ -36,6 +40,7 @@ JOBS = [
         task_path="rechallenge.tasks.send_rechallenge_invitations",
         slot=daily_at_ten,
     ),
+    PeriodicJob(name="dispatch_outbox", task_path="mailings.tasks.dispatch_outbox", slot=every_minute),
 ]
 
 

@@ -180,6 +180,17 @@ class OutboundEmail(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_email} ({self.status})"
 
+    @property
+    def progress(self) -> tuple[str, str]:
+        """How far this email got, for lists: registered beats clicked beats the sending status."""
+        if self.registered_at:
+            return "registered", str(_("登録"))
+        if self.clicked_at:
+            return "clicked", str(_("クリック"))
+        if self.status == self.Status.FAILED:
+            return self.status, str(_("失敗"))
+        return self.status, str(self.get_status_display())
+
 
 class Suppression(models.Model):
     """An address that asked not to receive promotional mail: from one company, or (company empty) from all."""

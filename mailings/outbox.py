@@ -1,6 +1,7 @@
 """Putting email in the outbox. The worker that empties it lives in mailings.tasks."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,13 +12,20 @@ from candidates.models import Candidate
 from companies.models import Company, RelayLink
 from lib.business_days import add_business_days
 from lib.jatext import normalize_email
+from mailings.dispatch import outbox_dispatch_soon, outbox_message_id
 from mailings.merge import render_merge
 from mailings.models import AutoSendRule, MailSettings, OutboundEmail, Suppression, TemplateVersion
 
+JAPAN = ZoneInfo("Asia/Tokyo")
+
 
 def mail_settings_for(company: Company) -> MailSettings:
-    settings, _ = MailSettings.objects.get_or_create(company=company)
-    return settings
+    try:
+        return company.mail_settings  # cached on the instance: a batch of sends reads it once
+    except MailSettings.DoesNotExist:
+        settings, _ = MailSettings.objects.get_or_create(company=company)
+        company.mail_settings = settings
+        return settings
 
 
 def is_suppressed(*, email: str, company: Company) -> bool:
@@ -65,11 +73,14 @@ def outbox_enqueue(
         send_after=send_after or timezone.now(),
         created_by=actor,
     )
+    email.message_id = outbox_message_id()
     try:
         with transaction.atomic():
             email.save()
     except IntegrityError:
         return OutboundEmail.objects.get(idempotency_key=idempotency_key)
+    if email.send_after <= timezone.now():
+        outbox_dispatch_soon()
     return email
 
 
@@ -130,13 +141,18 @@ def rejection_email_queue(
     )
 
 
-def send_time_after_rejection(*, rejected_at: datetime, business_days: int, rule: AutoSendRule) -> datetime:
-    """`business_days` Japanese business days after the rejection, at the rule's time in Japan; never in the past."""
-    rejected_day = timezone.localtime(rejected_at).date()
+def business_days_send_time(*, rejected_at: datetime, business_days: int, send_time: time) -> datetime:
+    """`business_days` Japanese business days after the rejection, at `send_time` in Japan; never in the past."""
+    rejected_day = timezone.localtime(rejected_at, JAPAN).date()
     day = add_business_days(rejected_day, business_days)
-    moment = timezone.make_aware(datetime.combine(day, rule.send_time))
+    moment = datetime.combine(day, send_time, tzinfo=JAPAN)
     now = timezone.now()
     return moment if moment > now else now
+
+
+def send_time_after_rejection(*, rejected_at: datetime, business_days: int, rule: AutoSendRule) -> datetime:
+    """`business_days` Japanese business days after the rejection, at the rule's time in Japan; never in the past."""
+    return business_days_send_time(rejected_at=rejected_at, business_days=business_days, send_time=rule.send_time)
 
 
 def rule_for(applicant: Applicant) -> AutoSendRule | None:

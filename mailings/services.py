@@ -1,6 +1,3 @@
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -8,24 +5,15 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from mailings.mute import mail_is_muted, mail_muted
 from mailings.tasks import deliver_email
 
-_muted: ContextVar[bool] = ContextVar("mail_muted", default=False)
-
-
-@contextmanager
-def mail_muted() -> Iterator[None]:
-    """Send no transactional email in this block: demo data and back-filled history must not mail anyone."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
+__all__ = ["mail_muted", "mail_send"]
 
 
 def mail_send(*, to: str, template: str, context: dict[str, Any], language: str | None = None) -> None:
     """Render `mailings/email/<template>.txt` (first line is the subject) and deliver it after commit."""
-    if _muted.get():
+    if mail_is_muted():
         return
     # The language of the page the person is using; outside a request (workers, commands) the site default.
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):

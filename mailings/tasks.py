@@ -1,6 +1,7 @@
 import logging
 import smtplib
 from datetime import timedelta
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.utils import timezone
@@ -36,3 +37,45 @@ def deliver_email(*, to: list[str], subject: str, body: str, headers: dict[str, 
         deliver_email.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
             to=to, subject=subject, body=body, headers=headers, attempt=attempt + 1
         )
+
+
+@task()
+def dispatch_outbox() -> int:
+    """Empty the outbox (mailings.dispatch); queued on commit after sends are queued, and every minute."""
+    from mailings.dispatch import outbox_dispatch
+
+    report = outbox_dispatch()
+    if report.more_due:
+        # Hand the rest to a fresh task so one run never holds a worker for long.
+        dispatch_outbox.enqueue()
+    if report.handled or report.interrupted:
+        logger.info("outbox: %s, %s interrupted", report.counts, report.interrupted)
+    return report.counts.get("sent", 0)
+
+
+@task()
+def queue_rejection_emails(
+    *,
+    company_id: int,
+    applicant_ids: list[int],
+    version_id: int,
+    link_id: int,
+    schedule: dict[str, Any],
+    actor_id: int,
+) -> int:
+    """A large send from the sending screen, queued off the request; safe to run twice (one email per applicant)."""
+    from accounts.models import User
+    from companies.models import Company
+    from mailings.models import TemplateVersion
+    from mailings.sending import Schedule, applicants_by_ids, rejection_emails_send
+
+    company = Company.objects.get(pk=company_id)
+    result = rejection_emails_send(
+        company=company,
+        applicants=applicants_by_ids(company=company, ids=applicant_ids),
+        version=TemplateVersion.objects.get(pk=version_id, template__company=company),
+        link=company.links.get(pk=link_id),
+        schedule=Schedule.from_json(schedule),
+        actor=User.objects.get(pk=actor_id),
+    )
+    return result.queued

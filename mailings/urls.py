@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mailings import template_views
+from mailings import template_views, views
 
 app_name = "mailings"
 urlpatterns: list = [
@@ -21,4 +21,10 @@ urlpatterns: list = [
     path("rules/explain/", template_views.rule_explain, name="rule_explain"),
     path("rules/<int:pk>/", template_views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/delete/", template_views.rule_delete, name="rule_delete"),
+    path("send/", views.send, name="send"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:pk>/", views.email_detail, name="email_detail"),
+    path("outbox/<int:pk>/resend/", views.email_resend, name="email_resend"),
+    path("outbox/<int:pk>/cancel/", views.email_cancel, name="email_cancel"),
+    path("links.csv", views.links_csv, name="links_csv"),
 ]

@@ -2,17 +2,22 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company, RelayLink
+from mailings.models import OutboundEmail
 from relay.models import Click, CreditSummary, Referral
 from relay.services import company_credit_summary
 
 
 @dataclass
 class FunnelFigures:
+    sent: int = 0  # rejection emails the platform sent (only company-wide: an email is not tied to one link)
     clicks: int = 0
     registrations: int = 0
     counted: int = 0
@@ -21,6 +26,16 @@ class FunnelFigures:
     @property
     def registration_rate(self) -> float | None:
         return self.registrations / self.clicks if self.clicks else None
+
+    @property
+    def click_rate(self) -> float | None:
+        return self.clicks / self.sent if self.sent else None
+
+
+@dataclass
+class PeriodFigures(FunnelFigures):
+    label: str = ""
+    start: datetime | None = None
 
 
 @dataclass
@@ -34,6 +49,7 @@ class CompanyFigures:
     links: list[LinkFigures]
     credits: CreditSummary
     referrals_per_credit: int
+    periods: list[PeriodFigures] = field(default_factory=list)
     remaining_to_next_credit: int = field(init=False)
     progress_percent: int = field(init=False)
 
@@ -72,9 +88,53 @@ def link_figures(links: list[RelayLink]) -> list[LinkFigures]:
     return figures
 
 
+def _month_start(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def period_figures(company: Company, *, now: datetime | None = None) -> list[PeriodFigures]:
+    """This month and last month (Japan time), one grouped query per table for both."""
+    this_month = _month_start(now or timezone.now())
+    last_month = _month_start(this_month - timedelta(days=1))
+    periods = [
+        PeriodFigures(label=str(_("今月")), start=this_month),
+        PeriodFigures(label=str(_("先月")), start=last_month),
+    ]
+    bounds = [(this_month, None), (last_month, this_month)]
+
+    def counts(queryset: Any, field_name: str, extra: Q | None = None) -> list[int]:
+        aggregates = {}
+        for index, (start, end) in enumerate(bounds):
+            condition = Q(**{f"{field_name}__gte": start})
+            if end is not None:
+                condition &= Q(**{f"{field_name}__lt": end})
+            if extra is not None:
+                condition &= extra
+            aggregates[f"p{index}"] = Count("id", filter=condition)
+        row = queryset.aggregate(**aggregates)
+        return [row[f"p{index}"] for index in range(len(bounds))]
+
+    sent = counts(OutboundEmail.objects.filter(company=company, kind=OutboundEmail.Kind.REJECTION), "sent_at")
+    clicks = counts(Click.objects.filter(company=company), "created_at")
+    registrations = counts(Referral.objects.filter(company=company), "registered_at")
+    counted = counts(Referral.objects.filter(company=company), "counted_at", Q(status=Referral.Status.COUNTED))
+    for index, period in enumerate(periods):
+        period.sent, period.clicks = sent[index], clicks[index]
+        period.registrations, period.counted = registrations[index], counted[index]
+    return periods
+
+
+def company_sent_count(company: Company) -> int:
+    return OutboundEmail.objects.filter(
+        company=company, kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT
+    ).count()
+
+
 def company_figures(company: Company) -> CompanyFigures:
     per_link = link_figures(list(company.links.all()))
     total = FunnelFigures(
+        sent=company_sent_count(company),
         clicks=sum(f.clicks for f in per_link),
         registrations=sum(f.registrations for f in per_link),
         counted=sum(f.counted for f in per_link),
@@ -85,4 +145,5 @@ def company_figures(company: Company) -> CompanyFigures:
         links=per_link,
         credits=company_credit_summary(company),
         referrals_per_credit=company.contract.referrals_per_credit,
+        periods=period_figures(company),
     )

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_http_methods
 from candidates.forms import RegistrationForm
 from candidates.services import candidate_register
 from companies.models import RelayLink
+from mailings.tracking import email_clicked
 from relay.services import click_record
 
 CLICKED_SESSION_KEY = "relay_clicked_links"
@@ -40,6 +41,8 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
         if link.code not in clicked:
             click_record(link=link, has_applicant_ref=bool(applicant_ref))
             request.session[CLICKED_SESSION_KEY] = [*clicked[-49:], link.code]
+        if applicant_ref:
+            email_clicked(company_id=link.company_id, applicant_ref=applicant_ref)
     return render(request, "relay/landing.html", {"link": link, "company": link.company, "form": form})
 
 

@@ -20,7 +20,7 @@ from django_tasks import TaskResultStatus, default_task_backend
 
 import lib.periodic
 from lib.models import ScheduledRun
-from lib.periodic import enqueue_due_jobs
+from lib.periodic import JOBS, enqueue_due_jobs
 from mailings.tasks import deliver_email
 from relay.models import CreditEntry
 from relay.tasks import expire_credits
@@ -32,6 +32,7 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
 # The hourly job alone, so these tests stay true as other periodic jobs are added to lib.periodic.JOBS.
 EXPIRE_ONLY = [job for job in lib.periodic.JOBS if job.name == "expire_credits"]
+EVERY_MINUTE = [job for job in lib.periodic.JOBS if job.name == "dispatch_outbox"]
 
 
 def enqueue_mail() -> Any:
@@ -214,9 +215,12 @@ def test_it_enqueues_each_job_once_per_hourly_slot(settings: Any) -> None:
 def test_it_uses_japan_time_for_the_slot(settings: Any) -> None:
     settings.TASKS = DUMMY_TASKS
 
-    enqueue_due_jobs(now=datetime(2026, 12, 31, 15, 0, tzinfo=UTC), jobs=EXPIRE_ONLY)
+    enqueue_due_jobs(now=datetime(2026, 12, 31, 15, 0, tzinfo=UTC), jobs=EXPIRE_ONLY + EVERY_MINUTE)
 
-    assert list(ScheduledRun.objects.values_list("slot", flat=True)) == ["2027-01-01T00"]
+    assert list(ScheduledRun.objects.filter(job="expire_credits").values_list("slot", flat=True)) == ["2027-01-01T00"]
+    assert list(ScheduledRun.objects.filter(job="dispatch_outbox").values_list("slot", flat=True)) == [
+        "2027-01-01T00:00"
+    ]
 
 
 @pytest.mark.django_db
@@ -243,16 +247,19 @@ def test_it_runs_the_scheduler_once_and_returns(tenant: Tenant, monkeypatch: pyt
     """With the immediate backend the enqueued job runs inline, so one pass also expires the overdue credit."""
     fixed = datetime(2026, 11, 2, 3, 30, tzinfo=UTC)
     monkeypatch.setattr(lib.periodic, "timezone", SimpleNamespace(now=lambda: fixed, localtime=timezone.localtime))
-    monkeypatch.setattr(lib.periodic, "JOBS", EXPIRE_ONLY)
+    monkeypatch.setattr(lib.periodic, "JOBS", EXPIRE_ONLY + EVERY_MINUTE)
     lot = expired_lot(tenant)
 
     first, second = StringIO(), StringIO()
     call_command("scheduler", "--once", stdout=first)
     call_command("scheduler", "--once", stdout=second)
 
-    assert first.getvalue() == "enqueued expire_credits\n"
+    assert first.getvalue() == "enqueued expire_credits\nenqueued dispatch_outbox\n"
     assert second.getvalue() == ""
-    assert list(ScheduledRun.objects.values_list("job", "slot")) == [("expire_credits", "2026-11-02T12")]
+    assert sorted(ScheduledRun.objects.values_list("job", "slot")) == [
+        ("dispatch_outbox", "2026-11-02T12:30"),
+        ("expire_credits", "2026-11-02T12"),
+    ]
     assert CreditEntry.objects.get(lot=lot).kind == CreditEntry.Kind.EXPIRY
 
 
@@ -319,8 +326,8 @@ def test_it_expires_credits_through_rq(rq_queue: Any, tenant: Tenant) -> None:
 def test_it_enqueues_the_scheduled_job_on_rq(rq_queue: Any) -> None:
     import django_rq
 
-    assert enqueue_due_jobs(now=datetime(2026, 11, 2, 0, 5, tzinfo=UTC)) == ["expire_credits"]
-    assert enqueue_due_jobs(now=datetime(2026, 11, 2, 0, 59, tzinfo=UTC)) == []
+    assert enqueue_due_jobs(now=datetime(2026, 11, 2, 0, 5, tzinfo=UTC), jobs=EXPIRE_ONLY) == ["expire_credits"]
+    assert enqueue_due_jobs(now=datetime(2026, 11, 2, 0, 59, tzinfo=UTC), jobs=EXPIRE_ONLY) == []
 
     jobs = django_rq.get_queue("default").jobs
     assert [job.func_name for job in jobs] == ["relay.tasks.expire_credits"]
@@ -345,3 +352,16 @@ def test_it_delivers_mail_with_the_rqworker_started_as_serve_sh_starts_it(rq_que
 
     assert deliver_email.get_result(result.id).status == TaskResultStatus.SUCCESSFUL
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_it_enqueues_the_outbox_dispatch_once_per_minute(settings: Any) -> None:
+    settings.TASKS = DUMMY_TASKS
+    moment = datetime(2026, 11, 2, 0, 5, 10, tzinfo=UTC)
+    outbox_only = [job for job in JOBS if job.name == "dispatch_outbox"]
+
+    assert enqueue_due_jobs(now=moment, jobs=outbox_only) == ["dispatch_outbox"]
+    assert enqueue_due_jobs(now=moment + timedelta(seconds=40), jobs=outbox_only) == []
+    assert enqueue_due_jobs(now=moment + timedelta(seconds=50), jobs=outbox_only) == ["dispatch_outbox"]
+    enqueued = default_task_backend.results  # type: ignore[attr-defined]
+    assert [r.task.module_path for r in enqueued] == ["mailings.tasks.dispatch_outbox"] * 2
