@@ -1,10 +1,11 @@
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lib.jatext import search_key
+from lib.jatext import nfkc, normalize_email, search_key
 
 
 class ApplicantQuerySet(models.QuerySet["Applicant"]):
@@ -91,8 +92,13 @@ class Applicant(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def refresh_search_text(self) -> None:
-        """Also called by bulk imports, which bypass save()."""
-        self.search_text = search_key(f"{self.name} {self.name_kana} {self.email} {self.position} {self.external_id}")
+        self.search_text = search_text_for(
+            name=self.name,
+            name_kana=self.name_kana,
+            email=self.email,
+            position=self.position,
+            external_id=self.external_id,
+        )
 
     @staticmethod
     def dedupe_key_for(*, external_system: str, external_id: str, email_normalized: str, position: str) -> str:
@@ -100,6 +106,52 @@ class Applicant(models.Model):
         if external_id:
             return f"id:{external_system}:{external_id}"
         return f"email:{email_normalized}|{search_key(position)}"
+
+
+def search_text_for(*, name: str, name_kana: str, email: str, position: str, external_id: str) -> str:
+    return search_key(f"{name} {name_kana} {email} {position} {external_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedApplicant:
+    """An applicant's identity the way it is stored and compared, whichever way it arrives (form, API, CSV)."""
+
+    external_system: str
+    external_id: str
+    name: str
+    name_kana: str
+    email: str
+    position: str
+    dedupe_key: str
+    search_text: str
+
+
+def applicant_normalized(
+    *, name: str, email: str, external_system: str = "", external_id: str = "", name_kana: str = "", position: str = ""
+) -> NormalizedApplicant:
+    """NFKC, normalised address and the de-duplication key: the one normalisation every way in shares."""
+    external_id = nfkc(external_id)
+    email_normalized = normalize_email(email)
+    position = nfkc(position)
+    name = nfkc(name)
+    name_kana = nfkc(name_kana)
+    return NormalizedApplicant(
+        external_system=external_system,
+        external_id=external_id,
+        name=name,
+        name_kana=name_kana,
+        email=email_normalized,
+        position=position,
+        dedupe_key=Applicant.dedupe_key_for(
+            external_system=external_system,
+            external_id=external_id,
+            email_normalized=email_normalized,
+            position=position,
+        ),
+        search_text=search_text_for(
+            name=name, name_kana=name_kana, email=email_normalized, position=position, external_id=external_id
+        ),
+    )
 
 
 class ImportPreset(models.Model):
