@@ -3,8 +3,8 @@
 `QuerySet.bulk_create` builds a model instance per row and prepares every value through the SQL compiler, which
 costs more than the database itself at 100,000 rows. This writes the same columns with the same defaults
 (`Field.get_default()`, `auto_now`/`auto_now_add`) and the backend's own value adapters; rows that would break a
-unique constraint are skipped, as `bulk_create(ignore_conflicts=True)` does. Both SQLite (3.24+) and PostgreSQL
-accept the statement.
+unique constraint are skipped, as `bulk_create(ignore_conflicts=True)` does. SQLite (3.24+) gets multi-row VALUES,
+PostgreSQL one array per column through unnest().
 """
 
 from collections.abc import Callable, Sequence
@@ -52,16 +52,40 @@ def insert_ignoring_conflicts(model: type[models.Model], rows: Sequence[dict[str
     now = timezone.now()
     getters = [_getter(field, now) for field in fields]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(field.column) for field in fields)
-    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(MAX_ROWS, MAX_PARAMS // len(fields)))
+    names = ", ".join(quote(str(field.column)) for field in fields)
     table = quote(model._meta.db_table)
     inserted = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            return _insert_postgresql(cursor, table, names, getters, rows)
+        one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        per_statement = max(1, min(MAX_ROWS, MAX_PARAMS // len(fields)))
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
             params = [get(values) for values in batch for get in getters]
-            sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one_row] * len(batch))} ON CONFLICT DO NOTHING"
+            placeholders = ", ".join([one_row] * len(batch))
+            sql = f"INSERT INTO {table} ({names}) VALUES {placeholders} ON CONFLICT DO NOTHING"  # noqa: S608 (our names)
             cursor.execute(sql, params)
             inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
+def _insert_postgresql(
+    cursor: Any, table: str, names: str, getters: list[Callable[[dict[str, Any]], Any]], rows: Sequence[dict[str, Any]]
+) -> int:
+    """COPY into a temporary copy of the table, then move the rows over, skipping those that break a constraint.
+
+    COPY formats rows in psycopg's C code; parameters of a multi-row INSERT are parsed and quoted in Python.
+    """
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE import_rows ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
+    )
+    with cursor.cursor.copy(f"COPY import_rows ({names}) FROM STDIN") as copy:
+        for values in rows:
+            copy.write_row([get(values) for get in getters])
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM import_rows ON CONFLICT DO NOTHING"  # noqa: S608
+    )
+    inserted = max(cursor.rowcount, 0)
+    cursor.execute("DROP TABLE import_rows")
     return inserted

@@ -8,7 +8,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -81,8 +81,23 @@ _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
 # Headers that only one system writes: a file is recognised when it has at least two of its markers and
 # more of them than the other system's.
 _MARKERS: dict[str, frozenset[str]] = {
-    "herp": frozenset({"候補者ID", "名前", "募集職種", "選考ステップ", "応募時刻", "応募経路", "選考終了理由", "選考終了日"}),
-    "hrmos": frozenset({"応募者ID", "応募ID", "氏名(カナ)", "求人名", "選考ポジション", "選考ステータス", "選考フェーズ", "不合格日", "セイ", "メイ"}),
+    "herp": frozenset(
+        {"候補者ID", "名前", "募集職種", "選考ステップ", "応募時刻", "応募経路", "選考終了理由", "選考終了日"}
+    ),
+    "hrmos": frozenset(
+        {
+            "応募者ID",
+            "応募ID",
+            "氏名(カナ)",
+            "求人名",
+            "選考ポジション",
+            "選考ステータス",
+            "選考フェーズ",
+            "不合格日",
+            "セイ",
+            "メイ",
+        }
+    ),
 }
 
 _STAGE_WORDS: tuple[tuple[str, str], ...] = (
@@ -133,10 +148,7 @@ def decode(content: bytes) -> DecodedFile:
     """BOM → UTF-8 with BOM; valid UTF-8 → UTF-8; otherwise CP932 (Shift_JIS as Windows Excel writes it)."""
     if not content.strip():
         raise CsvFileError(_("ファイルが空です。見出し行と応募者の行が入った CSV ファイルを選んでください。"))
-    if content.startswith(b"\xef\xbb\xbf"):
-        candidates = ("utf-8-sig",)
-    else:
-        candidates = ("utf-8", "cp932")
+    candidates: tuple[str, ...] = ("utf-8-sig",) if content.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp932")
     for encoding in candidates:
         try:
             text = content.decode(encoding)
@@ -147,7 +159,8 @@ def decode(content: bytes) -> DecodedFile:
         return DecodedFile(text=text, encoding=encoding)
     raise CsvFileError(
         _(
-            "ファイルの文字コードを読み取れませんでした。CSV (UTF-8 または Shift_JIS) で保存し直してからお送りください。"
+            "ファイルの文字コードを読み取れませんでした。"
+            "CSV (UTF-8 または Shift_JIS) で保存し直してからお送りください。"
             "Excel のブック (.xlsx) の場合は「名前を付けて保存」で CSV 形式を選んでください。"
         )
     )
@@ -182,18 +195,18 @@ class Layout:
         return name in self.columns
 
 
-def _resolve(headers: Sequence[str], wanted: dict[str, Iterable[str]]) -> tuple[dict[str, int], dict[str, str]]:
-    index = {}
+def _resolve(headers: Sequence[str], wanted: Mapping[str, Iterable[str]]) -> tuple[dict[str, int], dict[str, str]]:
+    index: dict[str, int] = {}
     for i, header in enumerate(headers):
         index.setdefault(header_key(header), i)
     columns: dict[str, int] = {}
     names: dict[str, str] = {}
     for name, aliases in wanted.items():
         for alias in aliases:
-            i = index.get(header_key(alias))
-            if i is not None:
-                columns[name] = i
-                names[name] = headers[i].strip()
+            found = index.get(header_key(alias))
+            if found is not None:
+                columns[name] = found
+                names[name] = headers[found].strip()
                 break
     return columns, names
 
@@ -313,7 +326,9 @@ def _joined(first: str, second: str) -> str:
 
 # Addresses this simple are valid by Django's rules too; anything else is left to Django's validator, so the
 # fast path only saves time and never changes a verdict.
-_PLAIN_EMAIL = re.compile(r"^[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_PLAIN_EMAIL = re.compile(
+    r"^[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
 
 
 def is_valid_email(value: str) -> bool:
@@ -367,12 +382,16 @@ def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_sta
         moment = parse_date(raw)
         row.interview_date = moment.date() if moment else None
     except ValueError:
-        row.errors.append(_("%(field)sの日付の形式が正しくありません (%(value)s)") % {"field": _("面接日"), "value": raw})
+        row.errors.append(
+            _("%(field)sの日付の形式が正しくありません (%(value)s)") % {"field": _("面接日"), "value": raw}
+        )
     raw = cell["rejected_at"]
     try:
         row.rejected_at = parse_date(raw)
     except ValueError:
-        row.errors.append(_("%(field)sの日付の形式が正しくありません (%(value)s)") % {"field": _("不採用日"), "value": raw})
+        row.errors.append(
+            _("%(field)sの日付の形式が正しくありません (%(value)s)") % {"field": _("不採用日"), "value": raw}
+        )
     return row
 
 
@@ -385,16 +404,18 @@ class ParsedFile:
     records: list[list[str]]  # data records (header removed), blank lines included so row numbers stay true
     header_row: int = 1  # spreadsheet row of the header (blank lines above it are skipped)
 
-    def rows(
-        self, *, default_stage: str, default_track: str, start: int = 0, stop: int | None = None
-    ) -> Iterable[Row]:
+    def rows(self, *, default_stage: str, default_track: str, start: int = 0, stop: int | None = None) -> Iterable[Row]:
         """Parsed rows of records[start:stop]; wholly blank lines are skipped (Excel leaves them at the end)."""
         for index in range(start, len(self.records) if stop is None else min(stop, len(self.records))):
             record = self.records[index]
             if not any(cell.strip() for cell in record):
                 continue
             yield parse_row(
-                record, number=index + self.header_row + 1, layout=self.layout, default_stage=default_stage, default_track=default_track
+                record,
+                number=index + self.header_row + 1,
+                layout=self.layout,
+                default_stage=default_stage,
+                default_track=default_track,
             )
 
     @property

@@ -17,7 +17,9 @@ CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV ファイル"),
-        help_text=_("HERP Hire・HRMOS採用 から書き出した CSV はそのままお使いいただけます(Shift_JIS・UTF-8 どちらも可)。"),
+        help_text=_(
+            "HERP Hire・HRMOS採用 から書き出した CSV はそのままお使いいただけます(Shift_JIS・UTF-8 どちらも可)。"
+        ),
     )
     preset = forms.ModelChoiceField(
         label=_("列の対応づけ"),
@@ -47,7 +49,10 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if PurePath(upload.name or "").suffix.lower() not in CSV_SUFFIXES:
             raise forms.ValidationError(
-                _("CSV ファイル(.csv / .tsv / .txt)を選んでください。Excel のブックは CSV 形式で保存してからお送りください。")
+                _(
+                    "CSV ファイル(.csv / .tsv / .txt)を選んでください。"
+                    "Excel のブックは CSV 形式で保存してからお送りください。"
+                )
             )
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(
@@ -125,7 +130,10 @@ class ApplicantForm(forms.Form):
         label=_("不採用日"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     external_id = forms.CharField(
-        label=_("応募者ID(ATS)"), max_length=100, required=False, help_text=_("お使いのシステムの ID があれば入力してください。")
+        label=_("応募者ID(ATS)"),
+        max_length=100,
+        required=False,
+        help_text=_("お使いのシステムの ID があれば入力してください。"),
     )
 
     def clean_name(self) -> str:
@@ -147,8 +155,12 @@ class ApplicantFilterForm(forms.Form):
     batch = forms.ModelChoiceField(
         label=_("取り込み"), queryset=ApplicantImport.objects.none(), required=False, empty_label=_("すべての取り込み")
     )
-    stage = forms.ChoiceField(label=_("選考段階"), choices=[("", _("すべての段階")), *Applicant.Stage.choices], required=False)
-    track = forms.ChoiceField(label=_("採用区分"), choices=[("", _("すべての区分")), *Applicant.Track.choices], required=False)
+    stage = forms.ChoiceField(
+        label=_("選考段階"), choices=[("", _("すべての段階")), *Applicant.Stage.choices], required=False
+    )
+    track = forms.ChoiceField(
+        label=_("採用区分"), choices=[("", _("すべての区分")), *Applicant.Track.choices], required=False
+    )
     mail = forms.ChoiceField(label=_("不採用通知"), choices=EMAIL_STATES, required=False)
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:

@@ -167,7 +167,9 @@ class ImportPreset(models.Model):
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("列の対応づけプリセット")
-        constraints = [models.UniqueConstraint(fields=["company", "name"], name="import_preset_name_unique_per_company")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="import_preset_name_unique_per_company")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -192,7 +194,12 @@ class ApplicantImport(models.Model):
     format = models.CharField(_("形式"), max_length=20, choices=Format.choices)
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.PREVIEW)
     preset = models.ForeignKey(
-        ImportPreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports", verbose_name=_("プリセット")
+        ImportPreset,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imports",
+        verbose_name=_("プリセット"),
     )
     encoding = models.CharField(_("文字コード"), max_length=20, blank=True)
     delimiter = models.CharField(_("区切り文字"), max_length=1, default=",")
@@ -277,9 +284,7 @@ class ImportRowIssue(models.Model):
     class Meta:
         ordering = ["row_number", "id"]
         verbose_name = _("取り込めなかった行")
-        constraints = [
-            models.UniqueConstraint(fields=["batch", "row_number", "kind"], name="import_row_issue_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["batch", "row_number", "kind"], name="import_row_issue_unique")]
 
     def __str__(self) -> str:
         return self.message

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applicants.csvfile import CsvFileError, ParsedFile, Row, parse_file
 from applicants.bulk import insert_ignoring_conflicts
+from applicants.csvfile import CsvFileError, ParsedFile, Row, parse_file
 from applicants.models import (
     Applicant,
     ApplicantImport,
@@ -21,7 +21,7 @@ from applicants.models import (
 )
 from audit.services import audit_record
 from companies.models import Company
-from lib.jatext import nfkc, normalize_email
+from lib.jatext import nfkc
 
 logger = logging.getLogger(__name__)
 
@@ -162,13 +162,16 @@ def _in_company(company: Company, column: str, values: Sequence[str], select: st
     if not values:
         return []
     applicants = Applicant._meta.db_table
-    placeholders = ", ".join(["%s"] * len(values))
+    if connection.vendor == "postgresql":
+        condition, params = f"a.{column} = ANY(%s)", [list(values)]
+    else:
+        condition, params = f"a.{column} IN ({', '.join(['%s'] * len(values))})", list(values)
     sql = (
         f"SELECT {select} FROM {applicants} a {join} "  # noqa: S608 (only our own table and column names)
-        f"WHERE a.company_id = %s AND a.{column} IN ({placeholders})"
+        f"WHERE a.company_id = %s AND {condition}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [company.pk, *values])
+        cursor.execute(sql, [company.pk, *params])
         return cursor.fetchall()
 
 
@@ -505,7 +508,9 @@ def applicant_import_process(
                 return locked
             stop = start + chunk_rows
             rows = list(
-                parsed.rows(default_stage=locked.default_stage, default_track=locked.default_track, start=start, stop=stop)
+                parsed.rows(
+                    default_stage=locked.default_stage, default_track=locked.default_track, start=start, stop=stop
+                )
             )
             locked.company = batch.company
             locked.created_by = batch.created_by
@@ -515,7 +520,9 @@ def applicant_import_process(
             locked.duplicate_count += duplicates
             locked.invalid_count += invalid
             locked.heartbeat_at = timezone.now()
-            locked.save(update_fields=["next_record", "stored_count", "duplicate_count", "invalid_count", "heartbeat_at"])
+            locked.save(
+                update_fields=["next_record", "stored_count", "duplicate_count", "invalid_count", "heartbeat_at"]
+            )
         chunks += 1
     batch.refresh_from_db()
     return batch
@@ -543,7 +550,12 @@ def applicant_import_discard(*, batch: ApplicantImport, actor: User | None = Non
 
 
 def import_preset_save(
-    *, company: Company, name: str, mapping: dict[str, str], preset: ImportPreset | None = None, actor: User | None = None
+    *,
+    company: Company,
+    name: str,
+    mapping: dict[str, str],
+    preset: ImportPreset | None = None,
+    actor: User | None = None,
 ) -> ImportPreset:
     clean = {key: nfkc(value) for key, value in mapping.items() if value and nfkc(value)}
     if preset is None:

@@ -34,7 +34,7 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-# --- imports -----------------------------------------------------------------------------------------------------------
+# --- imports ------------------------------------------------------------------------------------------------------
 
 
 @company_required
@@ -76,7 +76,7 @@ def import_list(request: HttpRequest, company: Company) -> HttpResponse:
 
 @company_required
 def import_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
-    batch = company_object_or_404(company, ApplicantImport.objects.select_related("preset", "created_by"), pk=pk)
+    batch = company_object_or_404(company, ApplicantImport, pk=pk)
     context = {
         "company": company,
         "batch": batch,
@@ -86,7 +86,7 @@ def import_detail(request: HttpRequest, company: Company, pk: int) -> HttpRespon
     }
     if batch.status == ApplicantImport.Status.PREVIEW:
         return render(request, "applicants/import_preview.html", context)
-    if request.htmx:
+    if getattr(request, "htmx", False):
         if batch.status == ApplicantImport.Status.RUNNING:
             return render(request, "applicants/_import_progress.html", context)
         response = HttpResponse(status=204)
@@ -141,7 +141,7 @@ def import_discard(request: HttpRequest, company: Company, pk: int) -> HttpRespo
     return redirect("applicants:imports")
 
 
-# --- presets -----------------------------------------------------------------------------------------------------------
+# --- presets ------------------------------------------------------------------------------------------------------
 
 
 @company_required
@@ -185,7 +185,7 @@ def preset_delete(request: HttpRequest, company: Company, pk: int) -> HttpRespon
     return redirect("applicants:presets")
 
 
-# --- applicants --------------------------------------------------------------------------------------------------------
+# --- applicants ---------------------------------------------------------------------------------------------------
 
 
 def _rejection_emails(status: str | None = None) -> QuerySet[OutboundEmail]:
@@ -236,7 +236,7 @@ def applicant_list(request: HttpRequest, company: Company) -> HttpResponse:
 
 @company_required
 def applicant_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
-    applicant = company_object_or_404(company, Applicant.objects.select_related("import_batch"), pk=pk)
+    applicant = company_object_or_404(company, Applicant, pk=pk)
     from mailings.outbox import applicant_personal_url
 
     try:
@@ -276,8 +276,6 @@ def applicant_add(request: HttpRequest, company: Company) -> HttpResponse:
         if recorded.created:
             messages.success(request, _("%(name)s 様を登録しました。") % {"name": recorded.applicant.name})
         else:
-            messages.info(
-                request, _("同じ応募者がすでに登録されています。登録済みの内容を表示しています。")
-            )
+            messages.info(request, _("同じ応募者がすでに登録されています。登録済みの内容を表示しています。"))
         return redirect("applicants:detail", pk=recorded.applicant.pk)
     return render(request, "applicants/applicant_add.html", {"company": company, "form": form})

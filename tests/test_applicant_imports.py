@@ -27,8 +27,29 @@ from tests.conftest import Tenant, login
 
 pytestmark = pytest.mark.django_db
 
-HERP_HEADERS = ["候補者ID", "名前", "フリガナ", "メールアドレス", "募集職種", "選考ステップ", "面接日", "選考終了日", "選考終了理由"]
-HRMOS_HEADERS = ["応募者ID", "姓", "名", "セイ", "メイ", "メールアドレス", "求人名", "選考ステータス", "面接日", "不合格日"]
+HERP_HEADERS = [
+    "候補者ID",
+    "名前",
+    "フリガナ",
+    "メールアドレス",
+    "募集職種",
+    "選考ステップ",
+    "面接日",
+    "選考終了日",
+    "選考終了理由",
+]
+HRMOS_HEADERS = [
+    "応募者ID",
+    "姓",
+    "名",
+    "セイ",
+    "メイ",
+    "メールアドレス",
+    "求人名",
+    "選考ステータス",
+    "面接日",
+    "不合格日",
+]
 
 
 def herp_row(n: int, **overrides: str) -> list[str]:
@@ -64,7 +85,9 @@ def hrmos_row(n: int, **overrides: str) -> list[str]:
     return [row[h] for h in HRMOS_HEADERS]
 
 
-def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[str]], *, encoding: str = "cp932", delimiter: str = ",") -> bytes:
+def csv_bytes(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], *, encoding: str = "cp932", delimiter: str = ","
+) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(headers)
@@ -75,7 +98,9 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[str]], *, encoding
 def upload(tenant: Tenant, content: bytes, *, filename: str = "applicants.csv", **kwargs: Any) -> ApplicantImport:
     kwargs.setdefault("default_stage", Applicant.Stage.DOCUMENT)
     kwargs.setdefault("default_track", Applicant.Track.MID_CAREER)
-    return applicant_import_upload(company=tenant.company, filename=filename, content=content, actor=tenant.owner, **kwargs)
+    return applicant_import_upload(
+        company=tenant.company, filename=filename, content=content, actor=tenant.owner, **kwargs
+    )
 
 
 def run(batch: ApplicantImport, **kwargs: Any) -> ApplicantImport:
@@ -87,11 +112,13 @@ def issues(batch: ApplicantImport) -> list[str]:
     return list(batch.issues.order_by("row_number").values_list("message", flat=True))
 
 
-# --- reading files ----------------------------------------------------------------------------------------------------
+# --- reading files ------------------------------------------------------------------------------------------------
 
 
 def test_it_recognises_a_herp_hire_export_in_cp932_and_stores_every_row(tenant: Tenant) -> None:
-    content = csv_bytes(HERP_HEADERS, [herp_row(1), herp_row(2, 選考ステップ="最終面接"), herp_row(3, 選考ステップ="書類選考")])
+    content = csv_bytes(
+        HERP_HEADERS, [herp_row(1), herp_row(2, 選考ステップ="最終面接"), herp_row(3, 選考ステップ="書類選考")]
+    )
     batch = upload(tenant, content)
     assert (batch.format, batch.encoding, batch.delimiter) == ("herp", "cp932", ",")
     assert (batch.preview_valid, batch.preview_invalid, batch.preview_duplicates) == (3, 0, 0)
@@ -101,7 +128,12 @@ def test_it_recognises_a_herp_hire_export_in_cp932_and_stores_every_row(tenant: 
     assert batch.status == ApplicantImport.Status.DONE
     assert batch.stored_count == 3
     taro = Applicant.objects.get(external_id="H000001")
-    assert (taro.name, taro.name_kana, taro.email, taro.position) == ("山田 太郎", "ヤマダ タロウ", "taro1@example.jp", "営業職")
+    assert (taro.name, taro.name_kana, taro.email, taro.position) == (
+        "山田 太郎",
+        "ヤマダ タロウ",
+        "taro1@example.jp",
+        "営業職",
+    )
     assert (taro.source, taro.external_system, taro.import_batch, taro.import_row) == ("csv", "herp", batch, 2)
     assert taro.ref == "H000001"  # the ATS id is the ref, as applicant_record does it
     assert taro.stage == Applicant.Stage.FIRST_INTERVIEW
@@ -167,7 +199,9 @@ def test_it_names_the_missing_column_when_a_recognised_file_lacks_the_email(tena
 
 
 def test_it_refuses_a_preset_whose_columns_are_not_in_the_file(tenant: Tenant) -> None:
-    preset = ImportPreset.objects.create(company=tenant.company, name="旧形式", mapping={"name": "氏名", "email": "Mail"})
+    preset = ImportPreset.objects.create(
+        company=tenant.company, name="旧形式", mapping={"name": "氏名", "email": "Mail"}
+    )
     with pytest.raises(CsvFileError) as error:
         upload(tenant, csv_bytes(["氏名", "メール"], [["山田", "y@example.jp"]]), preset=preset)
     assert "Mail" in str(error.value)
@@ -197,7 +231,7 @@ def test_it_refuses_a_file_over_the_size_limit(tenant: Tenant, monkeypatch: pyte
     assert "ファイルが大きすぎます" in str(error.value)
 
 
-# --- the row report ----------------------------------------------------------------------------------------------------
+# --- the row report -----------------------------------------------------------------------------------------------
 
 
 def test_it_stores_valid_rows_and_reports_each_broken_row_in_japanese(tenant: Tenant) -> None:
@@ -227,13 +261,25 @@ def test_it_stores_valid_rows_and_reports_each_broken_row_in_japanese(tenant: Te
 def test_it_reports_duplicates_within_the_file_and_against_an_earlier_import(tenant: Tenant) -> None:
     first = run(upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(1), herp_row(2)]), filename="10月.csv"))
     assert first.stored_count == 2
-    applicant_record(company=tenant.company, source="manual", name="手入力 さん", email="manual@example.jp", position="営業職")
+    applicant_record(
+        company=tenant.company, source="manual", name="手入力 さん", email="manual@example.jp", position="営業職"
+    )
 
     rows = [
         herp_row(2),  # row 2: already imported by 10月.csv
         herp_row(3),  # row 3: new
         herp_row(3, 名前="山田 太郎(再)"),  # row 4: same id as row 3
-        ["", "手入力 さん", "", "MANUAL@example.jp", "営業職", "", "", "", ""],  # row 5: same address+position as manual
+        [
+            "",
+            "手入力 さん",
+            "",
+            "MANUAL@example.jp",
+            "営業職",
+            "",
+            "",
+            "",
+            "",
+        ],  # row 5: same address+position as manual
         herp_row(4),  # row 6: new
     ]
     batch = upload(tenant, csv_bytes(HERP_HEADERS, rows), filename="11月.csv")
@@ -285,7 +331,12 @@ def test_a_chunk_whose_rows_were_stored_meanwhile_counts_them_as_duplicates(tena
     batch = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(1), herp_row(2)]))
     # Between the preview and the run, a webhook stored the same person.
     applicant_record(
-        company=tenant.company, source="webhook", external_system="herp", external_id="H000002", name="x", email="x@example.jp"
+        company=tenant.company,
+        source="webhook",
+        external_system="herp",
+        external_id="H000002",
+        name="x",
+        email="x@example.jp",
     )
     batch = run(batch)
     assert (batch.stored_count, batch.duplicate_count) == (1, 1)
@@ -307,7 +358,12 @@ def test_the_preview_shows_rows_as_they_will_be_stored(tenant: Tenant) -> None:
     rows = [herp_row(1, 名前="ﾔﾏﾀﾞ　太郎", メールアドレス="Ｔａｒｏ@example.jp"), herp_row(2, メールアドレス="bad")]
     batch = upload(tenant, csv_bytes(HERP_HEADERS, rows))
     first, second = batch.preview_rows
-    assert (first["name"], first["email"], first["stage"], first["status"]) == ("ヤマダ 太郎", "taro@example.jp", "一次面接", "ok")
+    assert (first["name"], first["email"], first["stage"], first["status"]) == (
+        "ヤマダ 太郎",
+        "taro@example.jp",
+        "一次面接",
+        "ok",
+    )
     assert second["status"] == "invalid"
     assert "メールアドレスの形式が正しくありません" in second["message"]
 
@@ -337,7 +393,7 @@ def test_it_maps_track_words() -> None:
     assert csvfile.track_from("", "new_graduate") == "new_graduate"
 
 
-# --- screens -------------------------------------------------------------------------------------------------------------
+# --- screens ------------------------------------------------------------------------------------------------------
 
 
 def upload_file(content: bytes, name: str = "herp.csv") -> SimpleUploadedFile:
