@@ -162,6 +162,7 @@ def _in_company(company: Company, column: str, values: Sequence[str], select: st
     if not values:
         return []
     applicants = Applicant._meta.db_table
+    params: list[Any]
     if connection.vendor == "postgresql":
         condition, params = f"a.{column} = ANY(%s)", [list(values)]
     else:

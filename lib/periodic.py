@@ -22,8 +22,14 @@ def hourly(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H")
 
 
+def every_ten_minutes(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%dT%H}:{local.minute // 10}0"
+
+
 JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
+    PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_ten_minutes),
 ]
 
 

@@ -2,7 +2,9 @@
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import logging
+import signal
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -560,3 +562,63 @@ def test_outsiders_get_404_on_every_import_url(outsider_client: Client, tenant: 
     assert batch.status == "preview"
     assert ImportPreset.objects.filter(pk=preset.pk).exists()
     assert ImportRowIssue.objects.count() == 0
+
+
+# --- the task worker ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def _worker_process_state() -> Iterator[None]:
+    """Workers install signal handlers and set logger levels for a whole process; put them back afterwards."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    loggers = {name: logging.getLogger(name).level for name in ("django_tasks", "django_tasks_db", "rq.worker")}
+    yield
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+    for name, level in loggers.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_worker_process_state")
+def test_the_database_worker_runs_a_confirmed_import(settings: Any, tenant: Tenant) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.test_tasks import DB_TASKS, run_db_worker
+
+    settings.TASKS = DB_TASKS
+    batch = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(5)]))
+    applicant_import_start(batch=batch)
+    task = DBTaskResult.objects.get(task_path="applicants.tasks.applicant_import_run")
+    assert task.args_kwargs["kwargs"] == {"import_id": batch.pk}
+    assert Applicant.objects.count() == 0  # nothing until a worker takes it
+    run_db_worker()
+    batch.refresh_from_db()
+    assert (batch.status, batch.stored_count) == ("done", 5)
+
+
+@pytest.mark.redis
+@pytest.mark.usefixtures("_worker_process_state")
+def test_the_redis_worker_runs_a_confirmed_import(
+    rq_queue: Any, tenant: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tests.workers import run_rq_burst
+
+    batch = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(5)]))
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant_import_start(batch=batch)
+    assert Applicant.objects.count() == 0
+    assert run_rq_burst() is True
+    batch.refresh_from_db()
+    assert (batch.status, batch.stored_count) == ("done", 5)
+
+
+def test_the_scheduler_looks_for_stuck_imports_every_ten_minutes() -> None:
+    from lib.periodic import JOBS, enqueue_due_jobs
+
+    job = next(job for job in JOBS if job.name == "resume_stuck_imports")
+    assert job.task_path == "applicants.tasks.resume_stuck_imports"
+    moment = timezone.now().replace(minute=3)
+    assert job.slot(moment) == job.slot(moment.replace(minute=9)) != job.slot(moment.replace(minute=13))
+    assert enqueue_due_jobs(now=moment, jobs=[job]) == ["resume_stuck_imports"]
+    assert enqueue_due_jobs(now=moment.replace(minute=8), jobs=[job]) == []
