@@ -111,7 +111,7 @@ _STAGE_WORDS: tuple[tuple[str, str], ...] = (
     ("筆記", STAGE_DOCUMENT),
     ("面接", STAGE_FIRST),
     ("面談", STAGE_FIRST),
-    ("選考", STAGE_FIRST),  # 一次選考 / 二次選考 (HERP's step names); 書類選考 and 最終選考 matched above
+    ("次選考", STAGE_FIRST),  # 一次選考 / 二次選考; "選考終了" alone names no step and gets the default
 )
 _TRACK_WORDS: tuple[tuple[str, str], ...] = (
     ("第二新卒", TRACK_MID),

@@ -382,7 +382,8 @@ def test_the_preview_shows_rows_as_they_will_be_stored(tenant: Tenant) -> None:
         ("最終面接", "final_interview"),
         ("役員面接", "final_interview"),
         ("", "document"),
-        ("選考終了", "first_interview"),
+        ("選考終了", "document"),
+        ("一次面接:不合格", "first_interview"),
     ],
 )
 def test_it_maps_stage_words(value: str, stage: str) -> None:

@@ -47,6 +47,18 @@ def _restore_process_state() -> Iterator[None]:
         logging.getLogger(name).setLevel(level)
 
 
+@pytest.fixture(autouse=True)
+def _only_the_hourly_credit_job() -> Iterator[None]:
+    """These tests are about the scheduler itself, told through its hourly job; other apps' jobs are theirs to test.
+
+    mock.patch rather than monkeypatch: a test here calls monkeypatch.undo() midway.
+    """
+    from unittest import mock
+
+    with mock.patch.object(lib.periodic, "JOBS", [job for job in lib.periodic.JOBS if job.name == "expire_credits"]):
+        yield
+
+
 def expired_lot(tenant: Tenant, *, days_ago: int = 1) -> CreditEntry:
     return CreditEntry.objects.create(
         company=tenant.company,
