@@ -4,6 +4,7 @@ import csv
 import io
 import logging
 import signal
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -623,3 +624,73 @@ def test_the_scheduler_looks_for_stuck_imports_every_ten_minutes() -> None:
     assert job.slot(moment) == job.slot(moment.replace(minute=9)) != job.slot(moment.replace(minute=13))
     assert enqueue_due_jobs(now=moment, jobs=[job]) == ["resume_stuck_imports"]
     assert enqueue_due_jobs(now=moment.replace(minute=8), jobs=[job]) == []
+
+
+# --- concurrency (PostgreSQL) ---------------------------------------------------------------------------------------
+
+
+def at_once(*jobs: Any) -> list[BaseException]:
+    from django.db import connections
+
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def worker(job: Any) -> None:
+        try:
+            barrier.wait()
+            job()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.fixture
+def _postgres_only() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are proven on PostgreSQL; run with DATABASE_URL=postgres://…")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_postgres_only")
+def test_two_workers_on_one_import_store_each_row_once(tenant: Tenant) -> None:
+    batch = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(3000)]))
+    applicant_import_start(batch=batch)
+    process = lambda: applicant_import_process(batch_id=batch.pk, chunk_rows=250)  # noqa: E731
+    assert at_once(process, process) == []
+    batch.refresh_from_db()
+    assert (batch.status, batch.stored_count, batch.duplicate_count, batch.next_record) == ("done", 3000, 0, 3000)
+    assert Applicant.objects.count() == 3000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_postgres_only")
+def test_overlapping_imports_running_at_once_store_each_person_once(tenant: Tenant) -> None:
+    first = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(0, 2000)]), filename="a.csv")
+    second = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(1000, 3000)]), filename="b.csv")
+    for batch in (first, second):
+        applicant_import_start(batch=batch)
+    assert (
+        at_once(
+            lambda: applicant_import_process(batch_id=first.pk, chunk_rows=200),
+            lambda: applicant_import_process(batch_id=second.pk, chunk_rows=200),
+        )
+        == []
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert Applicant.objects.count() == 3000
+    assert first.stored_count + second.stored_count == 3000
+    assert first.duplicate_count + second.duplicate_count == 1000  # the overlap, reported by whichever came second
+    assert ImportRowIssue.objects.filter(kind="duplicate_existing").count() == 1000
