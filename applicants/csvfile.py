@@ -46,6 +46,7 @@ FIELDS: dict[str, object] = {
     "track": gettext_lazy("採用区分"),
     "interview_date": gettext_lazy("面接日"),
     "rejected_at": gettext_lazy("不採用日"),
+    "outcome": gettext_lazy("選考結果"),
 }
 
 # Header names each system uses for each field. HERP Hire's help centre documents 名前 / 募集職種 / 選考ステップ /
@@ -76,6 +77,8 @@ _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
     "track": ("採用区分", "新卒/中途", "新卒・中途", "区分"),
     "interview_date": ("面接日", "最終面接日", "面接日時", "選考日"),
     "rejected_at": ("不採用日", "選考終了日", "不合格日", "不採用日時", "選考終了日時", "見送り日"),
+    # Why selection ended. Exports list every candidate, hired ones too: only rejections are imported.
+    "outcome": ("選考終了理由", "選考結果", "合否", "合否結果"),
 }
 
 # Headers that only one system writes: a file is recognised when it has at least two of its markers and
@@ -120,6 +123,15 @@ _TRACK_WORDS: tuple[tuple[str, str], ...] = (
     ("キャリア", TRACK_MID),
     ("経験者", TRACK_MID),
 )
+
+_REJECTION_WORDS = ("不採用", "不合格", "見送", "落選", "お祈り")
+
+
+def is_rejection(outcome: str) -> bool:
+    """An empty outcome counts as a rejection: the company exported the file to send rejection emails."""
+    text = nfkc(outcome)
+    return not text or text.upper() == "NG" or any(word in text for word in _REJECTION_WORDS)
+
 
 _DATE = re.compile(
     r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
@@ -310,6 +322,7 @@ class Row:
     rejected_at: datetime | None = None
     dedupe_key: str = ""
     search_text: str = ""
+    outcome: str = ""  # set only when it is not a rejection: the row is left out
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -368,6 +381,8 @@ def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_sta
         dedupe_key=values.dedupe_key,
         search_text=values.search_text,
     )
+    if not is_rejection(cell["outcome"]):
+        row.outcome = nfkc(cell["outcome"])
     if not row.name:
         row.errors.append(_("氏名が入力されていません"))
     if not row.email:

@@ -217,12 +217,14 @@ class ApplicantImport(models.Model):
     preview_valid = models.PositiveIntegerField(default=0)
     preview_invalid = models.PositiveIntegerField(default=0)
     preview_duplicates = models.PositiveIntegerField(default=0)
+    preview_not_rejected = models.PositiveIntegerField(default=0)
     preview_rows = models.JSONField(default=list)
     # Progress, committed with each chunk: the index (0-based, among data records) of the next record to read.
     next_record = models.PositiveIntegerField(default=0)
     stored_count = models.PositiveIntegerField(_("登録件数"), default=0)
     duplicate_count = models.PositiveIntegerField(_("重複件数"), default=0)
     invalid_count = models.PositiveIntegerField(_("エラー件数"), default=0)
+    not_rejected_count = models.PositiveIntegerField(_("不採用以外の件数"), default=0)
     error = models.TextField(_("エラー内容"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -241,7 +243,7 @@ class ApplicantImport(models.Model):
 
     @property
     def processed_rows(self) -> int:
-        return self.stored_count + self.duplicate_count + self.invalid_count
+        return self.stored_count + self.duplicate_count + self.invalid_count + self.not_rejected_count
 
     @property
     def progress_percent(self) -> int:
@@ -275,6 +277,7 @@ class ImportRowIssue(models.Model):
         INVALID = "invalid", _("エラー")
         DUPLICATE_IN_FILE = "duplicate_in_file", _("ファイル内の重複")
         DUPLICATE_EXISTING = "duplicate_existing", _("登録済みと重複")
+        NOT_REJECTED = "not_rejected", _("不採用以外")
 
     batch = models.ForeignKey(ApplicantImport, on_delete=models.CASCADE, related_name="issues")
     row_number = models.PositiveIntegerField(_("行"))

@@ -152,6 +152,7 @@ class ChunkVerdict:
     issues: list[dict[str, Any]] = field(default_factory=list)  # ImportRowIssue values
     invalid: int = 0
     duplicates: int = 0
+    not_rejected: int = 0
 
 
 def _in_company(company: Company, column: str, values: Sequence[str], select: str, join: str = "") -> list[tuple]:
@@ -201,7 +202,17 @@ def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], se
     verdict = ChunkVerdict()
     valid = []
     for row in rows:
-        if row.errors:
+        if row.outcome:
+            verdict.not_rejected += 1
+            message = _(
+                "%(row)s行目: 選考結果が「%(outcome)s」のため、不採用の応募者として取り込みませんでした (%(who)s)"
+            ) % {
+                "row": row.number,
+                "outcome": row.outcome,
+                "who": _who(row),
+            }
+            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.NOT_REJECTED, message))
+        elif row.errors:
             verdict.invalid += 1
             verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.INVALID, row.error_message()))
         else:
@@ -311,7 +322,7 @@ def applicant_import_upload(
         created_by=actor,
     )
     seen: dict[str, int] = {}
-    valid = invalid = duplicates = total = 0
+    valid = invalid = duplicates = not_rejected = total = 0
     preview: list[dict[str, Any]] = []
     for chunk in _chunks(parsed.rows(default_stage=default_stage, default_track=default_track), CHUNK_ROWS):
         verdict = _classify(company=company, batch_id=None, rows=chunk, seen=seen)
@@ -319,6 +330,7 @@ def applicant_import_upload(
         valid += len(verdict.new)
         invalid += verdict.invalid
         duplicates += verdict.duplicates
+        not_rejected += verdict.not_rejected
         if len(preview) < PREVIEW_ROWS:
             messages = {issue["row_number"]: (issue["kind"], issue["message"]) for issue in verdict.issues}
             for row in chunk[: PREVIEW_ROWS - len(preview)]:
@@ -326,6 +338,7 @@ def applicant_import_upload(
                 preview.append(_preview_row(row, kind, message))
     batch.total_rows = len(parsed.records)
     batch.preview_valid, batch.preview_invalid, batch.preview_duplicates = valid, invalid, duplicates
+    batch.preview_not_rejected = not_rejected
     batch.preview_rows = preview
     batch.save()
     ApplicantImportFile.objects.create(batch=batch, content=content)
@@ -422,7 +435,8 @@ def _applicant_values(row: Row, batch: ApplicantImport) -> dict[str, Any]:
     }
 
 
-def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, int]:
+def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, int, int]:
+    """Store one chunk; returns how many rows were stored, duplicates, invalid and not rejections."""
     company = batch.company
     verdict = _classify(company=company, batch_id=batch.pk, rows=rows, seen={})
     values = [_applicant_values(row, batch) for row in verdict.new]
@@ -468,7 +482,7 @@ def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, 
             message = _("%(row)s行目: すでに登録済みの応募者です (%(who)s)") % {"row": row.number, "who": _who(row)}
             verdict.issues.append(_issue(batch.pk, row, ImportRowIssue.Kind.DUPLICATE_EXISTING, message))
     insert_ignoring_conflicts(ImportRowIssue, verdict.issues)
-    return stored, duplicates, verdict.invalid
+    return stored, duplicates, verdict.invalid, verdict.not_rejected
 
 
 def applicant_import_process(
@@ -515,14 +529,22 @@ def applicant_import_process(
             )
             locked.company = batch.company
             locked.created_by = batch.created_by
-            stored, duplicates, invalid = _store_chunk(batch=locked, rows=rows)
+            stored, duplicates, invalid, not_rejected = _store_chunk(batch=locked, rows=rows)
             locked.next_record = min(stop, len(parsed.records))
             locked.stored_count += stored
             locked.duplicate_count += duplicates
             locked.invalid_count += invalid
+            locked.not_rejected_count += not_rejected
             locked.heartbeat_at = timezone.now()
             locked.save(
-                update_fields=["next_record", "stored_count", "duplicate_count", "invalid_count", "heartbeat_at"]
+                update_fields=[
+                    "next_record",
+                    "stored_count",
+                    "duplicate_count",
+                    "invalid_count",
+                    "not_rejected_count",
+                    "heartbeat_at",
+                ]
             )
         chunks += 1
     batch.refresh_from_db()

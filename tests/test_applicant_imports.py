@@ -694,3 +694,22 @@ def test_overlapping_imports_running_at_once_store_each_person_once(tenant: Tena
     assert first.stored_count + second.stored_count == 3000
     assert first.duplicate_count + second.duplicate_count == 1000  # the overlap, reported by whichever came second
     assert ImportRowIssue.objects.filter(kind="duplicate_existing").count() == 1000
+
+
+def test_it_leaves_out_rows_whose_outcome_is_not_a_rejection(tenant: Tenant) -> None:
+    rows = [
+        herp_row(1),
+        herp_row(2, 選考終了理由="入社決定"),
+        herp_row(3, 選考終了理由="応募者辞退"),
+        herp_row(4, 選考終了理由=""),
+        herp_row(5, 選考終了理由="不採用(スキル)"),
+        herp_row(6, 選考終了理由="入社決定", メールアドレス="bad"),
+    ]
+    batch = upload(tenant, csv_bytes(HERP_HEADERS, rows))
+    assert (batch.preview_valid, batch.preview_not_rejected, batch.preview_invalid) == (3, 3, 0)
+    batch = run(batch)
+    assert (batch.stored_count, batch.not_rejected_count, batch.invalid_count) == (3, 3, 0)
+    assert set(Applicant.objects.values_list("external_id", flat=True)) == {"H000001", "H000004", "H000005"}
+    assert issues(batch)[0] == (
+        "3行目: 選考結果が「入社決定」のため、不採用の応募者として取り込みませんでした (山田 太郎 <taro2@example.jp>)"
+    )
