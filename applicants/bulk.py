@@ -7,6 +7,7 @@ unique constraint are skipped, as `bulk_create(ignore_conflicts=True)` does. SQL
 PostgreSQL one array per column through unnest().
 """
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -58,15 +59,18 @@ def insert_ignoring_conflicts(model: type[models.Model], rows: Sequence[dict[str
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             return _insert_postgresql(cursor, table, names, getters, rows)
-        one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        # sqlite3's own execute on Django's cursor: Django's rewrites every %s to ? with a regex, on statements
+        # of tens of thousands of placeholders. Same connection, so the same transaction.
+        raw = cursor.cursor
+        one_row = "(" + ", ".join(["?"] * len(fields)) + ")"
         per_statement = max(1, min(MAX_ROWS, MAX_PARAMS // len(fields)))
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
             params = [get(values) for values in batch for get in getters]
             placeholders = ", ".join([one_row] * len(batch))
             sql = f"INSERT INTO {table} ({names}) VALUES {placeholders} ON CONFLICT DO NOTHING"  # noqa: S608 (our names)
-            cursor.execute(sql, params)
-            inserted += max(cursor.rowcount, 0)
+            sqlite3.Cursor.execute(raw, sql, params)
+            inserted += max(raw.rowcount, 0)
     return inserted
 
 

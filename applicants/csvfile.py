@@ -127,6 +127,7 @@ _TRACK_WORDS: tuple[tuple[str, str], ...] = (
 _REJECTION_WORDS = ("不採用", "不合格", "見送", "落選", "お祈り")
 
 
+@lru_cache(maxsize=256)
 def is_rejection(outcome: str) -> bool:
     """An empty outcome counts as a rejection: the company exported the file to send rejection emails."""
     text = nfkc(outcome)
@@ -321,7 +322,6 @@ class Row:
     interview_date: date | None = None
     rejected_at: datetime | None = None
     dedupe_key: str = ""
-    search_text: str = ""
     outcome: str = ""  # set only when it is not a rejection: the row is left out
     errors: list[str] = field(default_factory=list)
 
@@ -379,7 +379,6 @@ def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_sta
         stage=stage_from(cell["stage"], default_stage),
         track=track_from(cell["track"], default_track),
         dedupe_key=values.dedupe_key,
-        search_text=values.search_text,
     )
     if not is_rejection(cell["outcome"]):
         row.outcome = nfkc(cell["outcome"])
@@ -410,6 +409,11 @@ def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_sta
     return row
 
 
+def is_blank(record: Sequence[str]) -> bool:
+    """A line with no text in any cell (Excel leaves them at the end of a sheet)."""
+    return not "".join(record).strip()
+
+
 @dataclass
 class ParsedFile:
     encoding: str
@@ -423,7 +427,7 @@ class ParsedFile:
         """Parsed rows of records[start:stop]; wholly blank lines are skipped (Excel leaves them at the end)."""
         for index in range(start, len(self.records) if stop is None else min(stop, len(self.records))):
             record = self.records[index]
-            if not any(cell.strip() for cell in record):
+            if is_blank(record):
                 continue
             yield parse_row(
                 record,
@@ -435,7 +439,7 @@ class ParsedFile:
 
     @property
     def data_rows(self) -> int:
-        return sum(1 for record in self.records if any(cell.strip() for cell in record))
+        return sum(1 for record in self.records if not is_blank(record))
 
 
 def parse_file(content: bytes, *, mapping: dict[str, str] | None = None, format: str = "generic") -> ParsedFile:
@@ -453,7 +457,7 @@ def parse_file(content: bytes, *, mapping: dict[str, str] | None = None, format:
     delimiter = sniff_delimiter(decoded.text)
     records = read_records(decoded.text, delimiter)
     header_row = 1
-    while records and not any(cell.strip() for cell in records[0]):
+    while records and is_blank(records[0]):
         records.pop(0)
         header_row += 1
     if not records:
@@ -461,7 +465,7 @@ def parse_file(content: bytes, *, mapping: dict[str, str] | None = None, format:
     headers = records[0]
     layout = layout_for(headers, mapping=mapping, format=format)
     data = records[1:]
-    if not any(any(cell.strip() for cell in record) for record in data):
+    if all(is_blank(record) for record in data):
         raise CsvFileError(_("見出し行のほかに応募者の行がありません。"))
     return ParsedFile(
         encoding=decoded.encoding,

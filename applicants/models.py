@@ -123,7 +123,17 @@ class NormalizedApplicant:
     email: str
     position: str
     dedupe_key: str
-    search_text: str
+
+    @property
+    def search_text(self) -> str:
+        # Computed on use: a CSV preview normalises every row but stores none.
+        return search_text_for(
+            name=self.name,
+            name_kana=self.name_kana,
+            email=self.email,
+            position=self.position,
+            external_id=self.external_id,
+        )
 
 
 def applicant_normalized(
@@ -147,9 +157,6 @@ def applicant_normalized(
             external_id=external_id,
             email_normalized=email_normalized,
             position=position,
-        ),
-        search_text=search_text_for(
-            name=name, name_kana=name_kana, email=email_normalized, position=position, external_id=external_id
         ),
     )
 

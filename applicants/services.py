@@ -18,6 +18,7 @@ from applicants.models import (
     ImportPreset,
     ImportRowIssue,
     applicant_normalized,
+    search_text_for,
 )
 from audit.services import audit_record
 from companies.models import Company
@@ -430,7 +431,9 @@ def _applicant_values(row: Row, batch: ApplicantImport) -> dict[str, Any]:
         "rejected_at": row.rejected_at,
         "import_batch_id": batch.pk,
         "import_row": row.number,
-        "search_text": row.search_text,
+        "search_text": search_text_for(
+            name=row.name, name_kana=row.name_kana, email=row.email, position=row.position, external_id=row.external_id
+        ),
         "created_by_id": batch.created_by_id,
     }
 
