@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applicants.models import applicant_normalized
+from applicants.problems import Problem, problem, row_text
 from lib.jatext import nfkc
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -323,14 +324,14 @@ class Row:
     rejected_at: datetime | None = None
     dedupe_key: str = ""
     outcome: str = ""  # set only when it is not a rejection: the row is left out
-    errors: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
         return not self.errors
 
     def error_message(self) -> str:
-        return _("%(row)s行目: %(errors)s") % {"row": self.number, "errors": " / ".join(self.errors)}
+        return row_text(self.number, self.errors)
 
 
 def _joined(first: str, second: str) -> str:
@@ -383,29 +384,25 @@ def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_sta
     if not is_rejection(cell["outcome"]):
         row.outcome = nfkc(cell["outcome"])
     if not row.name:
-        row.errors.append(_("氏名が入力されていません"))
+        row.errors.append(problem("name_missing"))
     if not row.email:
-        row.errors.append(_("メールアドレスが入力されていません"))
+        row.errors.append(problem("email_missing"))
     elif not is_valid_email(row.email):
-        row.errors.append(_("メールアドレスの形式が正しくありません (%(value)s)") % {"value": nfkc(raw_email)})
+        row.errors.append(problem("email_invalid", value=nfkc(raw_email)))
     for name, limit in MAX_LENGTHS.items():
         if len(getattr(row, name)) > limit:
-            row.errors.append(_("%(field)sが長すぎます(%(limit)s文字まで)") % {"field": FIELDS[name], "limit": limit})
+            row.errors.append(problem("too_long", field=name, limit=limit))
     raw = cell["interview_date"]
     try:
         moment = parse_date(raw)
         row.interview_date = moment.date() if moment else None
     except ValueError:
-        row.errors.append(
-            _("%(field)sの日付の形式が正しくありません (%(value)s)") % {"field": _("面接日"), "value": raw}
-        )
+        row.errors.append(problem("bad_date", field="interview_date", value=raw))
     raw = cell["rejected_at"]
     try:
         row.rejected_at = parse_date(raw)
     except ValueError:
-        row.errors.append(
-            _("%(field)sの日付の形式が正しくありません (%(value)s)") % {"field": _("不採用日"), "value": raw}
-        )
+        row.errors.append(problem("bad_date", field="rejected_at", value=raw))
     return row
 
 

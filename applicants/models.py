@@ -289,7 +289,8 @@ class ImportRowIssue(models.Model):
     batch = models.ForeignKey(ApplicantImport, on_delete=models.CASCADE, related_name="issues")
     row_number = models.PositiveIntegerField(_("行"))
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
-    message = models.TextField(_("内容"))
+    message = models.TextField(_("内容"))  # as written when stored (the uploader's language); see `details`
+    details = models.JSONField(default=list)  # [[code, {values}], …]: applicants.problems renders them
 
     class Meta:
         ordering = ["row_number", "id"]
@@ -298,3 +299,10 @@ class ImportRowIssue(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def display_message(self) -> str:
+        """The reason in the language of the page showing it."""
+        from applicants.problems import row_text
+
+        return row_text(self.row_number, self.details) if self.details else self.message

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applicants.bulk import insert_ignoring_conflicts
@@ -20,6 +19,7 @@ from applicants.models import (
     applicant_normalized,
     search_text_for,
 )
+from applicants.problems import Problem, problem, row_text
 from audit.services import audit_record
 from companies.models import Company
 from lib.jatext import nfkc
@@ -189,12 +189,18 @@ def _existing_by_key(company: Company, keys: Iterable[str]) -> dict[str, tuple[i
     return {key: (batch_id, row, filename or "", source) for key, batch_id, row, filename, source in rows}
 
 
-def _issue(batch_id: int | None, row: Row, kind: str, message: str) -> dict[str, Any]:
-    return {"batch_id": batch_id, "row_number": row.number, "kind": kind, "message": message}
+def _issue(batch_id: int | None, row: Row, kind: str, problems: list[Problem]) -> dict[str, Any]:
+    return {
+        "batch_id": batch_id,
+        "row_number": row.number,
+        "kind": kind,
+        "details": problems,
+        "message": row_text(row.number, problems),
+    }
 
 
 def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], seen: dict[str, int]) -> ChunkVerdict:
-    """Split rows into new applicants, invalid rows and duplicates (of earlier rows or of stored applicants).
+    """Split rows into new applicants, rows left out (not rejections, invalid) and duplicates.
 
     Rows carry `applicant_normalized` values, so a row is a duplicate exactly when `applicant_record` would find
     one. `seen` maps the keys of rows already accepted from this file to their row numbers; rows this import
@@ -205,52 +211,35 @@ def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], se
     for row in rows:
         if row.outcome:
             verdict.not_rejected += 1
-            message = _(
-                "%(row)s行目: 選考結果が「%(outcome)s」のため、不採用の応募者として取り込みませんでした (%(who)s)"
-            ) % {
-                "row": row.number,
-                "outcome": row.outcome,
-                "who": _who(row),
-            }
-            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.NOT_REJECTED, message))
+            found = [problem("not_rejected", outcome=row.outcome, who=_who(row))]
+            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.NOT_REJECTED, found))
         elif row.errors:
             verdict.invalid += 1
-            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.INVALID, row.error_message()))
+            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.INVALID, row.errors))
         else:
             valid.append(row)
     existing = _existing_by_key(company, {row.dedupe_key for row in valid})
-    source_labels = dict(Applicant.Source.choices)
     for row in valid:
         key = row.dedupe_key
         earlier_row = seen.get(key)
-        found = existing.get(key)
-        if found is not None and batch_id is not None and found[0] == batch_id:
-            earlier_row, found = found[1], None
+        stored = existing.get(key)
+        if stored is not None and batch_id is not None and stored[0] == batch_id:
+            earlier_row, stored = stored[1], None
         if earlier_row is not None:
             kind = ImportRowIssue.Kind.DUPLICATE_IN_FILE
-            message = _("%(row)s行目: %(earlier)s行目と同じ応募者のため、取り込みませんでした (%(who)s)") % {
-                "row": row.number,
-                "earlier": earlier_row,
-                "who": _who(row),
-            }
-        elif found is not None:
+            found = [problem("duplicate_in_file", earlier=earlier_row, who=_who(row))]
+        elif stored is not None:
             kind = ImportRowIssue.Kind.DUPLICATE_EXISTING
-            where = (
-                _("取り込み「%(filename)s」") % {"filename": found[2]}
-                if found[2]
-                else source_labels.get(found[3], found[3])
-            )
-            message = _("%(row)s行目: すでに登録済みの応募者です(%(where)sで登録) (%(who)s)") % {
-                "row": row.number,
-                "where": where,
-                "who": _who(row),
-            }
+            if stored[2]:
+                found = [problem("duplicate_import", filename=stored[2], who=_who(row))]
+            else:
+                found = [problem("duplicate_source", source=stored[3], who=_who(row))]
         else:
             seen[key] = row.number
             verdict.new.append(row)
             continue
         verdict.duplicates += 1
-        verdict.issues.append(_issue(batch_id, row, kind, message))
+        verdict.issues.append(_issue(batch_id, row, kind, found))
     return verdict
 
 
@@ -269,7 +258,7 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
         yield chunk
 
 
-def _preview_row(row: Row, status: str, message: str) -> dict[str, Any]:
+def _preview_row(row: Row, status: str, problems: list[Problem]) -> dict[str, Any]:
     return {
         "number": row.number,
         "external_id": row.external_id,
@@ -282,7 +271,7 @@ def _preview_row(row: Row, status: str, message: str) -> dict[str, Any]:
         "interview_date": row.interview_date.strftime("%Y/%m/%d") if row.interview_date else "",
         "rejected_at": timezone.localtime(row.rejected_at).strftime("%Y/%m/%d") if row.rejected_at else "",
         "status": status,
-        "message": message,
+        "problems": problems,
     }
 
 
@@ -333,10 +322,10 @@ def applicant_import_upload(
         duplicates += verdict.duplicates
         not_rejected += verdict.not_rejected
         if len(preview) < PREVIEW_ROWS:
-            messages = {issue["row_number"]: (issue["kind"], issue["message"]) for issue in verdict.issues}
+            reports = {issue["row_number"]: (issue["kind"], issue["details"]) for issue in verdict.issues}
             for row in chunk[: PREVIEW_ROWS - len(preview)]:
-                kind, message = messages.get(row.number, ("ok", ""))
-                preview.append(_preview_row(row, kind, message))
+                kind, details = reports.get(row.number, ("ok", []))
+                preview.append(_preview_row(row, kind, details))
     batch.total_rows = len(parsed.records)
     batch.preview_valid, batch.preview_invalid, batch.preview_duplicates = valid, invalid, duplicates
     batch.preview_not_rejected = not_rejected
@@ -482,8 +471,8 @@ def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, 
             stored += 1
         else:
             duplicates += 1
-            message = _("%(row)s行目: すでに登録済みの応募者です (%(who)s)") % {"row": row.number, "who": _who(row)}
-            verdict.issues.append(_issue(batch.pk, row, ImportRowIssue.Kind.DUPLICATE_EXISTING, message))
+            found = [problem("duplicate", who=_who(row))]
+            verdict.issues.append(_issue(batch.pk, row, ImportRowIssue.Kind.DUPLICATE_EXISTING, found))
     insert_ignoring_conflicts(ImportRowIssue, verdict.issues)
     return stored, duplicates, verdict.invalid, verdict.not_rejected
 

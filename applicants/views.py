@@ -14,6 +14,7 @@ from accounts.models import User
 from applicants.csvfile import CsvFileError
 from applicants.forms import ApplicantFilterForm, ApplicantForm, ImportPresetForm, ImportUploadForm
 from applicants.models import Applicant, ApplicantImport, ImportPreset
+from applicants.problems import row_text
 from applicants.services import (
     applicant_import_discard,
     applicant_import_resume,
@@ -85,6 +86,10 @@ def import_detail(request: HttpRequest, company: Company, pk: int) -> HttpRespon
         "column_labels": _column_labels(batch),
     }
     if batch.status == ApplicantImport.Status.PREVIEW:
+        context["preview_rows"] = [
+            row | {"message": row_text(row["number"], row["problems"]) if row.get("problems") else ""}
+            for row in batch.preview_rows
+        ]
         return render(request, "applicants/import_preview.html", context)
     if getattr(request, "htmx", False):
         if batch.status == ApplicantImport.Status.RUNNING:

@@ -368,7 +368,7 @@ def test_the_preview_shows_rows_as_they_will_be_stored(tenant: Tenant) -> None:
         "ok",
     )
     assert second["status"] == "invalid"
-    assert "メールアドレスの形式が正しくありません" in second["message"]
+    assert second["problems"] == [["email_invalid", {"value": "bad"}]]
 
 
 @pytest.mark.parametrize(

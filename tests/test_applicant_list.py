@@ -185,3 +185,24 @@ def test_the_demo_seed_imports_through_the_real_service_once(tenant: Tenant) -> 
     assert (batch.stored_count, batch.invalid_count, batch.duplicate_count) == (12, 1, 1)
     assert seed_applicants(company=tenant.company, count=12).pk == batch.pk
     assert Applicant.objects.filter(company=tenant.company).count() == 12
+
+
+def test_the_pages_speak_english_when_asked(owner_client: Client, tenant: Tenant) -> None:
+    from django.utils import translation
+
+    batch = run(upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(1), herp_row(2, メールアドレス="taro@@example")])))
+    applicant = Applicant.objects.get()
+    with translation.override("en"):
+        owner_client.cookies["django_language"] = "en"
+        pages = {
+            reverse("applicants:list"): "Rejected applicants",
+            reverse("applicants:detail", args=[applicant.pk]): "Application details",
+            reverse("applicants:imports"): "Upload a CSV file",
+            reverse(
+                "applicants:import_detail", args=[batch.pk]
+            ): "Row 3: the email address is not valid (taro@@example)",
+            reverse("applicants:presets"): "Add a preset",
+            reverse("applicants:add"): "Add one rejected applicant",
+        }
+        for url, text in pages.items():
+            assert text in owner_client.get(url).content.decode(), url
