@@ -279,7 +279,6 @@ def _parse_for(batch: ApplicantImport, content: bytes) -> ParsedFile:
     return parse_file(content, mapping=batch.columns, format=batch.format)
 
 
-@transaction.atomic
 def applicant_import_upload(
     *,
     company: Company,
@@ -330,15 +329,17 @@ def applicant_import_upload(
     batch.preview_valid, batch.preview_invalid, batch.preview_duplicates = valid, invalid, duplicates
     batch.preview_not_rejected = not_rejected
     batch.preview_rows = preview
-    batch.save()
-    ApplicantImportFile.objects.create(batch=batch, content=content)
-    audit_record(
-        actor=actor,
-        action="applicant_import.upload",
-        target=batch,
-        company=company,
-        detail={"filename": batch.filename, "format": batch.format, "rows": total},
-    )
+    # Reading and checking a large file takes seconds: only the writes hold a transaction (and SQLite's lock).
+    with transaction.atomic():
+        batch.save()
+        ApplicantImportFile.objects.create(batch=batch, content=content)
+        audit_record(
+            actor=actor,
+            action="applicant_import.upload",
+            target=batch,
+            company=company,
+            detail={"filename": batch.filename, "format": batch.format, "rows": total},
+        )
     return batch
 
 

@@ -713,3 +713,21 @@ def test_it_leaves_out_rows_whose_outcome_is_not_a_rejection(tenant: Tenant) -> 
     assert issues(batch)[0] == (
         "3行目: 選考結果が「入社決定」のため、不採用の応募者として取り込みませんでした (山田 太郎 <taro2@example.jp>)"
     )
+
+
+def test_the_report_page_follows_a_running_import_and_reloads_when_it_is_done(
+    owner_client: Client, tenant: Tenant
+) -> None:
+    batch = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(30)]))
+    applicant_import_start(batch=batch)
+    applicant_import_process(batch_id=batch.pk, chunk_rows=10, max_chunks=1)
+    url = reverse("applicants:import_detail", args=[batch.pk])
+    page = owner_client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in page
+    partial = owner_client.get(url, headers={"HX-Request": "true"})
+    assert "取り込み中です… 10 / 30 行" in partial.content.decode()
+    assert "<html" not in partial.content.decode()
+    applicant_import_process(batch_id=batch.pk)
+    done = owner_client.get(url, headers={"HX-Request": "true"})
+    assert (done.status_code, done["HX-Refresh"]) == (204, "true")
+    assert 'hx-trigger="every 2s"' not in owner_client.get(url).content.decode()
