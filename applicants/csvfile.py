@@ -50,10 +50,10 @@ FIELDS: dict[str, object] = {
     "outcome": gettext_lazy("選考結果"),
 }
 
-# Header names each system uses for each field. HERP Hire's help centre documents 名前 / 募集職種 / 選考ステップ /
-# 応募時刻 / 応募経路 / 選考終了理由 for its applications CSV; HRMOS採用 documents an 応募者情報CSV with the final
-# selection status and the dates of each step, rejection and withdrawal. The other names are the variants seen in
-# exports of both and are accepted for either, after NFKC (so 氏名（カナ） and 氏名(カナ) are one header).
+# Header names for each field. HERP Hire's help centre names 名前 / 募集職種 / 選考ステップ / 応募時刻 / 応募経路 /
+# 選考終了理由 for its applications CSV; HRMOS採用's documents an 応募者情報CSV with the final selection status and
+# the dates of each step, rejection and withdrawal, without listing exact headers. The other names are common
+# variants, accepted for either system, compared after NFKC (so 氏名（カナ） and 氏名(カナ) are one header).
 _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
     "external_id": ("候補者ID", "応募者ID", "応募ID", "候補者No", "応募者No", "ID"),
     "name": ("氏名", "名前", "候補者名", "応募者名", "氏名(漢字)", "お名前"),
