@@ -190,13 +190,7 @@ def _existing_by_key(company: Company, keys: Iterable[str]) -> dict[str, tuple[i
 
 
 def _issue(batch_id: int | None, row: Row, kind: str, problems: list[Problem]) -> dict[str, Any]:
-    return {
-        "batch_id": batch_id,
-        "row_number": row.number,
-        "kind": kind,
-        "details": problems,
-        "message": row_text(row.number, problems),
-    }
+    return {"batch_id": batch_id, "row_number": row.number, "kind": kind, "details": problems}
 
 
 def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], seen: dict[str, int]) -> ChunkVerdict:
@@ -474,6 +468,8 @@ def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, 
             duplicates += 1
             found = [problem("duplicate", who=_who(row))]
             verdict.issues.append(_issue(batch.pk, row, ImportRowIssue.Kind.DUPLICATE_EXISTING, found))
+    for issue in verdict.issues:  # written out only for rows being stored: a preview needs the codes alone
+        issue["message"] = row_text(issue["row_number"], issue["details"])
     insert_ignoring_conflicts(ImportRowIssue, verdict.issues)
     return stored, duplicates, verdict.invalid, verdict.not_rejected
 
