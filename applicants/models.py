@@ -1,10 +1,11 @@
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lib.jatext import search_key
+from lib.jatext import nfkc, normalize_email, search_key
 
 
 class ApplicantQuerySet(models.QuerySet["Applicant"]):
@@ -16,38 +17,6 @@ class ApplicantQuerySet(models.QuerySet["Applicant"]):
 
 def new_applicant_ref() -> str:
     return "cr-" + secrets.token_hex(8)
-
-
-class ApplicantImport(models.Model):
-    """One uploaded applicant CSV: its bytes (so any worker can resume it), progress and row report."""
-
-    class Format(models.TextChoices):
-        HERP = "herp", _("HERP Hire")
-        HRMOS = "hrmos", _("HRMOS採用")
-        GENERIC = "generic", _("その他の CSV (列の対応づけ)")
-
-    class Status(models.TextChoices):
-        PREVIEW = "preview", _("確認待ち")
-        RUNNING = "running", _("取り込み中")
-        DONE = "done", _("完了")
-        FAILED = "failed", _("失敗")
-
-    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="applicant_imports")
-    filename = models.CharField(_("ファイル名"), max_length=255)
-    format = models.CharField(_("形式"), max_length=20, choices=Format.choices)
-    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.PREVIEW)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(_("アップロード日時"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("応募者の取り込み")
-
-    def __str__(self) -> str:
-        return self.filename
 
 
 class Applicant(models.Model):
@@ -97,8 +66,10 @@ class Applicant(models.Model):
     interview_date = models.DateField(_("面接日"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("不採用日時"), null=True, blank=True)
     import_batch = models.ForeignKey(
-        ApplicantImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="applicants"
+        "ApplicantImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="applicants"
     )
+    # The spreadsheet row (header = 1) it came from, so the report can say "same person as row 12".
+    import_row = models.PositiveIntegerField(_("取り込み元の行"), null=True, blank=True)
     search_text = models.TextField(editable=False, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -121,8 +92,17 @@ class Applicant(models.Model):
         return f"{self.name} ({self.position})" if self.position else self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.search_text = search_key(f"{self.name} {self.name_kana} {self.email} {self.position} {self.external_id}")
+        self.refresh_search_text()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def refresh_search_text(self) -> None:
+        self.search_text = search_text_for(
+            name=self.name,
+            name_kana=self.name_kana,
+            email=self.email,
+            position=self.position,
+            external_id=self.external_id,
+        )
 
     @staticmethod
     def dedupe_key_for(*, external_system: str, external_id: str, email_normalized: str, position: str) -> str:
@@ -130,3 +110,203 @@ class Applicant(models.Model):
         if external_id:
             return f"id:{external_system}:{external_id}"
         return f"email:{email_normalized}|{search_key(position)}"
+
+
+def search_text_for(*, name: str, name_kana: str, email: str, position: str, external_id: str) -> str:
+    return search_key(f"{name} {name_kana} {email} {position} {external_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedApplicant:
+    """An applicant's identity the way it is stored and compared, whichever way it arrives (form, API, CSV)."""
+
+    external_system: str
+    external_id: str
+    name: str
+    name_kana: str
+    email: str
+    position: str
+    dedupe_key: str
+
+    @property
+    def search_text(self) -> str:
+        # Computed on use: a CSV preview normalises every row but stores none.
+        return search_text_for(
+            name=self.name,
+            name_kana=self.name_kana,
+            email=self.email,
+            position=self.position,
+            external_id=self.external_id,
+        )
+
+
+def applicant_normalized(
+    *, name: str, email: str, external_system: str = "", external_id: str = "", name_kana: str = "", position: str = ""
+) -> NormalizedApplicant:
+    """NFKC, normalised address and the de-duplication key: the one normalisation every way in shares."""
+    external_id = nfkc(external_id)
+    email_normalized = normalize_email(email)
+    position = nfkc(position)
+    name = nfkc(name)
+    name_kana = nfkc(name_kana)
+    return NormalizedApplicant(
+        external_system=external_system,
+        external_id=external_id,
+        name=name,
+        name_kana=name_kana,
+        email=email_normalized,
+        position=position,
+        dedupe_key=Applicant.dedupe_key_for(
+            external_system=external_system,
+            external_id=external_id,
+            email_normalized=email_normalized,
+            position=position,
+        ),
+    )
+
+
+class ImportPreset(models.Model):
+    """A company's saved column mapping for CSVs from a system we do not recognise: our field → their header."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="import_presets")
+    name = models.CharField(_("プリセット名"), max_length=100)
+    # {"name": "氏名", "email": "E-mail", ...}: keys are applicants.csvfile.FIELDS.
+    mapping = models.JSONField(_("列の対応づけ"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("列の対応づけプリセット")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="import_preset_name_unique_per_company")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicantImport(models.Model):
+    """One uploaded applicant CSV: its bytes (so any worker can resume it), progress and row report."""
+
+    class Format(models.TextChoices):
+        HERP = "herp", _("HERP Hire")
+        HRMOS = "hrmos", _("HRMOS採用")
+        GENERIC = "generic", _("その他の CSV (列の対応づけ)")
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("確認待ち")
+        RUNNING = "running", _("取り込み中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="applicant_imports")
+    filename = models.CharField(_("ファイル名"), max_length=255)
+    format = models.CharField(_("形式"), max_length=20, choices=Format.choices)
+    status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.PREVIEW)
+    preset = models.ForeignKey(
+        ImportPreset,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imports",
+        verbose_name=_("プリセット"),
+    )
+    encoding = models.CharField(_("文字コード"), max_length=20, blank=True)
+    delimiter = models.CharField(_("区切り文字"), max_length=1, default=",")
+    # The mapping in force when the file was uploaded (our field → header), so editing a preset later
+    # cannot change how an import that is already under way reads the rest of its rows.
+    columns = models.JSONField(_("列の対応づけ"), default=dict)
+    default_stage = models.CharField(
+        _("選考段階(ファイルにない場合)"), max_length=20, choices=Applicant.Stage.choices, default="document"
+    )
+    default_track = models.CharField(
+        _("採用区分(ファイルにない場合)"), max_length=20, choices=Applicant.Track.choices, default="mid_career"
+    )
+    file_size = models.PositiveIntegerField(_("ファイルサイズ"), default=0)
+    total_rows = models.PositiveIntegerField(_("データ行数"), default=0)
+    preview_valid = models.PositiveIntegerField(default=0)
+    preview_invalid = models.PositiveIntegerField(default=0)
+    preview_duplicates = models.PositiveIntegerField(default=0)
+    preview_not_rejected = models.PositiveIntegerField(default=0)
+    preview_rows = models.JSONField(default=list)
+    # Progress, committed with each chunk: the index (0-based, among data records) of the next record to read.
+    next_record = models.PositiveIntegerField(default=0)
+    stored_count = models.PositiveIntegerField(_("登録件数"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("重複件数"), default=0)
+    invalid_count = models.PositiveIntegerField(_("エラー件数"), default=0)
+    not_rejected_count = models.PositiveIntegerField(_("不採用以外の件数"), default=0)
+    error = models.TextField(_("エラー内容"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("アップロード日時"), auto_now_add=True)
+    started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("応募者の取り込み")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def processed_rows(self) -> int:
+        return self.stored_count + self.duplicate_count + self.invalid_count + self.not_rejected_count
+
+    @property
+    def progress_percent(self) -> int:
+        return 100 if not self.total_rows else min(100, round(100 * self.next_record / self.total_rows))
+
+    @property
+    def can_resume(self) -> bool:
+        return self.status in (self.Status.RUNNING, self.Status.FAILED) and self.next_record < self.total_rows
+
+
+class ApplicantImportFile(models.Model):
+    """The uploaded bytes, in the database so that any worker on any machine can process or resume the import.
+
+    A separate table so that listing imports never loads megabytes of CSV.
+    """
+
+    batch = models.OneToOneField(ApplicantImport, on_delete=models.CASCADE, related_name="file")
+    content = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("取り込みファイル")
+
+    def __str__(self) -> str:
+        return f"file of import {self.batch_id}"
+
+
+class ImportRowIssue(models.Model):
+    """One row the import did not store, and why: the row-by-row report."""
+
+    class Kind(models.TextChoices):
+        INVALID = "invalid", _("エラー")
+        DUPLICATE_IN_FILE = "duplicate_in_file", _("ファイル内の重複")
+        DUPLICATE_EXISTING = "duplicate_existing", _("登録済みと重複")
+        NOT_REJECTED = "not_rejected", _("不採用以外")
+
+    batch = models.ForeignKey(ApplicantImport, on_delete=models.CASCADE, related_name="issues")
+    row_number = models.PositiveIntegerField(_("行"))
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    message = models.TextField(_("内容"))  # as written when stored (the uploader's language); see `details`
+    details = models.JSONField(default=list)  # [[code, {values}], …]: applicants.problems renders them
+
+    class Meta:
+        ordering = ["row_number", "id"]
+        verbose_name = _("取り込めなかった行")
+        constraints = [models.UniqueConstraint(fields=["batch", "row_number", "kind"], name="import_row_issue_unique")]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def display_message(self) -> str:
+        """The reason in the language of the page showing it."""
+        from applicants.problems import row_text
+
+        return row_text(self.row_number, self.details) if self.details else self.message

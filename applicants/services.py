@@ -1,18 +1,92 @@
-from dataclasses import dataclass
-from datetime import date, datetime
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
-from applicants.models import Applicant
+from applicants.bulk import insert_ignoring_conflicts
+from applicants.csvfile import CsvFileError, ParsedFile, Row, parse_file
+from applicants.models import (
+    Applicant,
+    ApplicantImport,
+    ApplicantImportFile,
+    ImportPreset,
+    ImportRowIssue,
+    applicant_normalized,
+    search_text_for,
+)
+from applicants.problems import Problem, problem, row_text
+from audit.services import audit_record
 from companies.models import Company
-from lib.jatext import nfkc, normalize_email
+from lib.jatext import nfkc
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5000  # rows per transaction: progress is committed after each chunk
+PREVIEW_ROWS = 10
+STUCK_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
 class RecordedApplicant:
     applicant: Applicant
     created: bool
+
+
+def applicant_build(
+    *,
+    company: Company,
+    source: str,
+    name: str,
+    email: str,
+    external_system: str = "",
+    external_id: str = "",
+    name_kana: str = "",
+    position: str = "",
+    stage: str = Applicant.Stage.DOCUMENT,
+    track: str = Applicant.Track.MID_CAREER,
+    interview_date: date | None = None,
+    rejected_at: datetime | None = None,
+    actor: User | None = None,
+    import_batch: ApplicantImport | None = None,
+    import_row: int | None = None,
+) -> Applicant:
+    """The unsaved Applicant a record would store: normalised (NFKC) with its de-duplication key.
+
+    The one normalisation shared by `applicant_record` and the bulk CSV import, so both find the same duplicates.
+    """
+    values = applicant_normalized(
+        name=name,
+        email=email,
+        external_system=external_system,
+        external_id=external_id,
+        name_kana=name_kana,
+        position=position,
+    )
+    return Applicant(
+        company=company,
+        source=source,
+        external_system=values.external_system,
+        external_id=values.external_id,
+        dedupe_key=values.dedupe_key,
+        name=values.name,
+        name_kana=values.name_kana,
+        email=values.email,
+        email_normalized=values.email,
+        position=values.position,
+        stage=stage,
+        track=track,
+        interview_date=interview_date,
+        rejected_at=rejected_at,
+        created_by=actor,
+        import_batch=import_batch,
+        import_row=import_row,
+        search_text=values.search_text,
+    )
 
 
 def applicant_record(
@@ -30,37 +104,35 @@ def applicant_record(
     interview_date: date | None = None,
     rejected_at: datetime | None = None,
     actor: User | None = None,
+    import_batch: ApplicantImport | None = None,
+    import_row: int | None = None,
 ) -> RecordedApplicant:
     """Store a rejected applicant once: a second record of the same person returns the first, unchanged.
 
     Callers validate first; this only normalises (NFKC) and de-duplicates (`Applicant.dedupe_key_for`).
     """
-    external_id = nfkc(external_id).strip()
-    email_normalized = normalize_email(email)
-    position = nfkc(position).strip()
-    key = Applicant.dedupe_key_for(
-        external_system=external_system, external_id=external_id, email_normalized=email_normalized, position=position
-    )
-    existing = Applicant.objects.filter(company=company, dedupe_key=key).first()
-    if existing is not None:
-        return RecordedApplicant(applicant=existing, created=False)
-    applicant = Applicant(
+    applicant = applicant_build(
         company=company,
         source=source,
+        name=name,
+        email=email,
         external_system=external_system,
         external_id=external_id,
-        dedupe_key=key,
-        name=nfkc(name).strip(),
-        name_kana=nfkc(name_kana).strip(),
-        email=email_normalized,
-        email_normalized=email_normalized,
+        name_kana=name_kana,
         position=position,
         stage=stage,
         track=track,
         interview_date=interview_date,
         rejected_at=rejected_at,
-        created_by=actor,
+        actor=actor,
+        import_batch=import_batch,
+        import_row=import_row,
     )
+    key = applicant.dedupe_key
+    existing = Applicant.objects.filter(company=company, dedupe_key=key).first()
+    if existing is not None:
+        return RecordedApplicant(applicant=existing, created=False)
+    external_id = applicant.external_id
     if external_id and not Applicant.objects.filter(company=company, ref=external_id[:100]).exists():
         applicant.ref = external_id[:100]
     try:
@@ -70,3 +142,440 @@ def applicant_record(
         # A concurrent import or webhook stored the same person first.
         return RecordedApplicant(applicant=Applicant.objects.get(company=company, dedupe_key=key), created=False)
     return RecordedApplicant(applicant=applicant, created=True)
+
+
+# --- CSV imports ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkVerdict:
+    new: list[Row] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)  # ImportRowIssue values
+    invalid: int = 0
+    duplicates: int = 0
+    not_rejected: int = 0
+
+
+def _in_company(company: Company, column: str, values: Sequence[str], select: str, join: str = "") -> list[tuple]:
+    """Rows of the company's applicants whose `column` is one of `values`.
+
+    Raw SQL: building a 5,000-item IN through the ORM costs more than running it, on every chunk.
+    """
+    if not values:
+        return []
+    applicants = Applicant._meta.db_table
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        condition, params = f"a.{column} = ANY(%s)", [list(values)]
+    else:
+        condition, params = f"a.{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+    sql = (
+        f"SELECT {select} FROM {applicants} a {join} "  # noqa: S608 (only our own table and column names)
+        f"WHERE a.company_id = %s AND {condition}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [company.pk, *params])
+        return cursor.fetchall()
+
+
+def _existing_by_key(company: Company, keys: Iterable[str]) -> dict[str, tuple[int | None, int | None, str, str]]:
+    rows = _in_company(
+        company,
+        "dedupe_key",
+        list(keys),
+        "a.dedupe_key, a.import_batch_id, a.import_row, b.filename, a.source",
+        f"LEFT JOIN {ApplicantImport._meta.db_table} b ON b.id = a.import_batch_id",
+    )
+    return {key: (batch_id, row, filename or "", source) for key, batch_id, row, filename, source in rows}
+
+
+def _issue(batch_id: int | None, row: Row, kind: str, problems: list[Problem]) -> dict[str, Any]:
+    return {"batch_id": batch_id, "row_number": row.number, "kind": kind, "details": problems}
+
+
+def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], seen: dict[str, int]) -> ChunkVerdict:
+    """Split rows into new applicants, rows left out (not rejections, invalid) and duplicates.
+
+    Rows carry `applicant_normalized` values, so a row is a duplicate exactly when `applicant_record` would find
+    one. `seen` maps the keys of rows already accepted from this file to their row numbers; rows this import
+    stored in earlier chunks are found in the database with their row number.
+    """
+    verdict = ChunkVerdict()
+    valid = []
+    for row in rows:
+        if row.outcome:
+            verdict.not_rejected += 1
+            found = [problem("not_rejected", outcome=row.outcome, who=_who(row))]
+            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.NOT_REJECTED, found))
+        elif row.errors:
+            verdict.invalid += 1
+            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.INVALID, row.errors))
+        else:
+            valid.append(row)
+    existing = _existing_by_key(company, {row.dedupe_key for row in valid})
+    for row in valid:
+        key = row.dedupe_key
+        earlier_row = seen.get(key)
+        stored = existing.get(key)
+        if stored is not None and batch_id is not None and stored[0] == batch_id:
+            earlier_row, stored = stored[1], None
+        if earlier_row is not None:
+            kind = ImportRowIssue.Kind.DUPLICATE_IN_FILE
+            found = [problem("duplicate_in_file", earlier=earlier_row, who=_who(row))]
+        elif stored is not None:
+            kind = ImportRowIssue.Kind.DUPLICATE_EXISTING
+            if stored[2]:
+                found = [problem("duplicate_import", filename=stored[2], who=_who(row))]
+            else:
+                found = [problem("duplicate_source", source=stored[3], who=_who(row))]
+        else:
+            seen[key] = row.number
+            verdict.new.append(row)
+            continue
+        verdict.duplicates += 1
+        verdict.issues.append(_issue(batch_id, row, kind, found))
+    return verdict
+
+
+def _who(row: Row) -> str:
+    return f"{row.name} <{row.email}>"
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _preview_row(row: Row, status: str, problems: list[Problem]) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "external_id": row.external_id,
+        "name": row.name,
+        "name_kana": row.name_kana,
+        "email": row.email,
+        "position": row.position,
+        "stage": str(Applicant.Stage(row.stage).label),
+        "track": str(Applicant.Track(row.track).label),
+        "interview_date": row.interview_date.strftime("%Y/%m/%d") if row.interview_date else "",
+        "rejected_at": timezone.localtime(row.rejected_at).strftime("%Y/%m/%d") if row.rejected_at else "",
+        "status": status,
+        "problems": problems,
+    }
+
+
+def _parse_for(batch: ApplicantImport, content: bytes) -> ParsedFile:
+    return parse_file(content, mapping=batch.columns, format=batch.format)
+
+
+def applicant_import_upload(
+    *,
+    company: Company,
+    filename: str,
+    content: bytes,
+    default_stage: str,
+    default_track: str,
+    preset: ImportPreset | None = None,
+    actor: User | None = None,
+) -> ApplicantImport:
+    """Read an uploaded CSV and keep it for confirmation, with the preview of what importing it would store.
+
+    Raises CsvFileError (a message for the person) when the file as a whole cannot be read: nothing is kept.
+    """
+    if preset is not None and preset.company_id != company.pk:
+        raise ValueError("preset of another company")
+    parsed = parse_file(content, mapping=preset.mapping if preset else None)
+    layout = parsed.layout
+    batch = ApplicantImport(
+        company=company,
+        filename=filename[:255],
+        format=layout.format,
+        preset=preset,
+        encoding=parsed.encoding,
+        delimiter=parsed.delimiter,
+        columns=layout.header_names,
+        default_stage=default_stage,
+        default_track=default_track,
+        file_size=len(content),
+        created_by=actor,
+    )
+    seen: dict[str, int] = {}
+    valid = invalid = duplicates = not_rejected = total = 0
+    preview: list[dict[str, Any]] = []
+    for chunk in _chunks(parsed.rows(default_stage=default_stage, default_track=default_track), CHUNK_ROWS):
+        verdict = _classify(company=company, batch_id=None, rows=chunk, seen=seen)
+        total += len(chunk)
+        valid += len(verdict.new)
+        invalid += verdict.invalid
+        duplicates += verdict.duplicates
+        not_rejected += verdict.not_rejected
+        if len(preview) < PREVIEW_ROWS:
+            reports = {issue["row_number"]: (issue["kind"], issue["details"]) for issue in verdict.issues}
+            for row in chunk[: PREVIEW_ROWS - len(preview)]:
+                kind, details = reports.get(row.number, ("ok", []))
+                preview.append(_preview_row(row, kind, details))
+    batch.total_rows = len(parsed.records)
+    batch.preview_valid, batch.preview_invalid, batch.preview_duplicates = valid, invalid, duplicates
+    batch.preview_not_rejected = not_rejected
+    batch.preview_rows = preview
+    # Reading and checking a large file takes seconds: only the writes hold a transaction (and SQLite's lock).
+    with transaction.atomic():
+        batch.save()
+        ApplicantImportFile.objects.create(batch=batch, content=content)
+        audit_record(
+            actor=actor,
+            action="applicant_import.upload",
+            target=batch,
+            company=company,
+            detail={"filename": batch.filename, "format": batch.format, "rows": total},
+        )
+    return batch
+
+
+def _enqueue_run(batch: ApplicantImport) -> None:
+    from applicants.tasks import applicant_import_run
+
+    batch_id = batch.pk
+    transaction.on_commit(lambda: applicant_import_run.enqueue(import_id=batch_id))
+
+
+@transaction.atomic
+def applicant_import_start(*, batch: ApplicantImport, actor: User | None = None) -> ApplicantImport:
+    """Confirm a previewed import: the task worker stores its rows. Confirming twice starts it once."""
+    locked = ApplicantImport.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != ApplicantImport.Status.PREVIEW:
+        return locked
+    now = timezone.now()
+    locked.status = ApplicantImport.Status.RUNNING
+    locked.started_at = locked.heartbeat_at = now
+    locked.save(update_fields=["status", "started_at", "heartbeat_at"])
+    audit_record(actor=actor, action="applicant_import.start", target=locked, company=locked.company)
+    _enqueue_run(locked)
+    return locked
+
+
+@transaction.atomic
+def applicant_import_resume(*, batch: ApplicantImport, actor: User | None = None) -> ApplicantImport:
+    """Carry on an import that stopped midway (worker killed, or failed) from its last committed chunk."""
+    locked = ApplicantImport.objects.select_for_update().get(pk=batch.pk)
+    if not locked.can_resume:
+        return locked
+    locked.status = ApplicantImport.Status.RUNNING
+    locked.error = ""
+    locked.heartbeat_at = timezone.now()
+    locked.save(update_fields=["status", "error", "heartbeat_at"])
+    if actor is not None:
+        audit_record(actor=actor, action="applicant_import.resume", target=locked, company=locked.company)
+    _enqueue_run(locked)
+    return locked
+
+
+def applicant_imports_resume_stuck(*, now: datetime | None = None) -> int:
+    """Re-enqueue running imports that have not committed a chunk for a while: their worker died."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    count = 0
+    for batch in ApplicantImport.objects.filter(status=ApplicantImport.Status.RUNNING, heartbeat_at__lt=cutoff):
+        logger.warning("resuming stuck applicant import %s at record %s", batch.pk, batch.next_record)
+        applicant_import_resume(batch=batch)
+        count += 1
+    return count
+
+
+def _assign_refs(company: Company, rows: list[dict[str, Any]]) -> None:
+    """As `applicant_record` does: the ATS id becomes the ref when no other applicant of the company has it."""
+    wanted = {values["external_id"][:100] for values in rows if values["external_id"]}
+    taken = {ref for (ref,) in _in_company(company, "ref", list(wanted), "a.ref")}
+    for values in rows:
+        ref = values["external_id"][:100]
+        if ref and ref not in taken:
+            values["ref"] = ref
+            taken.add(ref)
+
+
+def _applicant_values(row: Row, batch: ApplicantImport) -> dict[str, Any]:
+    return {
+        "company_id": batch.company_id,
+        "source": Applicant.Source.CSV,
+        "external_system": batch.format,
+        "external_id": row.external_id,
+        "dedupe_key": row.dedupe_key,
+        "name": row.name,
+        "name_kana": row.name_kana,
+        "email": row.email,
+        "email_normalized": row.email,
+        "position": row.position,
+        "stage": row.stage,
+        "track": row.track,
+        "interview_date": row.interview_date,
+        "rejected_at": row.rejected_at,
+        "import_batch_id": batch.pk,
+        "import_row": row.number,
+        "search_text": search_text_for(
+            name=row.name, name_kana=row.name_kana, email=row.email, position=row.position, external_id=row.external_id
+        ),
+        "created_by_id": batch.created_by_id,
+    }
+
+
+def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, int, int]:
+    """Store one chunk; returns how many rows were stored, duplicates, invalid and not rejections."""
+    company = batch.company
+    verdict = _classify(company=company, batch_id=batch.pk, rows=rows, seen={})
+    values = [_applicant_values(row, batch) for row in verdict.new]
+    _assign_refs(company, values)
+    stored = insert_ignoring_conflicts(Applicant, values)
+    if stored == len(values):
+        stored_keys = {row.dedupe_key for row in verdict.new}
+    else:
+        keys = [row.dedupe_key for row in verdict.new]
+        stored_keys = {
+            key
+            for key, batch_id in _in_company(company, "dedupe_key", keys, "a.dedupe_key, a.import_batch_id")
+            if batch_id == batch.pk
+        }
+        stored = len(stored_keys)
+    duplicates = verdict.duplicates
+    for row in verdict.new:
+        if row.dedupe_key in stored_keys:
+            continue
+        # Skipped by the bulk insert: someone stored this person (or took this ref) between our read and write.
+        # The one-by-one path decides it exactly as any other caller would.
+        recorded = applicant_record(
+            company=company,
+            source=Applicant.Source.CSV,
+            external_system=batch.format,
+            external_id=row.external_id,
+            name=row.name,
+            name_kana=row.name_kana,
+            email=row.email,
+            position=row.position,
+            stage=row.stage,
+            track=row.track,
+            interview_date=row.interview_date,
+            rejected_at=row.rejected_at,
+            actor=batch.created_by,
+            import_batch=batch,
+            import_row=row.number,
+        )
+        if recorded.created:
+            stored += 1
+        else:
+            duplicates += 1
+            found = [problem("duplicate", who=_who(row))]
+            verdict.issues.append(_issue(batch.pk, row, ImportRowIssue.Kind.DUPLICATE_EXISTING, found))
+    for issue in verdict.issues:  # written out only for rows being stored: a preview needs the codes alone
+        issue["message"] = row_text(issue["row_number"], issue["details"])
+    insert_ignoring_conflicts(ImportRowIssue, verdict.issues)
+    return stored, duplicates, verdict.invalid, verdict.not_rejected
+
+
+def applicant_import_process(
+    *, batch_id: int, chunk_rows: int = CHUNK_ROWS, max_chunks: int | None = None
+) -> ApplicantImport:
+    """Store the rows of a confirmed import, one committed chunk at a time, from where it last stopped.
+
+    Safe to run twice at once or after a crash: each chunk locks the import row, re-reads the committed position
+    and commits its applicants together with the new position. `max_chunks` stops early (tests, benchmarks).
+    """
+    batch = ApplicantImport.objects.select_related("company", "created_by", "file").get(pk=batch_id)
+    if batch.status != ApplicantImport.Status.RUNNING:
+        return batch
+    try:
+        parsed = _parse_for(batch, bytes(batch.file.content))
+    except CsvFileError as error:
+        ApplicantImport.objects.filter(pk=batch.pk).update(status=ApplicantImport.Status.FAILED, error=str(error))
+        batch.refresh_from_db()
+        return batch
+    chunks = 0
+    while max_chunks is None or chunks < max_chunks:
+        with transaction.atomic():
+            locked = ApplicantImport.objects.select_for_update().get(pk=batch.pk)
+            if locked.status != ApplicantImport.Status.RUNNING:
+                return locked
+            start = locked.next_record
+            if start >= len(parsed.records):
+                locked.status = ApplicantImport.Status.DONE
+                locked.finished_at = timezone.now()
+                locked.save(update_fields=["status", "finished_at"])
+                audit_record(
+                    actor=None,
+                    action="applicant_import.done",
+                    target=locked,
+                    company=locked.company,
+                    detail={"stored": locked.stored_count, "duplicates": locked.duplicate_count},
+                )
+                return locked
+            stop = start + chunk_rows
+            rows = list(
+                parsed.rows(
+                    default_stage=locked.default_stage, default_track=locked.default_track, start=start, stop=stop
+                )
+            )
+            locked.company = batch.company
+            locked.created_by = batch.created_by
+            stored, duplicates, invalid, not_rejected = _store_chunk(batch=locked, rows=rows)
+            locked.next_record = min(stop, len(parsed.records))
+            locked.stored_count += stored
+            locked.duplicate_count += duplicates
+            locked.invalid_count += invalid
+            locked.not_rejected_count += not_rejected
+            locked.heartbeat_at = timezone.now()
+            locked.save(
+                update_fields=[
+                    "next_record",
+                    "stored_count",
+                    "duplicate_count",
+                    "invalid_count",
+                    "not_rejected_count",
+                    "heartbeat_at",
+                ]
+            )
+        chunks += 1
+    batch.refresh_from_db()
+    return batch
+
+
+def applicant_import_fail(*, batch_id: int, error: str) -> None:
+    ApplicantImport.objects.filter(pk=batch_id, status=ApplicantImport.Status.RUNNING).update(
+        status=ApplicantImport.Status.FAILED, error=error[:2000]
+    )
+
+
+@transaction.atomic
+def applicant_import_discard(*, batch: ApplicantImport, actor: User | None = None) -> None:
+    """Throw away an upload that was only previewed: nothing was stored from it."""
+    if batch.status != ApplicantImport.Status.PREVIEW:
+        raise ValueError("only a previewed import can be discarded")
+    audit_record(
+        actor=actor,
+        action="applicant_import.discard",
+        target=batch,
+        company=batch.company,
+        detail={"filename": batch.filename},
+    )
+    batch.delete()
+
+
+def import_preset_save(
+    *,
+    company: Company,
+    name: str,
+    mapping: dict[str, str],
+    preset: ImportPreset | None = None,
+    actor: User | None = None,
+) -> ImportPreset:
+    clean = {key: nfkc(value) for key, value in mapping.items() if value and nfkc(value)}
+    if preset is None:
+        preset = ImportPreset(company=company)
+    elif preset.company_id != company.pk:
+        raise ValueError("preset of another company")
+    preset.name = nfkc(name)
+    preset.mapping = clean
+    preset.save()
+    audit_record(actor=actor, action="import_preset.save", target=preset, company=company, detail={"name": preset.name})
+    return preset

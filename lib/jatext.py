@@ -11,13 +11,14 @@ from django.db.models import Q, QuerySet
 RowSet = TypeVar("RowSet", bound=QuerySet[Any])
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff0d\ufe63]")
-_SPACES = re.compile(r"\s+")
 _KATAKANA_NAME = re.compile(r"^[\u30a0-\u30ff\u3000 ]+$")
 
 
 def nfkc(value: str) -> str:
     """Fold full-width ASCII and half-width katakana into their ordinary forms, collapse spaces."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value or "")).strip()
+    # split() breaks on exactly the characters the regex \s matches (checked over every code point) and is
+    # faster: CSV imports run this on every cell.
+    return " ".join(unicodedata.normalize("NFKC", value or "").split())
 
 
 def normalize_email(value: str) -> str:

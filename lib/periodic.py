@@ -31,6 +31,11 @@ def every_minute(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def every_ten_minutes(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%dT%H}:{local.minute // 10}0"
+
+
 JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
     PeriodicJob(name="survey_invitations", task_path="insights.tasks.send_survey_invitations", slot=daily_at_ten),
@@ -41,6 +46,7 @@ JOBS = [
         slot=daily_at_ten,
     ),
     PeriodicJob(name="dispatch_outbox", task_path="mailings.tasks.dispatch_outbox", slot=every_minute),
+    PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_ten_minutes),
 ]
 
 

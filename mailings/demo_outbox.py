@@ -101,9 +101,9 @@ def seed_outbox(*, company: Company, actor: User) -> int:
     if not fresh_sent and not fresh_scheduled:
         return 0
 
-    # The real queue and worker, with the in-memory backend and no task backend in the way.
+    # The real queue and worker, with a mail backend that discards and no task backend in the way.
     with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",  # demo history: nothing leaves the process
         TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}},
     ):
         created = rejection_emails_send(

@@ -607,9 +607,11 @@ def ensure_an_expired_credit(company: Company) -> None:
 
 def seed_features(operator: User) -> None:
     """What each feature shows in the demo; safe to run on every `make run` (each step is idempotent)."""
+    from applicants.demo import seed_applicants
     from insights.demo import seed_survey
     from integrations.demo import seed_integrations
     from mailings.demo import seed_templates
+    from mailings.demo_outbox import seed_outbox
     from placements.demo import seed_job_orders
     from rechallenge.demo import seed_rechallenge
 
@@ -617,6 +619,9 @@ def seed_features(operator: User) -> None:
         for company in Company.objects.filter(name__in=[spec.name for spec in COMPANIES]):
             seed_templates(company=company)
         demo = Company.objects.get(name=DEMO_COMPANY)
+        owner = demo.users.filter(company_role=User.CompanyRole.OWNER).order_by("pk").first() or operator
+        seed_applicants(company=demo, actor=owner)
+        seed_outbox(company=demo, actor=owner)
         seed_job_orders(company=demo)
         seed_rechallenge(company=demo)
         seed_integrations(company=demo)

@@ -1,0 +1,474 @@
+"""Reading applicant CSVs exported from Japanese ATSs: encodings, delimiters, header recognition, row validation.
+
+Nothing here touches the database, so the preview, the worker and the benchmark share exactly one reading of a
+file. De-duplication lives in `applicants.services` (it needs the database).
+"""
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from applicants.models import applicant_normalized
+from applicants.problems import Problem, problem, row_text
+from lib.jatext import nfkc
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+STAGE_DOCUMENT = "document"
+STAGE_FIRST = "first_interview"
+STAGE_FINAL = "final_interview"
+TRACK_NEW = "new_graduate"
+TRACK_MID = "mid_career"
+
+# Our fields, in the order a mapping form shows them.
+FIELDS: dict[str, object] = {
+    "external_id": gettext_lazy("応募者ID"),
+    "name": gettext_lazy("氏名"),
+    "last_name": gettext_lazy("姓"),
+    "first_name": gettext_lazy("名"),
+    "name_kana": gettext_lazy("フリガナ"),
+    "last_name_kana": gettext_lazy("セイ"),
+    "first_name_kana": gettext_lazy("メイ"),
+    "email": gettext_lazy("メールアドレス"),
+    "position": gettext_lazy("応募職種"),
+    "stage": gettext_lazy("選考段階"),
+    "track": gettext_lazy("採用区分"),
+    "interview_date": gettext_lazy("面接日"),
+    "rejected_at": gettext_lazy("不採用日"),
+    "outcome": gettext_lazy("選考結果"),
+}
+
+# Header names for each field. HERP Hire's help centre names 名前 / 募集職種 / 選考ステップ / 応募時刻 / 応募経路 /
+# 選考終了理由 for its applications CSV; HRMOS採用's documents an 応募者情報CSV with the final selection status and
+# the dates of each step, rejection and withdrawal, without listing exact headers. The other names are common
+# variants, accepted for either system, compared after NFKC (so 氏名（カナ） and 氏名(カナ) are one header).
+_COMMON_ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("候補者ID", "応募者ID", "応募ID", "候補者No", "応募者No", "ID"),
+    "name": ("氏名", "名前", "候補者名", "応募者名", "氏名(漢字)", "お名前"),
+    "last_name": ("姓", "姓(漢字)", "氏名(姓)"),
+    "first_name": ("名", "名(漢字)", "氏名(名)"),
+    "name_kana": (
+        "フリガナ",
+        "ふりがな",
+        "氏名(カナ)",
+        "氏名(フリガナ)",
+        "名前(フリガナ)",
+        "名前(カナ)",
+        "氏名カナ",
+        "カナ氏名",
+        "氏名かな",
+    ),
+    "last_name_kana": ("セイ", "姓(カナ)", "姓(フリガナ)", "姓カナ"),
+    "first_name_kana": ("メイ", "名(カナ)", "名(フリガナ)", "名カナ"),
+    "email": ("メールアドレス", "メール", "Eメール", "E-mail", "Email", "メールアドレス1", "連絡先メールアドレス"),
+    "position": ("応募職種", "募集職種", "求人名", "ポジション", "選考ポジション", "職種", "応募求人", "求人"),
+    "stage": ("選考ステップ", "選考フェーズ", "選考ステータス", "ステータス", "選考段階", "最終選考ステップ"),
+    "track": ("採用区分", "新卒/中途", "新卒・中途", "区分"),
+    "interview_date": ("面接日", "最終面接日", "面接日時", "選考日"),
+    "rejected_at": ("不採用日", "選考終了日", "不合格日", "不採用日時", "選考終了日時", "見送り日"),
+    # Why selection ended. Exports list every candidate, hired ones too: only rejections are imported.
+    "outcome": ("選考終了理由", "選考結果", "合否", "合否結果"),
+}
+
+# Headers that only one system writes: a file is recognised when it has at least two of its markers and
+# more of them than the other system's.
+_MARKERS: dict[str, frozenset[str]] = {
+    "herp": frozenset(
+        {"候補者ID", "名前", "募集職種", "選考ステップ", "応募時刻", "応募経路", "選考終了理由", "選考終了日"}
+    ),
+    "hrmos": frozenset(
+        {
+            "応募者ID",
+            "応募ID",
+            "氏名(カナ)",
+            "求人名",
+            "選考ポジション",
+            "選考ステータス",
+            "選考フェーズ",
+            "不合格日",
+            "セイ",
+            "メイ",
+        }
+    ),
+}
+
+_STAGE_WORDS: tuple[tuple[str, str], ...] = (
+    ("最終", STAGE_FINAL),
+    ("役員", STAGE_FINAL),
+    ("社長", STAGE_FINAL),
+    ("書類", STAGE_DOCUMENT),
+    ("エントリー", STAGE_DOCUMENT),
+    ("応募", STAGE_DOCUMENT),
+    ("適性検査", STAGE_DOCUMENT),
+    ("筆記", STAGE_DOCUMENT),
+    ("面接", STAGE_FIRST),
+    ("面談", STAGE_FIRST),
+    ("次選考", STAGE_FIRST),  # 一次選考 / 二次選考; "選考終了" alone names no step and gets the default
+)
+_TRACK_WORDS: tuple[tuple[str, str], ...] = (
+    ("第二新卒", TRACK_MID),
+    ("新卒", TRACK_NEW),
+    ("中途", TRACK_MID),
+    ("キャリア", TRACK_MID),
+    ("経験者", TRACK_MID),
+)
+
+_REJECTION_WORDS = ("不採用", "不合格", "見送", "落選", "お祈り")
+
+
+@lru_cache(maxsize=256)
+def is_rejection(outcome: str) -> bool:
+    """An empty outcome counts as a rejection: the company exported the file to send rejection emails."""
+    text = nfkc(outcome)
+    return not text or text.upper() == "NG" or any(word in text for word in _REJECTION_WORDS)
+
+
+_DATE = re.compile(
+    r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]*(?:\([^)]*\))?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
+
+MAX_LENGTHS = {"external_id": 100, "name": 100, "name_kana": 100, "email": 254, "position": 200}
+
+
+class CsvFileError(Exception):
+    """The file as a whole cannot be read: the message is shown to the person who uploaded it."""
+
+
+def header_key(value: str) -> str:
+    """Headers compare after NFKC, without spaces or a BOM: "メールアドレス " and "メールアドレス" are one column."""
+    return unicodedata.normalize("NFKC", value or "").replace("\ufeff", "").replace(" ", "").strip().lower()
+
+
+@dataclass(frozen=True)
+class DecodedFile:
+    text: str
+    encoding: str
+
+
+def decode(content: bytes) -> DecodedFile:
+    """BOM → UTF-8 with BOM; valid UTF-8 → UTF-8; otherwise CP932 (Shift_JIS as Windows Excel writes it)."""
+    if not content.strip():
+        raise CsvFileError(_("ファイルが空です。見出し行と応募者の行が入った CSV ファイルを選んでください。"))
+    candidates: tuple[str, ...] = ("utf-8-sig",) if content.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp932")
+    for encoding in candidates:
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return DecodedFile(text=text, encoding=encoding)
+    raise CsvFileError(
+        _(
+            "ファイルの文字コードを読み取れませんでした。"
+            "CSV (UTF-8 または Shift_JIS) で保存し直してからお送りください。"
+            "Excel のブック (.xlsx) の場合は「名前を付けて保存」で CSV 形式を選んでください。"
+        )
+    )
+
+
+def sniff_delimiter(text: str) -> str:
+    # Whole lines only: a sample cut inside a quoted cell confuses the sniffer.
+    sample = "\n".join(text[:65536].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
+    except csv.Error:
+        first_line = sample.split("\n", 1)[0]
+        return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+def read_records(text: str, delimiter: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    except csv.Error as error:
+        raise CsvFileError(_("CSV として読み取れませんでした (%(error)s)。") % {"error": error}) from None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which column index holds which of our fields."""
+
+    format: str
+    columns: dict[str, int]
+    header_names: dict[str, str]
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+
+def _resolve(headers: Sequence[str], wanted: Mapping[str, Iterable[str]]) -> tuple[dict[str, int], dict[str, str]]:
+    index: dict[str, int] = {}
+    for i, header in enumerate(headers):
+        index.setdefault(header_key(header), i)
+    columns: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for name, aliases in wanted.items():
+        for alias in aliases:
+            found = index.get(header_key(alias))
+            if found is not None:
+                columns[name] = found
+                names[name] = headers[found].strip()
+                break
+    return columns, names
+
+
+def _check_required(columns: dict[str, int], headers: Sequence[str]) -> None:
+    missing = []
+    if "name" not in columns and not ("last_name" in columns and "first_name" in columns):
+        missing.append(_("氏名(または 姓 と 名)"))
+    if "email" not in columns:
+        missing.append(_("メールアドレス"))
+    if missing:
+        found = "、".join(h.strip() for h in headers if h.strip()) or _("(見出しなし)")
+        raise CsvFileError(
+            _("必要な列が見つかりませんでした: %(missing)s。1行目(見出し行)の列名: %(found)s")
+            % {"missing": "、".join(str(m) for m in missing), "found": found}
+        )
+
+
+def detect_format(headers: Sequence[str]) -> str | None:
+    keys = {header_key(h) for h in headers}
+    scores = {fmt: len(keys & {header_key(m) for m in markers}) for fmt, markers in _MARKERS.items()}
+    best = max(scores, key=lambda fmt: scores[fmt])
+    others = [score for fmt, score in scores.items() if fmt != best]
+    if scores[best] >= 2 and all(scores[best] > score for score in others):
+        return best
+    return None
+
+
+def layout_for(headers: Sequence[str], *, mapping: dict[str, str] | None = None, format: str = "generic") -> Layout:
+    """The known system's layout, or, with a mapping (our field → their header), the layout it names."""
+    if mapping:
+        wanted = {name: (header,) for name, header in mapping.items() if header and name in FIELDS}
+        columns, names = _resolve(headers, wanted)
+        unmatched = [aliases[0] for name, aliases in wanted.items() if name not in columns]
+        if unmatched:
+            raise CsvFileError(
+                _("プリセットで指定した列がファイルにありません: %(columns)s。1行目(見出し行)の列名: %(found)s")
+                % {"columns": "、".join(unmatched), "found": "、".join(h.strip() for h in headers if h.strip())}
+            )
+        _check_required(columns, headers)
+        return Layout(format=format, columns=columns, header_names=names)
+    fmt = detect_format(headers)
+    if fmt is None:
+        found = "、".join(h.strip() for h in headers if h.strip()) or _("(見出しなし)")
+        raise CsvFileError(
+            _(
+                "見出し行から HERP Hire・HRMOS採用 の CSV と判別できませんでした。"
+                "列の対応づけ(プリセット)を選んでもう一度お送りください。1行目(見出し行)の列名: %(found)s"
+            )
+            % {"found": found}
+        )
+    columns, names = _resolve(headers, _COMMON_ALIASES)
+    _check_required(columns, headers)
+    return Layout(format=fmt, columns=columns, header_names=names)
+
+
+@lru_cache(maxsize=4096)
+def parse_date(value: str) -> datetime | None:
+    """`2026/11/20`, `2026-11-20 10:30`, `2026年11月20日` (NFKC first); None for an empty cell; ValueError if wrong."""
+    text = nfkc(value)
+    if not text:
+        return None
+    match = _DATE.match(text)
+    if match is None:
+        raise ValueError(text)
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    return datetime.combine(date(year, month, day), time(hour, minute, second), tzinfo=JAPAN)
+
+
+@lru_cache(maxsize=1024)
+def stage_from(value: str, default: str) -> str:
+    text = nfkc(value)
+    for word, stage in _STAGE_WORDS:
+        if word in text:
+            return stage
+    return default
+
+
+@lru_cache(maxsize=256)
+def track_from(value: str, default: str) -> str:
+    text = nfkc(value)
+    for word, track in _TRACK_WORDS:
+        if word in text:
+            return track
+    return default
+
+
+@dataclass(slots=True)
+class Row:
+    """One data record as it will be stored (normalised by `applicant_normalized`), or why it cannot be."""
+
+    number: int  # spreadsheet row, header = 1
+    external_id: str = ""
+    name: str = ""
+    name_kana: str = ""
+    email: str = ""
+    position: str = ""
+    stage: str = STAGE_DOCUMENT
+    track: str = TRACK_MID
+    interview_date: date | None = None
+    rejected_at: datetime | None = None
+    dedupe_key: str = ""
+    outcome: str = ""  # set only when it is not a rejection: the row is left out
+    errors: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def error_message(self) -> str:
+        return row_text(self.number, self.errors)
+
+
+def _joined(first: str, second: str) -> str:
+    return " ".join(part for part in (nfkc(first), nfkc(second)) if part)
+
+
+# Addresses this simple are valid by Django's rules too; anything else is left to Django's validator, so the
+# fast path only saves time and never changes a verdict.
+_PLAIN_EMAIL = re.compile(
+    r"^[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+
+def is_valid_email(value: str) -> bool:
+    if len(value) <= 254 and _PLAIN_EMAIL.match(value):
+        return True
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_stage: str, default_track: str) -> Row:
+    width = len(record)
+    cell = dict.fromkeys(FIELDS, "")
+    for name, i in layout.columns.items():
+        if i < width:
+            cell[name] = record[i]
+    raw_email = cell["email"]
+    values = applicant_normalized(
+        name=cell["name"] or _joined(cell["last_name"], cell["first_name"]),
+        email=raw_email,
+        external_system=layout.format,
+        external_id=cell["external_id"],
+        name_kana=cell["name_kana"] or _joined(cell["last_name_kana"], cell["first_name_kana"]),
+        position=cell["position"],
+    )
+    row = Row(
+        number=number,
+        external_id=values.external_id,
+        name=values.name,
+        name_kana=values.name_kana,
+        email=values.email,
+        position=values.position,
+        stage=stage_from(cell["stage"], default_stage),
+        track=track_from(cell["track"], default_track),
+        dedupe_key=values.dedupe_key,
+    )
+    if not is_rejection(cell["outcome"]):
+        row.outcome = nfkc(cell["outcome"])
+    if not row.name:
+        row.errors.append(problem("name_missing"))
+    if not row.email:
+        row.errors.append(problem("email_missing"))
+    elif not is_valid_email(row.email):
+        row.errors.append(problem("email_invalid", value=nfkc(raw_email)))
+    for name, limit in MAX_LENGTHS.items():
+        if len(getattr(row, name)) > limit:
+            row.errors.append(problem("too_long", field=name, limit=limit))
+    raw = cell["interview_date"]
+    try:
+        moment = parse_date(raw)
+        row.interview_date = moment.date() if moment else None
+    except ValueError:
+        row.errors.append(problem("bad_date", field="interview_date", value=raw))
+    raw = cell["rejected_at"]
+    try:
+        row.rejected_at = parse_date(raw)
+    except ValueError:
+        row.errors.append(problem("bad_date", field="rejected_at", value=raw))
+    return row
+
+
+def is_blank(record: Sequence[str]) -> bool:
+    """A line with no text in any cell (Excel leaves them at the end of a sheet)."""
+    return not "".join(record).strip()
+
+
+@dataclass
+class ParsedFile:
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    layout: Layout
+    records: list[list[str]]  # data records (header removed), blank lines included so row numbers stay true
+    header_row: int = 1  # spreadsheet row of the header (blank lines above it are skipped)
+
+    def rows(self, *, default_stage: str, default_track: str, start: int = 0, stop: int | None = None) -> Iterable[Row]:
+        """Parsed rows of records[start:stop]; wholly blank lines are skipped (Excel leaves them at the end)."""
+        for index in range(start, len(self.records) if stop is None else min(stop, len(self.records))):
+            record = self.records[index]
+            if is_blank(record):
+                continue
+            yield parse_row(
+                record,
+                number=index + self.header_row + 1,
+                layout=self.layout,
+                default_stage=default_stage,
+                default_track=default_track,
+            )
+
+    @property
+    def data_rows(self) -> int:
+        return sum(1 for record in self.records if not is_blank(record))
+
+
+def parse_file(content: bytes, *, mapping: dict[str, str] | None = None, format: str = "generic") -> ParsedFile:
+    """Decode and read a whole file. `mapping` reads it as a preset says; without it the format is recognised.
+
+    `format` names the system a mapping's file comes from (a resumed import re-reads its file with the columns
+    it recorded, and its ids must keep their system).
+    """
+    if len(content) > MAX_FILE_BYTES:
+        raise CsvFileError(
+            _("ファイルが大きすぎます(上限 %(limit)s MB)。ファイルを分けてお送りください。")
+            % {"limit": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    decoded = decode(content)
+    delimiter = sniff_delimiter(decoded.text)
+    records = read_records(decoded.text, delimiter)
+    header_row = 1
+    while records and is_blank(records[0]):
+        records.pop(0)
+        header_row += 1
+    if not records:
+        raise CsvFileError(_("ファイルが空です。見出し行と応募者の行が入った CSV ファイルを選んでください。"))
+    headers = records[0]
+    layout = layout_for(headers, mapping=mapping, format=format)
+    data = records[1:]
+    if all(is_blank(record) for record in data):
+        raise CsvFileError(_("見出し行のほかに応募者の行がありません。"))
+    return ParsedFile(
+        encoding=decoded.encoding,
+        delimiter=delimiter,
+        headers=headers,
+        layout=layout,
+        records=data,
+        header_row=header_row,
+    )

@@ -1,0 +1,84 @@
+"""Demo data: a realistic HERP Hire export of rejected applicants, imported through the real import service."""
+
+import csv
+import io
+import random
+
+from accounts.models import User
+from applicants.models import ApplicantImport
+from applicants.services import applicant_import_process, applicant_import_start, applicant_import_upload
+from companies.models import Company
+
+DEMO_FILENAME = "HERP_不採用者_デモ.csv"
+HEADERS = [
+    "候補者ID",
+    "名前",
+    "フリガナ",
+    "メールアドレス",
+    "募集職種",
+    "選考ステップ",
+    "面接日",
+    "選考終了日",
+    "選考終了理由",
+]
+FAMILY = [
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+]
+GIVEN = [("陽菜", "ヒナ"), ("蓮", "レン"), ("結衣", "ユイ"), ("湊", "ミナト"), ("葵", "アオイ"), ("大翔", "ヒロト")]
+POSITIONS = ["法人営業(中途)", "バックエンドエンジニア", "カスタマーサクセス", "2027年度 新卒総合職"]
+STEPS = ["書類選考", "一次面接", "二次面接", "最終面接"]
+
+
+def demo_csv(count: int, *, seed: int = 7) -> bytes:
+    """A CP932 file as HERP Hire writes it, with one broken address and one repeated row to show the report."""
+    rng = random.Random(seed)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for n in range(1, count + 1):
+        family, family_kana = FAMILY[n % len(FAMILY)]
+        given, given_kana = GIVEN[(n // len(FAMILY)) % len(GIVEN)]
+        step = STEPS[rng.randrange(len(STEPS))]
+        day = 1 + rng.randrange(20)
+        writer.writerow(
+            [
+                f"HERP-{1000 + n}",
+                f"{family} {given}",
+                f"{family_kana} {given_kana}",
+                f"demo.applicant{n}@example.jp",
+                POSITIONS[n % len(POSITIONS)],
+                step,
+                f"2026/10/{day:02d}" if step != "書類選考" else "",
+                f"2026/11/{day:02d}",
+                "不採用",
+            ]
+        )
+    writer.writerow(
+        ["HERP-9998", "山本 未来", "ヤマモト ミライ", "mirai@@example", POSITIONS[0], "一次面接", "", "", "不採用"]
+    )
+    writer.writerow(
+        ["HERP-1001", "重複 太郎", "チョウフク タロウ", "demo.applicant1@example.jp", POSITIONS[1], "", "", "", ""]
+    )
+    return buffer.getvalue().encode("cp932")
+
+
+def seed_applicants(*, company: Company, count: int = 40, actor: User | None = None) -> ApplicantImport:
+    """Idempotent: the company's demo import is created once and imported right away (no worker needed)."""
+    existing = ApplicantImport.objects.filter(company=company, filename=DEMO_FILENAME).first()
+    if existing is not None:
+        return existing
+    batch = applicant_import_upload(
+        company=company,
+        filename=DEMO_FILENAME,
+        content=demo_csv(count),
+        default_stage="document",
+        default_track="mid_career",
+        actor=actor,
+    )
+    applicant_import_start(batch=batch, actor=actor)
+    return applicant_import_process(batch_id=batch.pk)
