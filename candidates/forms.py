@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate
@@ -186,12 +187,13 @@ def _whole_number(value: str, maximum: int, message: Any) -> int | None:
 class CandidateFilterForm(forms.Form):
     """The CRM list's filters (GET). An invalid filter is reported and ignored; the valid ones still apply."""
 
-    SORTS = {
+    SORTS: dict[str, tuple[Any, ...]] = {
         "new": ("-created_at", "-id"),
         "old": ("created_at", "id"),
         "kana": ("furigana", "id"),
         "experience": ("-years_of_experience", "-created_at", "-id"),
-        "salary": ("-desired_salary", "-created_at", "-id"),
+        # Matches the cand_salary_sort index exactly; people without a salary come last.
+        "salary": (F("desired_salary").desc(nulls_last=True), "-created_at", "-id"),
     }
 
     q = forms.CharField(label=_("キーワード"), required=False, max_length=200)

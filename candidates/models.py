@@ -157,9 +157,14 @@ class Candidate(models.Model):
             models.Index(fields=["advisor", "created_at"], name="cand_advisor_created"),
             models.Index(fields=["prefecture", "job_category", "created_at"], name="cand_pref_job_created"),
             models.Index(fields=["job_category", "created_at"], name="cand_job_created"),
-            models.Index(fields=["desired_salary"], name="cand_salary"),
-            models.Index(fields=["years_of_experience"], name="cand_experience"),
-            models.Index(fields=["furigana"], name="cand_furigana"),
+            models.Index(fields=["furigana", "id"], name="cand_furigana"),
+            # The salary sort's index (NULLS LAST) differs per database: see migration 0004.
+            models.Index(
+                models.F("years_of_experience").desc(),
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="cand_experience_sort",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -84,7 +84,7 @@ def test_it_filters_by_prefecture(operator_client: Client, tenant: Tenant) -> No
 
 def test_it_filters_skills_by_partial_word_in_any_width_and_case(operator_client: Client, tenant: Tenant) -> None:
     register_verified(tenant.link, name="技術 一郎", skills="PostgreSQL、Django")
-    register_verified(tenant.link, name="経理 二郎", skills="簿記2級", career_summary="PostgreSQL の名前だけ知っています")
+    register_verified(tenant.link, name="経理 二郎", skills="簿記2級", career_summary="PostgreSQL は名前だけ")
     assert names(operator_client, skills="postgres") == {"技術 一郎"}
     assert names(operator_client, skills="ＤＪＡＮＧＯ") == {"技術 一郎"}
     assert names(operator_client, skills="簿記") == {"経理 二郎"}
@@ -510,7 +510,8 @@ def test_cancelling_tells_the_candidate_and_leaves_no_first_interview(
     interview = schedule(candidate, advisor)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        operator_client.post(f"/ops/candidates/{candidate.pk}/interviews/{interview.pk}/status/", {"status": "cancelled"})
+        url = f"/ops/candidates/{candidate.pk}/interviews/{interview.pk}/status/"
+        operator_client.post(url, {"status": "cancelled"})
     interview.refresh_from_db()
     candidate.refresh_from_db()
     assert interview.status == AdvisorInterview.Status.CANCELLED and candidate.first_interview_at is None
@@ -585,3 +586,43 @@ def test_the_timeline_shows_consent_withdrawals(tenant: Tenant) -> None:
     entries = candidate_timeline(candidate)[:2]
     assert [e.title for e in entries] == ["同意を撤回しました", "同意しました"]
     assert all("再チャレンジ" in e.detail and e.actor == "マイページ" for e in entries)
+
+
+# --- demo data ------------------------------------------------------------------------------------------------
+
+
+def test_the_crm_demo_seed_uses_the_services_and_runs_once(operator: User, advisor: User, tenant: Tenant) -> None:
+    from candidates.demo import seed_crm
+    from candidates.services import candidate_record_interview
+
+    people = [register_verified(tenant.link) for _ in range(14)]
+    for candidate in people[:4]:
+        candidate_record_interview(candidate=candidate, actor=advisor)
+    seed_crm(operator_users=[operator, advisor], candidates=people)
+    counts = (
+        CandidateNote.objects.count(),
+        AdvisorInterview.objects.count(),
+        PipelineEvent.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    assert counts[0] >= 2 and counts[1] == 6
+    assert Candidate.objects.filter(pipeline_status=S.NEW).count() < 14
+    assert not Candidate.objects.filter(first_interview_at__isnull=False, pipeline_status=S.NEW).exists()
+    upcoming = AdvisorInterview.objects.filter(status="scheduled", starts_at__gt=timezone.now())
+    assert upcoming.count() == 4
+    assert AuditEntry.objects.filter(action="candidate.interview_schedule").count() == 6
+    seed_crm(operator_users=[operator, advisor], candidates=Candidate.objects.all())
+    assert counts == (
+        CandidateNote.objects.count(),
+        AdvisorInterview.objects.count(),
+        PipelineEvent.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_people_without_a_desired_salary_sort_last(operator_client: Client, tenant: Tenant) -> None:
+    register_verified(tenant.link, name="未記入 一", desired_salary=None)
+    register_verified(tenant.link, name="低め 二", desired_salary=300)
+    register_verified(tenant.link, name="高め 三", desired_salary=700)
+    page = operator_client.get("/ops/candidates/", {"sort": "salary"}).content.decode()
+    assert re.findall(r'/ops/candidates/\d+/">([^<]+)</a>', page) == ["高め 三", "低め 二", "未記入 一"]

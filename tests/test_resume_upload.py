@@ -148,9 +148,12 @@ def test_only_operators_download_and_always_as_an_attachment(
     assert owner_client.get(url).status_code == 404
     assert outsider_client.get(url).status_code == 404
     assert owner_client.post(f"/ops/candidates/{candidate.pk}/resume/delete/").status_code == 404
-    assert outsider_client.post(
-        f"/ops/candidates/{candidate.pk}/resume/", {"file": upload("x.pdf", pdf_bytes())}
-    ).status_code == 404
+    assert (
+        outsider_client.post(
+            f"/ops/candidates/{candidate.pk}/resume/", {"file": upload("x.pdf", pdf_bytes())}
+        ).status_code
+        == 404
+    )
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and anonymous.url.startswith("/accounts/login/")
     assert signed_in(candidate).get(url).status_code == 302  # a candidate session is not staff

@@ -131,18 +131,6 @@ class Migration(migrations.Migration):
             model_name='candidate',
             index=models.Index(fields=['job_category', 'created_at'], name='cand_job_created'),
         ),
-        migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['desired_salary'], name='cand_salary'),
-        ),
-        migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['years_of_experience'], name='cand_experience'),
-        ),
-        migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['furigana'], name='cand_furigana'),
-        ),
         migrations.AddField(
             model_name='advisorinterview',
             name='advisor',
@@ -185,6 +173,14 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='advisorinterview',
             index=models.Index(fields=['status', 'starts_at'], name='interview_status_starts'),
+        ),
+        migrations.AddIndex(
+            model_name='candidate',
+            index=models.Index(fields=['furigana', 'id'], name='cand_furigana'),
+        ),
+        migrations.AddIndex(
+            model_name='candidate',
+            index=models.Index(models.OrderBy(models.F('years_of_experience'), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='cand_experience_sort'),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
