@@ -106,6 +106,13 @@ def test_it_filters_by_desired_salary_in_man_yen(operator_client: Client, tenant
     register_verified(tenant.link, name="未記入 四郎", desired_salary=None)
     assert names(operator_client, salary_min="４００万円", salary_max="600") == {"標準 二郎"}
     assert names(operator_client, salary_min="800") == {"高望み 三郎"}
+    assert names(operator_client, salary_max="400") == {"控えめ 一郎"}
+    assert names(operator_client, salary_min="400", sort="salary") == {"標準 二郎", "高望み 三郎"}
+    assert names(operator_client, experience_max="60", salary_max="9999", sort="experience") == {
+        "控えめ 一郎",
+        "標準 二郎",
+        "高望み 三郎",
+    }
 
 
 def test_it_filters_by_pipeline_status(operator_client: Client, operator: User, tenant: Tenant) -> None:
