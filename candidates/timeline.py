@@ -70,8 +70,15 @@ def candidate_timeline(candidate: Candidate) -> list[TimelineEntry]:
         title = _("メールアドレスを確認しました")
         entries.append(TimelineEntry(candidate.email_verified_at, "registration", title, "", _("求職者本人")))
     kinds = dict(Consent.Kind.choices)
-    for consent in candidate.consents.all():
-        title = _("同意しました") if consent.granted else _("同意を撤回しました")
+    granted_before: dict[str, bool] = {}
+    for consent in candidate.consents.order_by("created_at", "id"):
+        if consent.granted:
+            title = _("同意しました")
+        elif granted_before.get(consent.kind):
+            title = _("同意を撤回しました")
+        else:
+            title = _("同意しませんでした")
+        granted_before[consent.kind] = consent.granted
         text = f"{kinds.get(consent.kind, consent.kind)}({consent.version})"
         entries.append(TimelineEntry(consent.created_at, "consent", title, text, consent.get_channel_display()))
     for touch in Touch.objects.filter(candidate=candidate).select_related("link__company"):
