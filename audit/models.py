@@ -21,6 +21,8 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("監査ログ")
+        # A candidate's timeline reads the rows about that candidate.
+        indexes = [models.Index(fields=["target", "created_at"], name="audit_target_created")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target}"

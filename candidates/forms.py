@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate
@@ -159,4 +160,237 @@ class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("登録情報が削除され、元に戻せないことを理解しました"),
         error_messages={"required": _("確認のチェックを入れてください。")},
+    )
+
+
+# --- Candidate CRM (operator staff) --------------------------------------------------------------------------
+
+
+def _choices(field: forms.Field) -> forms.ChoiceField:
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+def _whole_number(value: str, maximum: int, message: Any) -> int | None:
+    """Whole numbers as people type them: full width, with commas, 年 or 万円 after them."""
+    raw = nfkc(value or "").replace(",", "")
+    for suffix in ("万円", "万", "円", "年以上", "年以下", "年"):
+        raw = raw.removesuffix(suffix)
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > maximum:
+        raise forms.ValidationError(message)
+    return int(raw)
+
+
+class CandidateFilterForm(forms.Form):
+    """The CRM list's filters (GET). An invalid filter is reported and ignored; the valid ones still apply."""
+
+    SORTS: dict[str, tuple[Any, ...]] = {
+        "new": ("-created_at", "-id"),
+        "old": ("created_at", "id"),
+        "kana": ("furigana", "id"),
+        "experience": ("-years_of_experience", "-created_at", "-id"),
+        # Matches the cand_salary_sort index exactly; people without a salary come last.
+        "salary": (F("desired_salary").desc(nulls_last=True), "-created_at", "-id"),
+    }
+
+    q = forms.CharField(label=_("キーワード"), required=False, max_length=200)
+    job_category = forms.ChoiceField(
+        label=_("希望職種"), required=False, choices=[("", _("すべての職種")), *JobCategory.choices]
+    )
+    prefecture = forms.TypedChoiceField(
+        label=_("都道府県"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("すべての都道府県")), *Prefecture.choices],
+    )
+    skills = forms.CharField(label=_("スキル"), required=False, max_length=200)
+    experience_min = forms.CharField(label=_("経験年数(以上)"), required=False, max_length=10)
+    experience_max = forms.CharField(label=_("経験年数(以下)"), required=False, max_length=10)
+    salary_min = forms.CharField(label=_("希望年収(万円・以上)"), required=False, max_length=12)
+    salary_max = forms.CharField(label=_("希望年収(万円・以下)"), required=False, max_length=12)
+    status = forms.ChoiceField(label=_("ステータス"), required=False)
+    advisor = forms.ChoiceField(label=_("担当"), required=False)
+    company = forms.TypedChoiceField(label=_("紹介元企業"), required=False, coerce=int, empty_value=None)
+    registered_from = forms.DateField(label=_("登録日(から)"), required=False)
+    registered_to = forms.DateField(label=_("登録日(まで)"), required=False)
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        required=False,
+        choices=[
+            ("new", _("登録日の新しい順")),
+            ("old", _("登録日の古い順")),
+            ("kana", _("フリガナ順")),
+            ("experience", _("経験年数の多い順")),
+            ("salary", _("希望年収の高い順")),
+        ],
+    )
+
+    def __init__(self, *args: Any, advisors: Any, companies: Any, **kwargs: Any) -> None:
+        from candidates.models import PipelineStatus
+
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["status"]).choices = [("", _("すべてのステータス")), *PipelineStatus.choices]
+        _choices(self.fields["advisor"]).choices = [
+            ("", _("すべての担当")),
+            ("me", _("自分")),
+            ("none", _("未割当")),
+            *[(str(user.pk), user.display_name) for user in advisors],
+        ]
+        _choices(self.fields["company"]).choices = [("", _("すべての紹介元")), *[(c.pk, c.name) for c in companies]]
+        for name in ("registered_from", "registered_to"):
+            self.fields[name].widget.input_type = "date"
+        for name in ("experience_min", "experience_max", "salary_min", "salary_max"):
+            self.fields[name].widget.attrs.update(inputmode="numeric", size="5")
+        self.fields["q"].widget.attrs["placeholder"] = _("氏名・フリガナ・メール・スキル・経歴")
+        self.fields["skills"].widget.attrs["placeholder"] = _("例: Python")
+        for name in ("registered_from", "registered_to"):
+            self.fields[name].error_messages["invalid"] = _("日付は 2026-04-01 の形式でご入力ください。")
+
+    def clean_experience_min(self) -> int | None:
+        return _whole_number(self.cleaned_data["experience_min"], 60, _("経験年数は 0〜60 の数字でご入力ください。"))
+
+    def clean_experience_max(self) -> int | None:
+        return _whole_number(self.cleaned_data["experience_max"], 60, _("経験年数は 0〜60 の数字でご入力ください。"))
+
+    def clean_salary_min(self) -> int | None:
+        return _whole_number(
+            self.cleaned_data["salary_min"], 10000, _("希望年収は万円単位の数字でご入力ください。例: 400")
+        )
+
+    def clean_salary_max(self) -> int | None:
+        return _whole_number(
+            self.cleaned_data["salary_max"], 10000, _("希望年収は万円単位の数字でご入力ください。例: 600")
+        )
+
+    def criteria(self) -> dict[str, Any]:
+        """The filters that passed validation, even when others did not."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {key: value for key, value in cleaned.items() if value not in (None, "")}
+
+
+class PipelineForm(forms.Form):
+    status = forms.ChoiceField(label=_("新しいステータス"))
+    reason = forms.CharField(
+        label=_("離脱の理由"),
+        required=False,
+        max_length=500,
+        help_text=_("「離脱」を選ぶときは必須です。"),
+    )
+
+    def __init__(self, *args: Any, candidate: Candidate, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["status"]).choices = candidate.pipeline_targets()
+        self.fields["status"].error_messages["invalid_choice"] = _("このステータスへは変更できません。")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("status") == "withdrawn" and not nfkc(cleaned.get("reason", "")):
+            self.add_error("reason", _("離脱の理由を入力してください。"))
+        return cleaned
+
+
+class AdvisorForm(forms.Form):
+    advisor = forms.TypedChoiceField(label=_("担当アドバイザー"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, advisors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["advisor"]).choices = [("", _("未割当")), *[(u.pk, u.display_name) for u in advisors]]
+        self.fields["advisor"].error_messages["invalid_choice"] = _(
+            "担当にはキャリアアドバイザーまたは管理者を選んでください。"
+        )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("メモ"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("メモの内容を入力してください。")},
+    )
+
+
+class ResumeForm(forms.Form):
+    file = forms.FileField(
+        label=_("履歴書・職務経歴書(PDF)"),
+        error_messages={
+            "required": _("アップロードする PDF ファイルを選んでください。"),
+            "empty": _("ファイルが空です。PDF ファイルをお選びください。"),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = "application/pdf,.pdf"
+
+
+class InterviewForm(forms.Form):
+    DURATIONS = [(30, _("30分")), (45, _("45分")), (60, _("60分")), (90, _("90分")), (120, _("120分"))]
+
+    advisor = forms.TypedChoiceField(label=_("担当アドバイザー"), coerce=int)
+    starts_at = forms.DateTimeField(
+        label=_("開始日時"),
+        error_messages={
+            "required": _("面談の開始日時を入力してください。"),
+            "invalid": _("日時は 2026-12-01 14:00 の形式でご入力ください。"),
+        },
+    )
+    duration_minutes = forms.TypedChoiceField(label=_("所要時間"), coerce=int, choices=DURATIONS, initial=60)
+    method = forms.ChoiceField(label=_("方法"))
+    location = forms.CharField(
+        label=_("場所・URL"),
+        required=False,
+        max_length=500,
+        help_text=_("オンラインは会議 URL、対面は住所や会議室。電話はご登録の番号へおかけします(空欄可)。"),
+    )
+    note = forms.CharField(
+        label=_("社内メモ"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, advisors: Any, **kwargs: Any) -> None:
+        from candidates.models import AdvisorInterview
+
+        super().__init__(*args, **kwargs)
+        _choices(self.fields["advisor"]).choices = [(u.pk, u.display_name) for u in advisors]
+        self.fields["advisor"].error_messages["invalid_choice"] = _(
+            "担当にはキャリアアドバイザーまたは管理者を選んでください。"
+        )
+        _choices(self.fields["method"]).choices = AdvisorInterview.Method.choices
+        self.fields["starts_at"].widget.input_type = "datetime-local"
+
+    def clean_starts_at(self) -> Any:
+        from django.utils import timezone
+
+        starts_at = self.cleaned_data["starts_at"]
+        if starts_at < timezone.now():
+            raise forms.ValidationError(_("過去の日時は指定できません。これからの日時をご入力ください。"))
+        return starts_at
+
+    def clean(self) -> dict[str, Any]:
+        from candidates.models import AdvisorInterview
+
+        cleaned = super().clean() or {}
+        location = nfkc(cleaned.get("location", ""))
+        method = cleaned.get("method")
+        if method == AdvisorInterview.Method.ONLINE:
+            if not location:
+                self.add_error("location", _("オンライン面談の URL を入力してください。"))
+            else:
+                try:
+                    location = forms.URLField(assume_scheme="https").clean(location)
+                except forms.ValidationError:
+                    self.add_error("location", _("URL の形式が正しくありません。例: https://meet.example.jp/abc"))
+        elif method == AdvisorInterview.Method.IN_PERSON and not location:
+            self.add_error("location", _("対面面談の場所を入力してください。"))
+        cleaned["location"] = location
+        return cleaned
+
+
+class InterviewStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("held", _("実施済み")), ("cancelled", _("キャンセル")), ("no_show", _("不参加"))]
     )

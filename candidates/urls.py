@@ -13,4 +13,7 @@ urlpatterns = [
     path("me/consents/", views.consents, name="consents"),
     path("me/data.json", views.data_download, name="data_download"),
     path("me/delete/", views.delete_account, name="delete"),
+    path("me/resume/", views.resume_upload, name="resume_upload"),
+    path("me/resume/delete/", views.resume_delete, name="resume_delete"),
+    path("me/resume/download/", views.resume_download, name="resume_download"),
 ]

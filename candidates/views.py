@@ -1,6 +1,8 @@
 import json
+from typing import cast
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,13 +10,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from candidates.forms import ConsentForm, DeleteAccountForm, EmailForm, ProfileForm
+from candidates.forms import ConsentForm, DeleteAccountForm, EmailForm, ProfileForm, ResumeForm
 from candidates.models import Candidate, Consent
+from candidates.ops import resume_response
 from candidates.services import (
     candidate_delete,
     candidate_export,
+    candidate_resume_delete,
+    candidate_resume_save,
     candidate_send_login_link,
     candidate_set_consents,
+    candidate_upcoming_interviews,
     candidate_update_profile,
     candidate_verify_email,
 )
@@ -75,8 +81,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     return redirect("candidates:login")
 
 
-@candidate_required
-def mypage(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+def _mypage(request: HttpRequest, candidate: Candidate, resume_form: ResumeForm | None = None) -> HttpResponse:
     referral = Referral.objects.filter(candidate=candidate).select_related("company").first()
     return render(
         request,
@@ -86,8 +91,44 @@ def mypage(request: HttpRequest, candidate: Candidate) -> HttpResponse:
             "referral": referral,
             "consents": candidate.current_consents(),
             "survey": survey_status(candidate=candidate),
+            "interviews": candidate_upcoming_interviews(candidate=candidate),
+            "resume_form": resume_form or ResumeForm(),
         },
+        status=200 if resume_form is None else 400,
     )
+
+
+@candidate_required
+def mypage(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    return _mypage(request, candidate)
+
+
+@candidate_required
+@require_POST
+def resume_upload(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    form = ResumeForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            candidate_resume_save(candidate=candidate, file=form.cleaned_data["file"], actor=None)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, _("履歴書をお預かりしました。担当アドバイザーが拝見いたします。"))
+            return redirect("candidates:mypage")
+    return _mypage(request, candidate, resume_form=form)
+
+
+@candidate_required
+@require_POST
+def resume_delete(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    candidate_resume_delete(candidate=candidate, actor=None)
+    messages.success(request, _("履歴書を削除しました。"))
+    return redirect("candidates:mypage")
+
+
+@candidate_required
+def resume_download(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    return cast(HttpResponse, resume_response(candidate))
 
 
 @candidate_required

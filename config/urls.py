@@ -19,6 +19,24 @@ ops_patterns = (
         path("candidates/", candidate_ops.candidate_list, name="candidates"),
         path("candidates/<int:pk>/", candidate_ops.candidate_detail, name="candidate_detail"),
         path("candidates/<int:pk>/interview/", candidate_ops.candidate_interview, name="candidate_interview"),
+        path("candidates/<int:pk>/status/", candidate_ops.candidate_status, name="candidate_status"),
+        path("candidates/<int:pk>/advisor/", candidate_ops.candidate_advisor, name="candidate_advisor"),
+        path("candidates/<int:pk>/notes/", candidate_ops.candidate_note, name="candidate_note"),
+        path("candidates/<int:pk>/resume/", candidate_ops.candidate_resume_upload, name="candidate_resume"),
+        path(
+            "candidates/<int:pk>/resume/download/",
+            candidate_ops.candidate_resume_download,
+            name="candidate_resume_download",
+        ),
+        path(
+            "candidates/<int:pk>/resume/delete/", candidate_ops.candidate_resume_remove, name="candidate_resume_delete"
+        ),
+        path("candidates/<int:pk>/interviews/", candidate_ops.candidate_interview_new, name="candidate_interview_new"),
+        path(
+            "candidates/<int:pk>/interviews/<int:interview_pk>/status/",
+            candidate_ops.candidate_interview_status,
+            name="candidate_interview_status",
+        ),
         path("referrals/", relay_ops.referral_list, name="referrals"),
         path("referrals/<int:pk>/invalidate/", relay_ops.referral_invalidate_view, name="referral_invalidate"),
         path("audit/", company_ops.audit_log, name="audit"),

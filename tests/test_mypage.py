@@ -137,14 +137,24 @@ def test_the_data_download_contains_profile_and_consents(tenant: Tenant) -> None
     assert len(data["consents"]) == 3
 
 
-def test_deleting_the_account_erases_the_person_but_keeps_counts_and_credits(tenant: Tenant) -> None:
+def test_deleting_the_account_erases_the_person_but_keeps_counts_and_credits(tenant: Tenant, operator) -> None:
+    from candidates.models import AdvisorInterview, CandidateNote, PipelineEvent
+    from candidates.services import candidate_note_add, candidate_pipeline_move
+
     candidates = [register_verified(tenant.link) for _ in range(10)]
+    candidate_note_add(candidate=candidates[0], author=operator, body="ご家族の事情で転居予定")
+    candidate_pipeline_move(candidate=candidates[0], status="withdrawn", actor=operator, reason="転居のため")
+    AdvisorInterview.objects.create(
+        candidate=candidates[0], advisor=operator, starts_at=timezone.now(), method="phone", created_by=operator
+    )
     client = signed_in(candidates[0])
     assert "確認のチェックを入れてください" in client.post("/me/delete/", {}).content.decode()
     response = client.post("/me/delete/", {"confirm": "on"})
     assert "退会手続きが完了しました" in response.content.decode()
     assert not Candidate.objects.filter(pk=candidates[0].pk).exists()
     assert not Consent.objects.filter(candidate_id=candidates[0].pk).exists()
+    assert not CandidateNote.objects.exists() and not PipelineEvent.objects.exists()
+    assert not AdvisorInterview.objects.exists()
     assert Referral.objects.filter(company=tenant.company).counted().count() == 10
     assert Referral.objects.filter(candidate__isnull=True).count() == 1
     assert CreditEntry.objects.filter(company=tenant.company).summary().available == 1
