@@ -74,3 +74,22 @@ def sign_in(page: Page, site: str, user: User) -> None:
     page.get_by_label("メールアドレス").fill(user.email)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン", exact=True).click()
+
+
+def fill_registration(page: Page, **overrides: str) -> None:
+    """Type a profile the way a Japanese job seeker does: full-width letters and digits, hiragana furigana."""
+    values = {
+        "氏名": "山田 花子",
+        "フリガナ": "やまだ はなこ",
+        "メールアドレス": "ＨＡＮＡＫＯ＠example.jp",
+        "電話番号": "０９０－１２３４－５６７８",
+        "社会人経験年数": "５",
+        "スキル・資格": "法人営業、普通自動車免許",
+        "希望年収": "４５０",
+        "職務経歴の概要": "食品メーカーで法人営業を5年担当しました。",
+        **overrides,
+    }
+    for label, value in values.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_label("お住まいの都道府県").select_option(label="東京都")
+    page.get_by_label("希望職種").select_option(label="営業")

@@ -7,11 +7,11 @@ import re
 
 import pytest
 from django.core.mail import EmailMessage
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from candidates.models import Candidate
 from relay.models import Referral
-from tests.browser import PHONE, browser, mobile, screenshot, sign_in, site
+from tests.browser import PHONE, browser, fill_registration, mobile, screenshot, sign_in, site
 from tests.conftest import Tenant, register_verified
 
 __all__ = ["browser", "mobile", "site"]  # fixtures
@@ -19,25 +19,6 @@ __all__ = ["browser", "mobile", "site"]  # fixtures
 pytestmark = pytest.mark.browser
 
 VERIFY_URL = re.compile(r"http://\S+/me/verify/\S+/")
-
-
-def fill_registration(page: Page, **overrides: str) -> None:
-    """Type a profile the way a Japanese job seeker does: full-width letters and digits, hiragana furigana."""
-    values = {
-        "氏名": "山田 花子",
-        "フリガナ": "やまだ はなこ",
-        "メールアドレス": "ＨＡＮＡＫＯ＠example.jp",
-        "電話番号": "０９０－１２３４－５６７８",
-        "社会人経験年数": "５",
-        "スキル・資格": "法人営業、普通自動車免許",
-        "希望年収": "４５０",
-        "職務経歴の概要": "食品メーカーで法人営業を5年担当しました。",
-        **overrides,
-    }
-    for label, value in values.items():
-        page.get_by_label(label).fill(value)
-    page.get_by_label("お住まいの都道府県").select_option(label="東京都")
-    page.get_by_label("希望職種").select_option(label="営業")
 
 
 def test_candidate_journey_from_relay_link_to_counted_referral_on_company_dashboard(
