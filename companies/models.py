@@ -53,7 +53,7 @@ def validate_refund_schedule(value: Any) -> None:
     if not isinstance(value, list):
         raise ValidationError(_("返戻金規定の形式が正しくありません。"))
     previous: tuple[int, int] | None = None
-    previous_percent = 100
+    previous_percent, previous_within, previous_unit = 100, 0, ""
     for row in value:
         if not isinstance(row, dict) or set(row) != {"within", "unit", "percent"}:
             raise ValidationError(_("返戻金規定の形式が正しくありません。"))
@@ -62,11 +62,13 @@ def validate_refund_schedule(value: Any) -> None:
             raise ValidationError(_("返戻金規定の形式が正しくありません。"))
         if not 1 <= within <= (3660 if unit == "days" else 120) or not 0 <= percent <= 100:
             raise ValidationError(_("返戻金規定の期間は 1 以上、返戻率は 0〜100% で指定してください。"))
-        # Compare lengths in days with a month counted as 28–31 days: a "30日" row after "1か月" is ambiguous.
+        # Across units, compare in days with a month counted as 28–31 days: "30日" after "1か月" is ambiguous.
         span = (within * 28, within * 31) if unit == "months" else (within, within)
-        if previous is not None and (span[0] <= previous[1] or percent > previous_percent):
-            raise ValidationError(_("返戻金規定は、期間の短い順に、返戻率が下がっていくように指定してください。"))
-        previous, previous_percent = span, percent
+        if previous is not None:
+            longer = within > previous_within if unit == previous_unit else span[0] > previous[1]
+            if not longer or percent > previous_percent:
+                raise ValidationError(_("返戻金規定は、期間の短い順に、返戻率が下がっていくように指定してください。"))
+        previous, previous_percent, previous_within, previous_unit = span, percent, within, unit
 
 
 class Contract(models.Model):
