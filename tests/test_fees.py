@@ -34,7 +34,12 @@ class Hire:
 
 def test_it_charges_35_percent_of_the_theoretical_annual_salary_plus_10_percent_tax_by_default() -> None:
     quote = placement_fee(5_000_000, DEFAULT)
-    assert (quote.fee_yen, quote.tax_yen, quote.total_yen, quote.minimum_applied) == (1_750_000, 175_000, 1_925_000, False)
+    assert (quote.fee_yen, quote.tax_yen, quote.total_yen, quote.minimum_applied) == (
+        1_750_000,
+        175_000,
+        1_925_000,
+        False,
+    )
 
 
 def test_it_rounds_the_fee_down_to_the_yen() -> None:
