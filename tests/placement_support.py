@@ -39,10 +39,7 @@ def grant_credits(tenant: Tenant, n: int) -> None:
 def source_candidate(operator: User, **overrides: Any) -> Candidate:
     """A candidate who came through another company's relay link (so no credits move for the tenant)."""
     company = Company.objects.filter(name="紹介元株式会社").first()
-    if company is None:
-        link = make_tenant(operator, "紹介元株式会社", "source").link
-    else:
-        link = company.links.get()
+    link = company.links.get() if company else make_tenant(operator, "紹介元株式会社", "source").link
     return register_verified(link, **overrides)
 
 
