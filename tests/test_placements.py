@@ -19,7 +19,7 @@ from placements.models import CreditReservation, Introduction, Placement
 from placements.placement_services import PlacementError, invoice_due_on, placement_record, placement_record_leaving
 from relay.services import company_credit_summary
 from tests.conftest import Tenant, login
-from tests.placement_support import grant_credits, introduce, make_job
+from tests.placement_support import grant_credits, introduce, make_job, source_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -369,3 +369,53 @@ def test_an_invoice_shows_a_recorded_refund(operator: User, tenant: Tenant) -> N
     placement = record(hired(tenant, operator), operator, start_date=timezone.localdate() - timedelta(days=3))
     placement = placement_record_leaving(placement=placement, left_on=timezone.localdate(), actor=operator)
     assert "返戻金 ¥1,848,000" in pdf_text(invoice_pdf(placement))
+
+
+# --- contract terms on the operator's screen, and the demo ---------------------------------------------
+
+
+def test_the_operator_edits_fee_terms_on_the_contract_form(operator_client: Client, tenant: Tenant) -> None:
+    url = f"/ops/companies/{tenant.company.pk}/"
+    page = operator_client.get(url).content.decode()
+    assert "紹介手数料率(%)" in page and "1か月以内 80%" in page and "消費税率(%)" in page
+    data = {
+        "action": "contract",
+        "contract-referrals_per_credit": "10",
+        "contract-credit_validity_months": "12",
+        "contract-counting_rule": "verified",
+        "contract-rechallenge_first_months": "6",
+        "contract-rechallenge_second_months": "12",
+        "contract-fee_rate_percent": "30",
+        "contract-minimum_fee_yen": "600000",
+        "contract-refund_schedule": "30日以内 100%\n3か月以内 50%",
+        "contract-consumption_tax_percent": "10",
+    }
+    bad = operator_client.post(url, {**data, "contract-refund_schedule": "半年 10%"}).content.decode()
+    assert "読み取れませんでした" in bad
+    assert operator_client.post(url, data).status_code == 302
+    contract = Contract.objects.get(company=tenant.company)
+    assert contract.fee_rate_percent == Decimal("30") and contract.minimum_fee_yen == 600_000
+    assert contract.refund_schedule == [
+        {"within": 30, "unit": "days", "percent": 100},
+        {"within": 3, "unit": "months", "percent": 50},
+    ]
+    audit = AuditEntry.objects.filter(action="contract.update").latest("id")
+    assert audit.detail["after"]["fee_rate_percent"] == "30" and audit.detail["after"]["minimum_fee_yen"] == 600_000
+
+
+def test_the_demo_seeds_a_free_hire_a_paid_hire_a_refund_and_a_waiting_credit_order(
+    operator: User, tenant: Tenant
+) -> None:
+    from placements.demo_fees import seed_placements
+
+    grant_credits(tenant, 2)
+    for _ in range(3):
+        source_candidate(operator)
+    placements = seed_placements(operator=operator, company=tenant.company)
+    assert len(placements) == 3
+    assert [p.waived for p in placements] == [True, False, False]
+    assert placements[0].saving_yen == 2_380_000 and placements[2].refund_total_yen > 0
+    summary = company_credit_summary(tenant.company)
+    assert (summary.used, summary.reserved, summary.available) == (1, 1, 0)
+    assert set(seed_placements(operator=operator, company=tenant.company)) == set(placements)  # idempotent
+    assert Placement.objects.count() == 3
