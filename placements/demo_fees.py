@@ -5,6 +5,7 @@ Introductions are written directly here (hired, with their history and provision
 introduction workflow is its own part; everything about credits and money goes through the services.
 """
 
+from contextlib import suppress
 from datetime import timedelta
 
 from django.db import transaction
@@ -91,10 +92,8 @@ def seed_placements(*, operator: User, company: Company) -> list[Placement]:
         for (title, salary, days_ago, left_after, on_credit), candidate in zip(DEMO_HIRES, candidates, strict=False):
             job_order = orders[title]
             if on_credit and active_reservation(job_order) is None:
-                try:
+                with suppress(CreditError):  # no credit to spend: the hire is simply charged
                     credit_reserve(job_order=job_order, actor=owner)
-                except CreditError:
-                    pass  # no credit to spend: the hire is simply charged
             introduction = _hired_introduction(
                 job_order=job_order, candidate=candidate, operator=operator, days_ago=days_ago
             )
@@ -112,8 +111,6 @@ def seed_placements(*, operator: User, company: Company) -> list[Placement]:
         # A credit order still waiting for its introductions, for the operator's priority queue.
         if company_credit_summary(company).available > 0:
             waiting = job_order_create(company=company, data=WAITING_ORDER, actor=owner)
-            try:
+            with suppress(CreditError):
                 credit_reserve(job_order=waiting, actor=owner)
-            except CreditError:
-                pass
     return placements
