@@ -431,3 +431,12 @@ def test_racing_reservations_on_one_job_order_reserve_once(tenant: Tenant) -> No
     assert run_at_once([attempt for _ in range(4)], workers=4) == []
     assert outcomes.count("won") == 1
     assert company_credit_summary(tenant.company).reserved == 1
+
+
+def test_the_operator_sees_the_credit_state_on_the_job_order(operator_client: Client, tenant: Tenant) -> None:
+    grant_credits(tenant, 1)
+    job = make_job(tenant)
+    assert "確保中" not in operator_client.get(f"/ops/jobs/{job.pk}/").content.decode()
+    credit_reserve(job_order=job, actor=tenant.owner)
+    page = operator_client.get(f"/ops/jobs/{job.pk}/").content.decode()
+    assert "確保中" in page and "/ops/jobs/credit-queue/" in page
