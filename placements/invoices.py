@@ -103,7 +103,11 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     pdf.setFont(MINCHO, 10)
     job_order = placement.job_order
     rows: list[tuple[str, str]] = [
-        (f"人材紹介手数料(10%対象) — {job_order.title}", yen(placement.fee_yen)),
+        # A credit placement lists the fee it would have cost, then takes it off: the saving is visible.
+        (
+            f"人材紹介手数料({_rate(placement.tax_rate_bp)}対象) — {job_order.title}",
+            yen(placement.saving_yen if placement.waived else placement.fee_yen),
+        ),
         (f"  ご入社者: {candidate_label(placement)}", ""),
         (f"  入社日: {_date(placement.start_date)}", ""),
         (f"  理論年収: {yen(placement.annual_salary_yen)} × 手数料率 {_rate(placement.fee_rate_bp)}", ""),

@@ -171,6 +171,14 @@ def credit_queue(request: HttpRequest) -> HttpResponse:
                 filter=Q(job_order__introductions__status__in=INTERVIEW_REACHED),
                 distinct=True,
             ),
+            hired_unrecorded=Count(
+                "job_order__introductions",
+                filter=Q(
+                    job_order__introductions__status=Introduction.Status.HIRED,
+                    job_order__introductions__placement__isnull=True,
+                ),
+                distinct=True,
+            ),
             interviewed_before=Exists(interviews),
         )
         .order_by("reserved_at", "id")
@@ -182,6 +190,7 @@ def credit_queue(request: HttpRequest) -> HttpResponse:
             "reservation": r,
             "days_waiting": (now - r.reserved_at).days,
             "interview_reached": bool(getattr(r, "at_interview", 0) or getattr(r, "interviewed_before", False)),
+            "hired_unrecorded": getattr(r, "hired_unrecorded", 0),
         }
         for r in page
     ]

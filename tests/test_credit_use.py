@@ -301,6 +301,10 @@ def test_the_operator_queue_lists_credit_orders_oldest_first_with_progress(
     new_row = next(r for r in rows if "新しい求人" in r)
     assert "未達" in old_row and "達成" in new_row
     assert '<td class="num">2</td>' in new_row and '<td class="num">1</td>' in new_row  # proposed 2, introduced 1
+    assert "成約の登録待ち" not in page
+    introduce(new_job, operator, "hired")
+    page = operator_client.get("/ops/jobs/credit-queue/").content.decode()
+    assert "入社済み・成約の登録待ち" in page and f"/ops/placements/?company={tenant.company.pk}" in page
 
 
 def test_the_operator_releases_from_the_queue_with_a_reason(

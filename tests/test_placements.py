@@ -348,6 +348,9 @@ def test_the_invoice_pdf_of_a_credit_placement_shows_zero_and_the_waived_fee(
     assert "ご請求金額(税込) ¥0" in text
     assert "無料紹介枠の適用(本来の手数料 ¥2,100,000 を免除)" in text
     assert "-¥2,100,000" in text
+    assert "人材紹介手数料(10%対象)" in text and "¥2,100,000" in text
+    assert "小計(税抜)" in text and "合計(税込)" in text
+    assert "お振込は不要です" in text
 
 
 def test_an_uncompressed_invoice_is_reproducible(operator: User, tenant: Tenant) -> None:
