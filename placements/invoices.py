@@ -46,6 +46,25 @@ def candidate_label(placement: Placement) -> str:
     return f"{placement.candidate.name} 様" if placement.candidate else "(ご本人の申し出により氏名は削除済み)"
 
 
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Break a Japanese line by width, character by character (Japanese has no spaces to break at)."""
+    lines, current = [], ""
+    for char in text:
+        if current and pdfmetrics.stringWidth(current + char, font, size) > width:
+            lines.append(current)
+            current = ""
+        current += char
+    return [*lines, current] if current else lines
+
+
+def shorten(text: str, font: str, size: float, width: float) -> str:
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     """The invoice as PDF bytes; `compress=False` keeps the page text readable for tests."""
     _register_fonts()
@@ -105,7 +124,7 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     rows: list[tuple[str, str]] = [
         # A credit placement lists the fee it would have cost, then takes it off: the saving is visible.
         (
-            f"人材紹介手数料({_rate(placement.tax_rate_bp)}対象) — {job_order.title}",
+            shorten(f"人材紹介手数料({_rate(placement.tax_rate_bp)}対象) — {job_order.title}", MINCHO, 10, 130 * mm),
             yen(placement.saving_yen if placement.waived else placement.fee_yen),
         ),
         (f"  ご入社者: {candidate_label(placement)}", ""),
@@ -167,8 +186,10 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
             f"(税抜 {yen(placement.refund_yen)}・消費税 {yen(placement.refund_tax_yen)})は別途ご返金いたします。"
         )
     for note in notes:
-        pdf.drawString(left, y, note)
-        y -= 5.5 * mm
+        for line in wrap(note, MINCHO, 9, right - left):
+            pdf.drawString(left, y, line)
+            y -= 5 * mm
+        y -= 1 * mm
 
     pdf.showPage()
     pdf.save()
