@@ -89,7 +89,7 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
         y -= 5.5 * mm
 
     pdf.setFont(GOTHIC, 14)
-    pdf.drawString(left, height - 48 * mm, f"{placement.company.name} 御中")
+    pdf.drawString(left, height - 48 * mm, shorten(placement.company.name, GOTHIC, 14, 80 * mm) + " 御中")
     pdf.setLineWidth(0.6)
     pdf.line(left, height - 50 * mm, left + 95 * mm, height - 50 * mm)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEntry
-from companies.models import Contract
+from companies.models import Company, Contract
 from placements.credits import credit_reserve
 from placements.invoices import invoice_pdf
 from placements.models import CreditReservation, Introduction, Placement
@@ -437,3 +437,41 @@ def test_long_invoice_lines_are_wrapped_or_shortened_to_fit_the_page() -> None:
     short = shorten("とても長い求人名" * 30, MINCHO, 10, 200)
     assert short.endswith("…") and pdfmetrics.stringWidth(short, MINCHO, 10) <= 200
     assert shorten("営業職", MINCHO, 10, 200) == "営業職"
+
+
+def test_nothing_on_the_invoice_overlaps_or_leaves_the_page(
+    monkeypatch: pytest.MonkeyPatch, operator: User, tenant: Tenant
+) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen.canvas import Canvas
+
+    boxes: list[tuple[float, float, float, float, str]] = []
+
+    def recorder(align: str):  # type: ignore[no-untyped-def]
+        original = getattr(Canvas, align)
+
+        def draw(self: Canvas, x: float, y: float, text: str, *args: object, **kwargs: object) -> None:
+            width = pdfmetrics.stringWidth(text, self._fontname, self._fontsize)
+            start = {"drawString": x, "drawRightString": x - width, "drawCentredString": x - width / 2}[align]
+            boxes.append((start, y, start + width, y + self._fontsize, text))
+            original(self, x, y, text, *args, **kwargs)
+
+        return draw
+
+    for align in ("drawString", "drawRightString", "drawCentredString"):
+        monkeypatch.setattr(Canvas, align, recorder(align))
+    Contract.objects.filter(company=tenant.company).update(minimum_fee_yen=9_000_000)
+    Company.objects.filter(pk=tenant.company.pk).update(name="グローバル・ホールディングス・ジャパン株式会社" * 3)
+    introduction = hired(tenant, operator, title="とても長い求人名のバックエンドエンジニア" * 5)
+    placement = record(introduction, operator, start_date=timezone.localdate() - timedelta(days=3))
+    placement = placement_record_leaving(placement=placement, left_on=timezone.localdate(), actor=operator)
+    invoice_pdf(placement)
+    width, height = A4
+    assert len(boxes) > 20
+    for x0, y0, x1, y1, text in boxes:
+        assert 0 < x0 and x1 < width and 0 < y0 and y1 < height, text
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+            assert not overlap, (a[4], b[4])
