@@ -470,7 +470,7 @@ def test_nothing_on_the_invoice_overlaps_or_leaves_the_page(
     width, height = A4
     assert len(boxes) > 20
     for x0, y0, x1, y1, text in boxes:
-        assert 0 < x0 and x1 < width and 0 < y0 and y1 < height, text
+        assert x0 > 0 and x1 < width and y0 > 0 and y1 < height, text
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
