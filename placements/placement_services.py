@@ -146,6 +146,7 @@ class PlacementTotals:
     total_yen: int
     saving_yen: int
     refund_total_yen: int
+    refund_yen_excl: int
 
     @property
     def net_total_yen(self) -> int:
@@ -157,8 +158,6 @@ class PlacementTotals:
         paid = self.fee_yen - self.refund_yen_excl
         denominator = self.saving_yen + paid
         return self.saving_yen / denominator if denominator else None
-
-    refund_yen_excl: int = 0
 
 
 def placement_totals(placements: "QuerySet[Placement]") -> PlacementTotals:

@@ -475,3 +475,19 @@ def test_nothing_on_the_invoice_overlaps_or_leaves_the_page(
         for b in boxes[i + 1 :]:
             overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
             assert not overlap, (a[4], b[4])
+
+
+def test_totals_count_fees_net_of_refunds_in_the_cost_reduction_rate(operator: User, tenant: Tenant) -> None:
+    from placements.placement_services import placement_totals
+
+    assert placement_totals(Placement.objects.none()).cost_reduction_rate is None
+    grant_credits(tenant, 1)
+    free = hired(tenant, operator)
+    credit_reserve(job_order=free.job_order, actor=tenant.owner)
+    record(free, operator)  # saving 2,100,000
+    paid = record(hired(tenant, operator), operator, salary=5_000_000)  # fee 1,750,000
+    placement_record_leaving(placement=paid, left_on=paid.start_date, actor=operator)  # refund 1,400,000 excl.
+    totals = placement_totals(Placement.objects.filter(company=tenant.company))
+    assert (totals.count, totals.free_hires, totals.fee_yen, totals.saving_yen) == (2, 1, 1_750_000, 2_100_000)
+    assert totals.refund_total_yen == 1_540_000 and totals.net_total_yen == 1_925_000 - 1_540_000
+    assert totals.cost_reduction_rate == pytest.approx(2_100_000 / (2_100_000 + 350_000))
