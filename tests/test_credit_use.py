@@ -134,6 +134,11 @@ def test_a_credit_released_after_its_date_comes_back_already_expired(tenant: Ten
     summary = company_credit_summary(tenant.company)
     assert (summary.available, summary.reserved, summary.expired) == (0, 0, 1)
     assert summary_identity_holds(tenant.company)
+    assert [a.action for a in AuditEntry.objects.filter(action__startswith="credit.").order_by("id")][-3:] == [
+        "credit.reserve",
+        "credit.release",
+        "credit.expire",
+    ]
 
 
 def test_a_hire_consumes_the_reserved_credit(operator: User, tenant: Tenant) -> None:
