@@ -1,10 +1,11 @@
+import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from companies.models import Company, Contract, RelayLink
+from companies.models import Company, Contract, RelayLink, default_refund_schedule
 from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc
 
@@ -25,7 +26,84 @@ class CompanyForm(forms.ModelForm):
         return nfkc(self.cleaned_data.get("name_kana", ""))
 
 
+_REFUND_ROW = re.compile(r"^(\d+)\s*(日|か月|ヶ月|ケ月|カ月|ヵ月|箇月|月)\s*(?:以内)?\s*[:,、]?\s*(\d+)\s*%?$")
+
+
+class RefundScheduleField(forms.Field):
+    """The refund schedule typed one row per line, as the contract reads: 「1か月以内 80%」「90日以内 30%」."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+    default_error_messages = {
+        "invalid": _(
+            "「%(line)s」を読み取れませんでした。"
+            "「1か月以内 80%%」「90日以内 30%%」のように1行に1つずつ入力してください。"
+        )
+    }
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(
+                f"{row['within']}{'か月' if row['unit'] == 'months' else '日'}以内 {row['percent']}%" for row in value
+            )
+        return value
+
+    def to_python(self, value: Any) -> list[dict[str, Any]]:
+        if isinstance(value, list):
+            return value
+        rows = []
+        for raw in (value or "").splitlines():
+            line = nfkc(raw)
+            if not line:
+                continue
+            match = _REFUND_ROW.match(line)
+            if match is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"line": line})
+            within, unit, percent = match.groups()
+            rows.append({"within": int(within), "unit": "days" if unit == "日" else "months", "percent": int(percent)})
+        return rows
+
+
+class PercentField(forms.DecimalField):
+    """A rate typed as people type it: 35, ３５, 35%, 35.5."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = nfkc(value).replace(" ", "").removesuffix("%")
+        return super().to_python(value)
+
+
+FEE_TERMS = ("fee_rate_percent", "minimum_fee_yen", "refund_schedule", "consumption_tax_percent")
+
+
 class ContractForm(forms.ModelForm):
+    fee_rate_percent = PercentField(
+        label=_("紹介手数料率(%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        initial=35,
+        help_text=_("理論年収に対する割合です(例: 35)。手数料・消費税とも1円未満は切り捨てます。"),
+        error_messages={"invalid": _("手数料率は数字で入力してください(例: 35)。")},
+    )
+    consumption_tax_percent = PercentField(
+        label=_("消費税率(%)"),
+        min_value=0,
+        max_value=50,
+        max_digits=4,
+        decimal_places=2,
+        initial=10,
+        error_messages={"invalid": _("消費税率は数字で入力してください(例: 10)。")},
+    )
+    refund_schedule = RefundScheduleField(
+        label=_("返戻金規定"),
+        required=False,
+        help_text=_(
+            "入社日を1日目として、退職までの期間と返戻率を1行に1つずつ入力します"
+            "(例: 「1か月以内 80%」「3か月以内 50%」)。空欄の場合、返戻金はありません。"
+        ),
+    )
+
     class Meta:
         model = Contract
         fields = [
@@ -34,6 +112,10 @@ class ContractForm(forms.ModelForm):
             "counting_rule",
             "rechallenge_first_months",
             "rechallenge_second_months",
+            "fee_rate_percent",
+            "minimum_fee_yen",
+            "refund_schedule",
+            "consumption_tax_percent",
             "starts_on",
             "note",
         ]
@@ -56,6 +138,7 @@ class ContractForm(forms.ModelForm):
                 "min_value": _("1 か月以上を指定してください。"),
                 "invalid": _("月数は半角数字で入力してください。"),
             },
+            "minimum_fee_yen": {"invalid": _("金額は円単位の数字で入力してください(0 は最低手数料なし)。")},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,11 +146,22 @@ class ContractForm(forms.ModelForm):
         # Left empty, a re-challenge term keeps its current value (6 and 12 months on a new contract).
         for name in ("rechallenge_first_months", "rechallenge_second_months"):
             self.fields[name].required = False
+        if self.instance.pk is None:
+            self.initial.setdefault("refund_schedule", default_refund_schedule())
+        for name in FEE_TERMS:
+            self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for name in ("rechallenge_first_months", "rechallenge_second_months"):
             if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
+        for name in FEE_TERMS:
+            # A form that does not send a fee term (an older screen, an API client) keeps the current one;
+            # an empty refund schedule that is sent means "no refunds".
+            missing = self.add_prefix(name) not in self.data
+            left_empty = name != "refund_schedule" and cleaned.get(name) is None
+            if (missing or left_empty) and name not in self.errors:
                 cleaned[name] = getattr(self.instance, name)
         first, second = cleaned.get("rechallenge_first_months"), cleaned.get("rechallenge_second_months")
         if first is not None and second is not None and second <= first:

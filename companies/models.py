@@ -1,7 +1,10 @@
 import secrets
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -34,6 +37,38 @@ class Company(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = search_key(f"{self.name} {self.name_kana}")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+REFUND_UNITS = ("days", "months")
+
+
+def default_refund_schedule() -> list[dict[str, Any]]:
+    """返戻金 by default: leaving within 1 month of the start date refunds 80 %, within 3 months 50 %."""
+    return [{"within": 1, "unit": "months", "percent": 80}, {"within": 3, "unit": "months", "percent": 50}]
+
+
+def validate_refund_schedule(value: Any) -> None:
+    """Rows of {within, unit (days|months), percent}; periods strictly longer and percentages not higher
+    down the list, so the first row that matches a leaving date is always the one that applies."""
+    if not isinstance(value, list):
+        raise ValidationError(_("返戻金規定の形式が正しくありません。"))
+    previous: tuple[int, int] | None = None
+    previous_percent, previous_within, previous_unit = 100, 0, ""
+    for row in value:
+        if not isinstance(row, dict) or set(row) != {"within", "unit", "percent"}:
+            raise ValidationError(_("返戻金規定の形式が正しくありません。"))
+        within, unit, percent = row["within"], row["unit"], row["percent"]
+        if unit not in REFUND_UNITS or type(within) is not int or type(percent) is not int:
+            raise ValidationError(_("返戻金規定の形式が正しくありません。"))
+        if not 1 <= within <= (3660 if unit == "days" else 120) or not 0 <= percent <= 100:
+            raise ValidationError(_("返戻金規定の期間は 1 以上、返戻率は 0〜100% で指定してください。"))
+        # Across units, compare in days with a month counted as 28–31 days: "30日" after "1か月" is ambiguous.
+        span = (within * 28, within * 31) if unit == "months" else (within, within)
+        if previous is not None:
+            longer = within > previous_within if unit == previous_unit else span[0] > previous[1]
+            if not longer or percent > previous_percent:
+                raise ValidationError(_("返戻金規定は、期間の短い順に、返戻率が下がっていくように指定してください。"))
+        previous, previous_percent, previous_within, previous_unit = span, percent, within, unit
 
 
 class Contract(models.Model):
@@ -69,6 +104,32 @@ class Contract(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_("不採用からこの月数が過ぎると、2回目のご案内を自動でお送りします。"),
+    )
+    fee_rate_percent = models.DecimalField(
+        _("紹介手数料率(%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("35"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("理論年収に対する割合です(例: 35)。"),
+    )
+    minimum_fee_yen = models.PositiveIntegerField(
+        _("最低手数料(円・税抜)"),
+        default=0,
+        validators=[MaxValueValidator(100_000_000)],
+        help_text=_("0 の場合、最低手数料は設けません。"),
+    )
+    refund_schedule = models.JSONField(
+        _("返戻金規定"),
+        default=default_refund_schedule,
+        validators=[validate_refund_schedule],
+    )
+    consumption_tax_percent = models.DecimalField(
+        _("消費税率(%)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
     )
     starts_on = models.DateField(_("契約開始日"), null=True, blank=True)
     note = models.TextField(_("契約メモ"), blank=True)

@@ -33,6 +33,10 @@ def _terms(contract: Contract) -> dict[str, Any]:
         "rechallenge_first_months": contract.rechallenge_first_months,
         "rechallenge_second_months": contract.rechallenge_second_months,
         "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
+        "fee_rate_percent": str(contract.fee_rate_percent),
+        "minimum_fee_yen": contract.minimum_fee_yen,
+        "refund_schedule": contract.refund_schedule,
+        "consumption_tax_percent": str(contract.consumption_tax_percent),
     }
 
 

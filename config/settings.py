@@ -214,3 +214,11 @@ OPERATOR_NAME = env.str("OPERATOR_NAME", default="株式会社キャリアリレ
 # The sender's contact details every promotional email must show (特定電子メール法).
 OPERATOR_CONTACT_EMAIL = env.str("OPERATOR_CONTACT_EMAIL", default="support@career-relay.example.jp")
 OPERATOR_ADDRESS = env.str("OPERATOR_ADDRESS", default="東京都千代田区丸の内1-1-1")
+# Printed on invoices (請求書): phone, the qualified-invoice registration number (インボイス制度, T + 13 digits),
+# the bank account for payment, and the 有料職業紹介事業 licence number.
+OPERATOR_PHONE = env.str("OPERATOR_PHONE", default="03-0000-0000")
+OPERATOR_INVOICE_REGISTRATION_NUMBER = env.str("OPERATOR_INVOICE_REGISTRATION_NUMBER", default="T1234567890123")
+OPERATOR_BANK_ACCOUNT = env.str(
+    "OPERATOR_BANK_ACCOUNT", default="キャリア銀行 丸の内支店 普通 1234567 カ)キャリアリレー"
+)
+OPERATOR_LICENSE_NUMBER = env.str("OPERATOR_LICENSE_NUMBER", default="13-ユ-000000")

@@ -9,6 +9,7 @@ from integrations.api import api, api_not_found
 from lib import views as lib_views
 from mailings import views as mailing_views
 from placements import ops as placement_ops
+from placements import placement_views
 from relay import ops as relay_ops
 
 ops_patterns = (
@@ -45,6 +46,12 @@ ops_patterns = (
         path("jobs/new/", placement_ops.job_order_new, name="job_order_new"),
         path("jobs/<int:pk>/", placement_ops.job_order_edit, name="job_order_edit"),
         path("jobs/<int:pk>/status/", placement_ops.job_order_status, name="job_order_status"),
+        path("jobs/credit-queue/", placement_views.credit_queue, name="credit_queue"),
+        path("jobs/credits/<int:pk>/release/", placement_views.credit_release_ops, name="credit_release"),
+        path("placements/", placement_views.placement_list_ops, name="placements"),
+        path("placements/new/", placement_views.placement_new, name="placement_new"),
+        path("placements/<int:pk>/", placement_views.placement_detail, name="placement_detail"),
+        path("placements/<int:pk>/invoice.pdf", placement_views.placement_invoice_ops, name="placement_invoice"),
     ],
     "ops",
 )

@@ -232,3 +232,123 @@ class ProvisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"provision {self.candidate_id} → {self.company_id}"
+
+
+class CreditReservation(models.Model):
+    """A free-introduction credit committed to one job order (DESIGN.md rule 6; ledger chain in CreditEntry).
+
+    Reserved → consumed when a hire on the order is recorded (fee waived), or → released (credit handed back
+    with its original expiry) when the company cancels before any introduction went past the candidate's
+    consent, or when the operator releases it with a reason.
+    """
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("確保中")
+        CONSUMED = "consumed", _("利用済み(入社により消化)")
+        RELEASED = "released", _("解除(枠をお戻ししました)")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="credit_reservations")
+    job_order = models.ForeignKey(JobOrder, on_delete=models.PROTECT, related_name="credit_reservations")
+    status = models.CharField(_("状況"), max_length=10, choices=Status.choices, default=Status.RESERVED)
+    reserve_entry = models.OneToOneField(
+        "relay.CreditEntry", on_delete=models.PROTECT, related_name="reservation", verbose_name=_("確保の記録")
+    )
+    close_entry = models.OneToOneField(
+        "relay.CreditEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reserved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reserved_at = models.DateTimeField(_("確保日時"), auto_now_add=True, db_index=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("確定・解除日時"), null=True, blank=True)
+    close_reason = models.TextField(_("解除の理由"), blank=True)
+
+    class Meta:
+        ordering = ["reserved_at", "id"]
+        verbose_name = _("無料紹介枠の確保")
+        constraints = [
+            # One live (or spent) credit per job order; a released one may be followed by a new reservation.
+            models.UniqueConstraint(
+                fields=["job_order"],
+                condition=models.Q(status__in=["reserved", "consumed"]),
+                name="credit_reservation_one_per_job_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"credit reservation {self.pk} ({self.status})"
+
+
+class Placement(models.Model):
+    """A hire (入社) and what it costs (DESIGN.md rule 7). Amounts are integer yen, fixed when recorded, with the
+    contract terms of that day copied in so a later change of contract never alters an issued invoice."""
+
+    introduction = models.OneToOneField(Introduction, on_delete=models.PROTECT, related_name="placement")
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="placements")
+    job_order = models.ForeignKey(JobOrder, on_delete=models.PROTECT, related_name="placements")
+    candidate = models.ForeignKey(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="placements"
+    )
+    start_date = models.DateField(_("入社日"))
+    annual_salary_yen = models.PositiveIntegerField(_("理論年収(円)"))
+    fee_rate_bp = models.PositiveIntegerField(_("手数料率(ベーシスポイント)"))
+    minimum_fee_yen = models.PositiveIntegerField(_("最低手数料(円)"), default=0)
+    tax_rate_bp = models.PositiveIntegerField(_("消費税率(ベーシスポイント)"))
+    refund_schedule = models.JSONField(_("返戻金規定"), default=list)
+    minimum_applied = models.BooleanField(_("最低手数料を適用"), default=False)
+    fee_yen = models.PositiveIntegerField(_("紹介手数料(税抜)"))
+    tax_yen = models.PositiveIntegerField(_("消費税"))
+    total_yen = models.PositiveIntegerField(_("請求額(税込)"))
+    waived = models.BooleanField(_("無料紹介枠の適用"), default=False)
+    saving_yen = models.PositiveIntegerField(_("削減額(税抜)"), default=0)
+    credit_reservation = models.OneToOneField(
+        CreditReservation, null=True, blank=True, on_delete=models.PROTECT, related_name="placement"
+    )
+    invoiced_on = models.DateField(_("請求日"))
+    due_on = models.DateField(_("お支払期限"))
+    left_on = models.DateField(_("退職日"), null=True, blank=True)
+    refund_percent = models.PositiveSmallIntegerField(_("返戻率(%)"), default=0)
+    refund_yen = models.PositiveIntegerField(_("返戻金(税抜)"), default=0)
+    refund_tax_yen = models.PositiveIntegerField(_("返戻金の消費税"), default=0)
+    refund_total_yen = models.PositiveIntegerField(_("返戻金(税込)"), default=0)
+    refund_recorded_at = models.DateTimeField(_("返戻金の計算日時"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = _("成約")
+        indexes = [models.Index(fields=["company", "start_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_yen=models.F("fee_yen") + models.F("tax_yen")), name="placement_total_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(waived=False) | models.Q(fee_yen=0, tax_yen=0), name="placement_waived_costs_nothing"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refund_yen__lte=models.F("fee_yen")), name="placement_refund_within_fee"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.invoice_number
+
+    @property
+    def invoice_number(self) -> str:
+        # Derived from fields that never change once recorded, so a re-issued PDF carries the same number.
+        return f"CR-{self.invoiced_on:%Y%m}-{self.pk:06d}"
+
+    @property
+    def net_fee_yen(self) -> int:
+        """Fee excl. tax after any refund: what the agency finally earns from this hire."""
+        return self.fee_yen - self.refund_yen
+
+    @property
+    def net_total_yen(self) -> int:
+        return self.total_yen - self.refund_total_yen

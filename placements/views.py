@@ -13,6 +13,7 @@ from accounts.models import User
 from companies.models import Company
 from placements.forms import JobOrderFilterForm, JobOrderForm
 from placements.models import JobOrder
+from placements.placement_views import credit_panel
 from placements.services import JobOrderTransitionError, job_order_create, job_order_set_status, job_order_update
 
 STATUS_MESSAGES = {
@@ -60,7 +61,11 @@ def job_order_new(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 def job_order_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     job_order = company_object_or_404(company, JobOrder, pk=pk)
-    return render(request, "placements/job_order_detail.html", {"company": company, "job_order": job_order})
+    return render(
+        request,
+        "placements/job_order_detail.html",
+        {"company": company, "job_order": job_order, "credit": credit_panel(job_order)},
+    )
 
 
 @company_manager_required

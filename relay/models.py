@@ -77,33 +77,48 @@ class Touch(models.Model):
 
 class CreditEntryQuerySet(models.QuerySet["CreditEntry"]):
     def open_lots(self) -> "CreditEntryQuerySet":
-        """Grants still holding a credit: not applied to a debt and not closed by a later entry."""
-        return self.filter(kind=CreditEntry.Kind.GRANT, applied_to_debt=False).exclude(closed_by__isnull=False)
+        """Credits free to use: a grant, or a release that handed a reserved credit back, that is not applied
+        to a debt and not closed by a later entry (a reservation, a use, an expiry or a reversal)."""
+        return self.filter(kind__in=[CreditEntry.Kind.GRANT, CreditEntry.Kind.RELEASE], applied_to_debt=False).exclude(
+            closed_by__isnull=False
+        )
+
+    def open_reservations(self) -> "CreditEntryQuerySet":
+        """Reservations neither released nor consumed yet: credits committed to a job order."""
+        return self.filter(kind=CreditEntry.Kind.RESERVE).exclude(closed_by__isnull=False)
 
     def summary(self) -> "CreditSummary":
         totals = self.aggregate(
             earned=Count("id", filter=Q(kind=CreditEntry.Kind.GRANT)),
             reversed=Count("id", filter=Q(kind=CreditEntry.Kind.REVERSAL)),
-            expired=Sum("amount", filter=Q(kind=CreditEntry.Kind.EXPIRY), default=0),
-            used=Sum("amount", filter=Q(kind=CreditEntry.Kind.USE), default=0),
+            expired=Count("id", filter=Q(kind=CreditEntry.Kind.EXPIRY)),
+            used=Count("id", filter=Q(kind=CreditEntry.Kind.USE)),
+            reserves=Count("id", filter=Q(kind=CreditEntry.Kind.RESERVE)),
+            releases=Count("id", filter=Q(kind=CreditEntry.Kind.RELEASE)),
             balance=Sum("amount", default=0),
         )
         return CreditSummary(
             earned=totals["earned"],
             reversed=totals["reversed"],
-            expired=-totals["expired"],
-            used=-totals["used"],
+            expired=totals["expired"],
+            used=totals["used"],
             balance=totals["balance"],
+            # Every reservation ends in exactly one release or use, so the difference is what is still held.
+            reserved=totals["reserves"] - totals["releases"] - totals["used"],
         )
 
 
 @dataclass(frozen=True)
 class CreditSummary:
+    """DESIGN.md §5 credit figures. `balance` is what is free to reserve (negative: a debt from reversals);
+    always `balance + reserved + used + expired == earned - reversed`."""
+
     earned: int
     reversed: int
     expired: int
     used: int
     balance: int
+    reserved: int = 0
 
     @property
     def available(self) -> int:
@@ -120,6 +135,12 @@ class CreditEntry(models.Model):
     Each grant is a lot of one credit; an entry that removes a credit names the lot it closes, so expiry
     and use always take a credit that still exists. A grant made while the balance is negative pays the
     debt off and never becomes a usable lot.
+
+    Using a credit (rule 6) is a chain on one lot: RESERVE (-1) closes the open lot and commits it to a job
+    order (a reserved credit never expires and is never reversed while reserved); it ends either with
+    USE (0, the credit was already taken off the balance) when a hire on that order is recorded, or with
+    RELEASE (+1), which hands the credit back as a new open lot carrying the original expiry date (and, like
+    a grant, pays off a debt instead when the balance is negative).
     """
 
     class Kind(models.TextChoices):
@@ -127,6 +148,8 @@ class CreditEntry(models.Model):
         REVERSAL = "reversal", _("取消(紹介の無効化)")
         EXPIRY = "expiry", _("有効期限切れ")
         USE = "use", _("利用")
+        RESERVE = "reserve", _("確保(求人での利用予定)")
+        RELEASE = "release", _("確保の解除")
 
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="credit_entries")
     kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
@@ -148,7 +171,11 @@ class CreditEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__in=[-1, 0, 1]), name="credit_entry_amount_is_unit"),
             models.CheckConstraint(
-                condition=Q(kind="grant", amount=1, lot__isnull=True) | (~Q(kind="grant") & Q(amount__lte=0)),
+                condition=Q(kind="grant", amount=1, lot__isnull=True)
+                | Q(kind="release", amount=1, lot__isnull=False)
+                | Q(kind="reserve", amount=-1, lot__isnull=False)
+                | Q(kind="use", amount=0, lot__isnull=False)
+                | (Q(kind__in=["reversal", "expiry"]) & Q(amount__lte=0)),
                 name="credit_entry_sign_matches_kind",
             ),
         ]

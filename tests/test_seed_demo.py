@@ -147,7 +147,9 @@ def test_it_keeps_ledger_consistent() -> None:
 
         summary = entries.summary()
         assert summary.balance == sum(entries.values_list("amount", flat=True)), name
-        assert summary.balance == summary.earned - summary.reversed - summary.expired - summary.used, name
+        assert (
+            summary.balance == summary.earned - summary.reversed - summary.expired - summary.used - summary.reserved
+        ), name
         assert summary.balance == entries.open_lots().count(), name
         assert not entries.open_lots().filter(expires_at__lte=now).exists(), name
 

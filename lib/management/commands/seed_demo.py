@@ -608,11 +608,13 @@ def ensure_an_expired_credit(company: Company) -> None:
 def seed_features(operator: User) -> None:
     """What each feature shows in the demo; safe to run on every `make run` (each step is idempotent)."""
     from applicants.demo import seed_applicants
+    from candidates.demo import seed_crm
     from insights.demo import seed_survey
     from integrations.demo import seed_integrations
     from mailings.demo import seed_templates
     from mailings.demo_outbox import seed_outbox
     from placements.demo import seed_job_orders
+    from placements.demo_fees import seed_placements
     from rechallenge.demo import seed_rechallenge
 
     with transaction.atomic(), no_email():
@@ -625,6 +627,11 @@ def seed_features(operator: User) -> None:
         seed_job_orders(company=demo)
         seed_rechallenge(company=demo)
         seed_integrations(company=demo)
+        seed_placements(operator=operator, company=demo)
+        seed_crm(
+            operator_users=User.objects.exclude(operator_role=""),
+            candidates=Candidate.objects.order_by("created_at"),
+        )
         verified = Candidate.objects.filter(referral__company=demo, email_verified_at__isnull=False).order_by("pk")
         seed_survey(company=demo, candidates=verified[:12])
 
