@@ -36,6 +36,10 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-artifacts
 
+# Every benchmark on SQLite, then on PostgreSQL (each creates and drops its own database). Prints figures.
+BENCHES := $(wildcard bench/*.py)
+PG_BENCH := postgres://postgres@127.0.0.1:5432
 bench: $(STAMP)
-	$(BIN)/python bench/relay_loop.py
-	BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_relay $(BIN)/python bench/relay_loop.py
+	@for b in $(BENCHES); do echo "== $$b (SQLite)"; $(BIN)/python $$b || exit 1; done
+	@for b in $(BENCHES); do n=$$(basename $$b .py); echo "== $$b (PostgreSQL)"; \
+	  BENCH_DATABASE_URL=$(PG_BENCH)/bench_$$n $(BIN)/python $$b || exit 1; done
