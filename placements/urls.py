@@ -1,6 +1,6 @@
 from django.urls import path
 
-from placements import views
+from placements import views, views_introductions
 
 app_name = "placements"
 urlpatterns = [
@@ -9,4 +9,10 @@ urlpatterns = [
     path("<int:pk>/", views.job_order_detail, name="detail"),
     path("<int:pk>/edit/", views.job_order_edit, name="edit"),
     path("<int:pk>/status/", views.job_order_status, name="status"),
+    path("introductions/", views_introductions.introduction_list, name="introductions"),
+    path("introductions/<int:pk>/", views_introductions.introduction_detail, name="introduction_detail"),
+    path("introductions/<int:pk>/move/", views_introductions.introduction_move_view, name="introduction_move"),
+    path("introductions/<int:pk>/comment/", views_introductions.introduction_comment_view, name="introduction_comment"),
+    path("exclusions/", views_introductions.exclusions, name="exclusions"),
+    path("exclusions/<int:pk>/delete/", views_introductions.exclusion_delete, name="exclusion_delete"),
 ]
