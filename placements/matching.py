@@ -42,14 +42,15 @@ _YEARS_ASKED = re.compile(r"(\d+)\s*年以上")
 _EXPERIENCE_TAIL = re.compile(r"(の)?(実務)?経験.*$")
 
 
-def skill_keywords(text: str) -> list[str]:
-    """The searchable keyword of each skill phrase; one-letter keys are dropped (they would match everyone)."""
-    keys: list[str] = []
+def skill_keywords(text: str) -> dict[str, str]:
+    """The searchable keyword of each skill phrase → the keyword as written; one-letter keys are dropped (they
+    would match everyone)."""
+    keys: dict[str, str] = {}
     for skill in split_skills(text):
-        phrase = _EXPERIENCE_TAIL.sub("", _YEARS_ASKED.sub("", nfkc(skill))).strip()
-        key = search_key(phrase or skill)
-        if len(key) >= 2 and key not in keys:
-            keys.append(key)
+        phrase = _EXPERIENCE_TAIL.sub("", _YEARS_ASKED.sub("", nfkc(skill))).strip() or nfkc(skill)
+        key = search_key(phrase)
+        if len(key) >= 2:
+            keys.setdefault(key, phrase)
     return keys
 
 
@@ -69,17 +70,20 @@ class JobProfile:
     required: tuple[str, ...]
     preferred: tuple[str, ...]
     min_years: int | None
+    written: dict[str, str]
 
     @classmethod
     def of(cls, job_order: JobOrder) -> "JobProfile":
+        required, preferred = skill_keywords(job_order.required_skills), skill_keywords(job_order.preferred_skills)
         return cls(
             job_category=job_order.job_category,
             prefecture=job_order.prefecture,
             remote=job_order.remote,
             salary_max=job_order.salary_max,
-            required=tuple(skill_keywords(job_order.required_skills)),
-            preferred=tuple(skill_keywords(job_order.preferred_skills)),
+            required=tuple(required),
+            preferred=tuple(skill for skill in preferred if skill not in required),
             min_years=years_asked(job_order.required_skills),
+            written={**preferred, **required},
         )
 
     @property
@@ -120,7 +124,9 @@ def _man_yen(amount: int) -> str:
     return _("%(amount)s万円") % {"amount": f"{amount:,}"}
 
 
-def _skills_part(key: str, label: str, wanted: tuple[str, ...], weight: int, text: str) -> ScorePart:
+def _skills_part(
+    key: str, label: str, wanted: tuple[str, ...], weight: int, text: str, written: dict[str, str]
+) -> ScorePart:
     if not wanted:
         return ScorePart(key, label, 0, weight, _("照合できるスキルの指定がありません"))
     found = [skill for skill in wanted if skill in text]
@@ -129,10 +135,10 @@ def _skills_part(key: str, label: str, wanted: tuple[str, ...], weight: int, tex
         reason = _("%(found)s / %(total)s 件が一致(%(skills)s)") % {
             "found": len(found),
             "total": len(wanted),
-            "skills": "、".join(found),
+            "skills": "、".join(written.get(skill, skill) for skill in found),
         }
     else:
-        reason = _("一致なし(求人: %(skills)s)") % {"skills": "、".join(wanted)}
+        reason = _("一致なし(求人: %(skills)s)") % {"skills": "、".join(written.get(skill, skill) for skill in wanted)}
     return ScorePart(key, label, points, weight, reason)
 
 
@@ -224,9 +230,9 @@ def score_parts(job: JobProfile, candidate: Candidate, now: datetime) -> tuple[S
     text = candidate.search_text
     required_weight = job.required_weight
     return (
-        _skills_part("required", _("必須スキル"), job.required, required_weight, text),
+        _skills_part("required", _("必須スキル"), job.required, required_weight, text, job.written),
         *(
-            (_skills_part("preferred", _("歓迎スキル"), job.preferred, PREFERRED_POINTS, text),)
+            (_skills_part("preferred", _("歓迎スキル"), job.preferred, PREFERRED_POINTS, text, job.written),)
             if job.preferred
             else ()
         ),
