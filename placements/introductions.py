@@ -112,12 +112,7 @@ def introduction_propose(
     request: IntroductionRequest | None = None,
 ) -> Introduction:
     """Propose a person for an open order; refused with a Japanese reason when rules 9–11 say no."""
-    company = job_order.company
-    if job_order.status != JobOrder.Status.OPEN:
-        raise IntroductionNotAllowed(
-            _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title}
-        )
-    refusal = introduction_refusal(candidate, company)
+    refusal = introduction_refusal(candidate, job_order.company)
     if refusal:
         raise IntroductionNotAllowed(refusal)
     assert candidate is not None
@@ -125,6 +120,13 @@ def introduction_propose(
         raise IntroductionNotAllowed(_("この求職者は、すでにこの求人に推薦されています。"))
     try:
         with transaction.atomic():
+            # The order as it is now (it may have been paused since the screen was drawn), locked until commit.
+            job_order = JobOrder.objects.select_for_update().select_related("company").get(pk=job_order.pk)
+            company = job_order.company
+            if job_order.status != JobOrder.Status.OPEN:
+                raise IntroductionNotAllowed(
+                    _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title}
+                )
             introduction = Introduction.objects.create(
                 company=company,
                 job_order=job_order,

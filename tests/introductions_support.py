@@ -47,6 +47,4 @@ def withdraw_service_consent(candidate: Candidate) -> None:
 def opt_in_rechallenge(candidate: Candidate, *, months_ago: int) -> None:
     """The person asked to hear again from the company that rejected them, `months_ago` months after rejection."""
     candidate_set_consents(candidate=candidate, wanted={"rechallenge": True})
-    Referral.objects.filter(candidate=candidate).update(
-        registered_at=timezone.now() - timedelta(days=31 * months_ago)
-    )
+    Referral.objects.filter(candidate=candidate).update(registered_at=timezone.now() - timedelta(days=31 * months_ago))
