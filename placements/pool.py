@@ -35,13 +35,14 @@ _MASK = (1 << 64) - 1
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(\.[\w\-]+)+")
 _URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
-_PHONE = re.compile(r"\+?\d[\d\-() ]{7,}\d")
+_PHONE = re.compile(r"\+?\d[\d\-\u2010-\u2015\u2212() ]{7,}\d")  # any hyphen people type, not 「ー」
 _HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_]{2,}")
 # Company names in Japanese and English forms: 株式会社〇〇, 〇〇株式会社, (株)〇〇, 〇〇 Inc. / Co., Ltd.
+_NAME_CHARS = r"[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9&・\-]"  # no hiragana: particles (で, に, は) end a name
+_LEGAL_FORM = r"(株式会社|有限会社|合同会社|合資会社|一般社団法人|\(株\)|\(有\)|㈱|㈲)"
 _COMPANY = re.compile(
-    r"(株式会社|有限会社|合同会社|合資会社|一般社団法人|\(株\)|\(有\)|㈱|㈲)[^\s、。,，()（）「」]*"
-    r"|[^\s、。,，()（）「」]*(株式会社|有限会社|合同会社|合資会社|\(株\)|\(有\)|㈱|㈲)"
-    r"|[A-Za-z0-9&.\-]+(\s+[A-Za-z0-9&.\-]+)*\s*(,\s*)?(Inc\.?|Co\.,?\s*Ltd\.?|Ltd\.?|LLC|K\.K\.|Corp\.?|Corporation)",
+    rf"{_LEGAL_FORM}\s?{_NAME_CHARS}*|{_NAME_CHARS}+\s?{_LEGAL_FORM}"
+    r"|[A-Za-z0-9&.\-]+(\s+[A-Za-z0-9&.\-]+)*\s*(,\s*)?(Inc\.?|Co\.,?\s*Ltd\.?|Ltd\.?|LLC|K\.K\.|Corp\.?|Corporation)"
 )
 
 
@@ -83,8 +84,10 @@ def profile_token_read(company: Company, token: str) -> int | None:
 def redact(text: str, *, names: tuple[str, ...] = ()) -> str:
     """Free text without the ways to identify or reach the person (done after NFKC, so full-width forms too)."""
     text = nfkc(text) if "\n" not in (text or "") else "\n".join(nfkc(line) for line in text.splitlines())
-    for pattern in (_EMAIL, _URL, _HANDLE, _COMPANY, _PHONE):
+    for pattern in (_EMAIL, _URL, _HANDLE, _COMPANY):
         text = pattern.sub(REDACTED, text)
+    # Phone numbers have 10 or more digits; shorter runs are years (2019-2021) or amounts and stay.
+    text = _PHONE.sub(lambda found: REDACTED if sum(c.isdigit() for c in found.group()) >= 10 else found.group(), text)
     for name in names:
         for part in {nfkc(name), *nfkc(name).split(" ")}:
             if len(part) >= 2:

@@ -8,8 +8,14 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from placements.eligibility import excluded_companies_for
-from placements.matching import JobProfile, matches_for_candidate, matches_for_job, score_parts, skill_keywords
-from placements.matching import sql_score_of
+from placements.matching import (
+    JobProfile,
+    matches_for_candidate,
+    matches_for_job,
+    score_parts,
+    skill_keywords,
+    sql_score_of,
+)
 from placements.models import CompanyExclusion
 from tests.conftest import Tenant
 from tests.introductions_support import (
