@@ -8,31 +8,39 @@ One place decides it for matching, introductions and the pool, so the three can 
 - never a company the referring company named as a competitor (rule 9).
 """
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.models import Candidate, Consent
-from companies.models import Company
+from companies.models import Company, Contract
+from lib.dates import add_months
 from placements.models import CompanyExclusion
 from relay.models import Referral
 
 
-def _latest_service_consent() -> Subquery:
-    return Subquery(
-        Consent.objects.filter(candidate=OuterRef("pk"), kind=Consent.Kind.SERVICE)
-        .order_by("-created_at", "-id")
-        .values("granted")[:1]
+def _latest_is_no(kind: str) -> QuerySet[Consent]:
+    """Ids of people whose latest decision on `kind` is a no: a refusal with no later yes.
+
+    Written without a per-person subquery so the database can filter 100,000 people in one pass.
+    """
+    later_yes = Consent.objects.filter(candidate=OuterRef("candidate"), kind=kind, granted=True).filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
+    return Consent.objects.filter(kind=kind, granted=False).exclude(Exists(later_yes)).values("candidate_id")
+
+
+def _latest_is_yes(kind: str) -> Q:
+    ever_yes = Consent.objects.filter(kind=kind, granted=True).values("candidate_id")
+    return Q(pk__in=ever_yes) & ~Q(pk__in=_latest_is_no(kind))
 
 
 def consenting_candidates(queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:
     """Verified people whose latest decision on the provision consent is a yes."""
     queryset = Candidate.objects.all() if queryset is None else queryset
-    return (
-        queryset.filter(email_verified_at__isnull=False)
-        .alias(service_consent=_latest_service_consent())
-        .filter(service_consent=True)
-    )
+    return queryset.filter(_latest_is_yes(Consent.Kind.SERVICE), email_verified_at__isnull=False)
 
 
 def has_service_consent(candidate: Candidate) -> bool:
@@ -46,10 +54,25 @@ def companies_blocked_for(company: Company) -> set[int]:
 
 
 def rechallenge_allowed_ids(company: Company) -> set[int]:
-    """People the company rejected who opted in to hear from it again and whose cool-down has passed."""
+    """People the company rejected who opted in to hear from it again and whose cool-down has passed.
+
+    The database finds who opted in; the re-challenge rules (cool-down from the rejection date in Japan,
+    unsubscribes) then decide for those few, exactly as for re-challenge invitations.
+    """
     from rechallenge.services import rechallenge_candidates
 
-    return {found.candidate.pk for found in rechallenge_candidates(company=company)}
+    contract = Contract.objects.filter(company=company).first() or Contract(company=company)
+    # Nobody who registered within the cool-down can be past it, unless the company's own rejection date (known
+    # through the applicant reference) is older; the margin covers the Japan-time day boundary.
+    cutoff = add_months(timezone.now(), -contract.rechallenge_first_months) + timedelta(days=2)
+    opted_in = list(
+        Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE), referral__company=company)
+        .filter(Q(referral__registered_at__lte=cutoff) | ~Q(referral__applicant_ref=""))
+        .values_list("pk", flat=True)
+    )
+    if not opted_in:
+        return set()
+    return {found.candidate.pk for found in rechallenge_candidates(company=company, candidate_ids=opted_in)}
 
 
 def eligible_candidates_for(company: Company, queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:

@@ -2,6 +2,7 @@
 the invitations (automatic at 6 and 12 months, or sent by the company after the cool-down), and re-applications.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -110,12 +111,18 @@ def rechallenge_stopped(*, candidate: Candidate, company: Company) -> bool:
     return bool(_suppressed_addresses(company, {normalize_email(candidate.email)}))
 
 
-def rechallenge_candidates(*, company: Company, today: date | None = None) -> list[RechallengeCandidate]:
-    """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan."""
+def rechallenge_candidates(
+    *, company: Company, today: date | None = None, candidate_ids: Collection[int] | None = None
+) -> list[RechallengeCandidate]:
+    """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan.
+
+    `candidate_ids` narrows the look to some people (matching asks about the few who opted in, not everyone).
+    """
     today = today or japan_today()
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
+    narrowed = {} if candidate_ids is None else {"candidate_id__in": candidate_ids}
     referrals = list(
-        Referral.objects.filter(company=company, candidate__isnull=False)
+        Referral.objects.filter(company=company, candidate__isnull=False, **narrowed)
         .exclude(status=Referral.Status.INVALIDATED)
         .select_related("candidate", "company")
         .prefetch_related("candidate__consents")
