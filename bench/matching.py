@@ -139,10 +139,14 @@ def populate(companies: list) -> None:  # type: ignore[type-arg]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("UPDATE candidates_candidate SET created_at = now() - (id % 730) * interval '1 day'")
-            cursor.execute("ANALYZE")
         else:
             cursor.execute("UPDATE candidates_candidate SET created_at = datetime('now', '-' || (id % 730) || ' days')")
-            cursor.execute("ANALYZE")
+        # Each person registered through the relay on the day they signed up (so many are past the cool-down).
+        cursor.execute(
+            "UPDATE relay_referral SET registered_at = "
+            "(SELECT created_at FROM candidates_candidate c WHERE c.id = relay_referral.candidate_id)"
+        )
+        cursor.execute("ANALYZE")
 
 
 def run() -> None:

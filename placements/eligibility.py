@@ -8,20 +8,26 @@ One place decides it for matching, introductions and the pool, so the three can 
 - never a company the referring company named as a competitor (rule 9).
 """
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from applicants.models import Applicant
 from candidates.models import Candidate, Consent
 from companies.models import Company, Contract
 from lib.dates import add_months
+from mailings.models import Suppression
 from placements.models import CompanyExclusion
 from relay.models import Referral
 
+JAPAN = ZoneInfo("Asia/Tokyo")
 
-def _latest_is_no(kind: str) -> QuerySet[Consent]:
+
+def _latest_is_no(kind: str) -> QuerySet[Consent, Any]:
     """Ids of people whose latest decision on `kind` is a no: a refusal with no later yes.
 
     Written without a per-person subquery so the database can filter 100,000 people in one pass.
@@ -53,34 +59,56 @@ def companies_blocked_for(company: Company) -> set[int]:
     return {company.pk, *CompanyExclusion.objects.filter(excluded=company).values_list("company_id", flat=True)}
 
 
-def rechallenge_allowed_ids(company: Company) -> set[int]:
-    """People the company rejected who opted in to hear from it again and whose cool-down has passed.
+def _cool_down_end(months: int, today: date) -> datetime:
+    """The first moment (Japan time) of the day after the last rejection day whose cool-down has ended by today.
 
-    The database finds who opted in; the re-challenge rules (cool-down from the rejection date in Japan,
-    unsubscribes) then decide for those few, exactly as for re-challenge invitations.
+    Re-challenge counts the cool-down as `months_after(rejected_on, months) <= today`, where months_after
+    clamps to the month's end; that holds for a run of days up to some last day, found here exactly.
     """
-    from rechallenge.services import rechallenge_candidates
+    from rechallenge.services import months_after
+
+    last = add_months(datetime.combine(today, time()), -months).date()
+    while months_after(last + timedelta(days=1), months) <= today:
+        last += timedelta(days=1)
+    return datetime.combine(last + timedelta(days=1), time(), tzinfo=JAPAN)
+
+
+def rechallenge_allowed(company: Company) -> QuerySet[Referral]:
+    """Referrals of people the company rejected who may meet it again (rule 9's exception), as one query.
+
+    The same test as `rechallenge.services.rechallenge_candidates` (tests/test_matching.py proves they agree):
+    a valid referral, the latest re-challenge consent is a yes, the address is not unsubscribed from this company
+    or from everything, and the cool-down counted from the rejection (the company's own rejection date when the
+    applicant reference is known, otherwise the registration) has passed in Japan.
+    """
+    from rechallenge.services import japan_today
 
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
-    # Nobody who registered within the cool-down can be past it, unless the company's own rejection date (known
-    # through the applicant reference) is older; the margin covers the Japan-time day boundary.
-    cutoff = add_months(timezone.now(), -contract.rechallenge_first_months) + timedelta(days=2)
-    opted_in = list(
-        Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE), referral__company=company)
-        .filter(Q(referral__registered_at__lte=cutoff) | ~Q(referral__applicant_ref=""))
-        .values_list("pk", flat=True)
+    rejected_at = Subquery(
+        Applicant.objects.filter(company=company, ref=OuterRef("applicant_ref")).values("rejected_at")[:1]
     )
-    if not opted_in:
-        return set()
-    return {found.candidate.pk for found in rechallenge_candidates(company=company, candidate_ids=opted_in)}
+    unsubscribed = Suppression.objects.filter(Q(company=company) | Q(company__isnull=True)).values("email_normalized")
+    return (
+        Referral.objects.filter(company=company, candidate__isnull=False)
+        .exclude(status=Referral.Status.INVALIDATED)
+        .filter(candidate__in=Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE)))
+        .exclude(candidate__email_normalized__in=unsubscribed)
+        .alias(
+            rejected=Case(
+                When(applicant_ref="", then=F("registered_at")),
+                default=Coalesce(rejected_at, F("registered_at")),
+            )
+        )
+        .filter(rejected__lt=_cool_down_end(contract.rechallenge_first_months, japan_today()))
+    )
 
 
 def eligible_candidates_for(company: Company, queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:
     """Everyone `company` may be matched with, be introduced to, or see anonymised in the talent pool."""
     blocked = companies_blocked_for(company)
-    blocked_referrals = Referral.objects.filter(company_id__in=blocked, candidate__isnull=False)
-    allowed_back = rechallenge_allowed_ids(company)
-    barred = blocked_referrals.exclude(candidate_id__in=allowed_back) if allowed_back else blocked_referrals
+    barred = Referral.objects.filter(company_id__in=blocked, candidate__isnull=False).exclude(
+        pk__in=rechallenge_allowed(company).values("pk")
+    )
     return consenting_candidates(queryset).exclude(pk__in=barred.values("candidate_id"))
 
 
@@ -92,7 +120,7 @@ def excluded_companies_for(candidate: Candidate) -> set[int]:
     excluded = set(
         CompanyExclusion.objects.filter(company_id=referral.company_id).values_list("excluded_id", flat=True)
     )
-    if candidate.pk not in rechallenge_allowed_ids(referral.company):
+    if not rechallenge_allowed(referral.company).filter(pk=referral.pk).exists():
         excluded.add(referral.company_id)
     return excluded
 

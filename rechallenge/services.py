@@ -2,7 +2,6 @@
 the invitations (automatic at 6 and 12 months, or sent by the company after the cool-down), and re-applications.
 """
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -111,18 +110,12 @@ def rechallenge_stopped(*, candidate: Candidate, company: Company) -> bool:
     return bool(_suppressed_addresses(company, {normalize_email(candidate.email)}))
 
 
-def rechallenge_candidates(
-    *, company: Company, today: date | None = None, candidate_ids: Collection[int] | None = None
-) -> list[RechallengeCandidate]:
-    """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan.
-
-    `candidate_ids` narrows the look to some people (matching asks about the few who opted in, not everyone).
-    """
+def rechallenge_candidates(*, company: Company, today: date | None = None) -> list[RechallengeCandidate]:
+    """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan."""
     today = today or japan_today()
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
-    narrowed = {} if candidate_ids is None else {"candidate_id__in": candidate_ids}
     referrals = list(
-        Referral.objects.filter(company=company, candidate__isnull=False, **narrowed)
+        Referral.objects.filter(company=company, candidate__isnull=False)
         .exclude(status=Referral.Status.INVALIDATED)
         .select_related("candidate", "company")
         .prefetch_related("candidate__consents")

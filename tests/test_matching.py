@@ -164,3 +164,63 @@ def test_the_operator_sees_ranked_matches_with_reasons_and_outsiders_get_404(
     for url in (f"/ops/jobs/{job.pk}/matches/", f"/ops/candidates/{hanako.pk}/matches/"):
         assert outsider_client.get(url).status_code == 404
     assert operator_client.get("/ops/jobs/999999/matches/").status_code == 404
+
+
+def test_the_re_challenge_exception_agrees_with_the_re_challenge_rules(tenant: Tenant, outsider: Tenant) -> None:
+    from applicants.services import applicant_record
+    from candidates.services import candidate_register
+    from mailings.models import Suppression
+    from placements.eligibility import rechallenge_allowed
+    from rechallenge.services import rechallenge_candidates
+    from relay.models import Referral
+    from tests.conftest import profile
+
+    now = timezone.now()
+
+    def rejected(*, opt_in: bool, rejected_days_ago: int, registered_days_ago: int, with_applicant: bool) -> Candidate:
+        ref = ""
+        if with_applicant:
+            ref = applicant_record(
+                company=tenant.company,
+                source="manual",
+                name="応募 太郎",
+                email=f"applicant{rejected_days_ago}{registered_days_ago}{opt_in}@example.jp",
+                position="営業職",
+                rejected_at=now - timedelta(days=rejected_days_ago),
+            ).applicant.ref
+        candidate = candidate_register(
+            link=tenant.link, profile=profile(), rechallenge=opt_in, newsletter=False, applicant_ref=ref
+        ).candidate
+        Referral.objects.filter(candidate=candidate).update(registered_at=now - timedelta(days=registered_days_ago))
+        return candidate
+
+    allowed = {
+        rejected(opt_in=True, rejected_days_ago=220, registered_days_ago=217, with_applicant=True),
+        rejected(opt_in=True, rejected_days_ago=220, registered_days_ago=1, with_applicant=True),
+        rejected(opt_in=True, rejected_days_ago=0, registered_days_ago=220, with_applicant=False),
+    }
+    unsubscribed_elsewhere = rejected(opt_in=True, rejected_days_ago=220, registered_days_ago=217, with_applicant=True)
+    Suppression.objects.create(email_normalized=unsubscribed_elsewhere.email_normalized, company=outsider.company)
+    allowed.add(unsubscribed_elsewhere)
+    rejected(opt_in=True, rejected_days_ago=150, registered_days_ago=147, with_applicant=True)  # in the cool-down
+    rejected(opt_in=False, rejected_days_ago=220, registered_days_ago=217, with_applicant=True)  # never opted in
+    unsubscribed = rejected(opt_in=True, rejected_days_ago=220, registered_days_ago=217, with_applicant=False)
+    Suppression.objects.create(email_normalized=unsubscribed.email_normalized, company=None)
+    invalidated = rejected(opt_in=True, rejected_days_ago=220, registered_days_ago=217, with_applicant=False)
+    Referral.objects.filter(candidate=invalidated).update(status=Referral.Status.INVALIDATED)
+
+    by_rechallenge = {found.candidate for found in rechallenge_candidates(company=tenant.company)}
+    by_matching = {referral.candidate for referral in rechallenge_allowed(tenant.company).select_related("candidate")}
+    assert by_matching == by_rechallenge == allowed
+
+
+def test_the_cool_down_end_follows_month_end_clamping() -> None:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from placements.eligibility import _cool_down_end
+
+    japan = ZoneInfo("Asia/Tokyo")
+    # 1/29, 1/30 and 1/31 plus one month are all clamped to 2/28, so on 2/28 their cool-down is over.
+    assert _cool_down_end(1, date(2026, 2, 28)) == datetime(2026, 2, 1, tzinfo=japan)
+    assert _cool_down_end(6, date(2026, 11, 22)) == datetime(2026, 5, 23, tzinfo=japan)
