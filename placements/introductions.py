@@ -19,7 +19,7 @@ from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from companies.models import Company
 from mailings.services import mail_send
-from placements.eligibility import introduction_refusal
+from placements.eligibility import has_service_consent, introduction_refusal
 from placements.models import Introduction, IntroductionEvent, IntroductionRequest, JobOrder, ProvisionRecord
 
 S = Introduction.Status
@@ -185,10 +185,16 @@ def introduction_accept(*, introduction: Introduction, candidate: Candidate) -> 
             raise IntroductionNotAllowed(
                 _("申し訳ございません。この求人の募集は終了または一時停止されたため、ご紹介を進めることができません。")
             )
-        refusal = introduction_refusal(candidate, introduction.company)
-        if refusal:
+        if not has_service_consent(candidate):
             raise IntroductionNotAllowed(
                 _("現在の同意の設定では、企業へプロフィールをお渡しできません。同意の設定をご確認ください。")
+            )
+        if introduction_refusal(candidate, introduction.company):
+            # Rule 9 changed since the proposal (e.g. the referring company excluded this one): no disclosure.
+            raise IntroductionNotAllowed(
+                _(
+                    "申し訳ございません。このご紹介は現在お受けいただけません。担当のキャリアアドバイザーにお問い合わせください。"
+                )
             )
         now = timezone.now()
         introduction.status = S.DOCUMENT

@@ -336,3 +336,14 @@ def test_the_demo_seeds_proposals_and_an_accepted_introduction(tenant: Tenant, o
     assert {i.pk for i in again} == {i.pk for i in seeded}
     statuses = sorted(Introduction.objects.values_list("status", flat=True))
     assert statuses == ["document", "interview", "proposed"]
+
+
+def test_an_exclusion_added_after_the_proposal_stops_the_disclosure(
+    proposal: Introduction, tenant: Tenant, outsider: Tenant
+) -> None:
+    hanako = proposal.candidate
+    assert hanako is not None
+    CompanyExclusion.objects.create(company=tenant.company, excluded=outsider.company)
+    with pytest.raises(IntroductionNotAllowed, match="現在お受けいただけません"):
+        introduction_accept(introduction=proposal, candidate=hanako)
+    assert not ProvisionRecord.objects.exists()
