@@ -8,6 +8,7 @@ One place decides it for matching, introductions and the pool, so the three can 
 - never a company the referring company named as a competitor (rule 9).
 """
 
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,15 @@ from relay.models import Referral
 JAPAN = ZoneInfo("Asia/Tokyo")
 
 
-def _latest_is_no(kind: str) -> QuerySet[Consent, Any]:
+Among = Collection[int] | None  # narrows every subquery to these people (matching checks a few hundred at a time)
+
+
+def _consents(kind: str, among: Among) -> QuerySet[Consent]:
+    consents = Consent.objects.filter(kind=kind)
+    return consents if among is None else consents.filter(candidate_id__in=among)
+
+
+def _latest_is_no(kind: str, among: Among = None) -> QuerySet[Consent, Any]:
     """Ids of people whose latest decision on `kind` is a no: a refusal with no later yes.
 
     Written without a per-person subquery so the database can filter 100,000 people in one pass.
@@ -35,18 +44,18 @@ def _latest_is_no(kind: str) -> QuerySet[Consent, Any]:
     later_yes = Consent.objects.filter(candidate=OuterRef("candidate"), kind=kind, granted=True).filter(
         Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
-    return Consent.objects.filter(kind=kind, granted=False).exclude(Exists(later_yes)).values("candidate_id")
+    return _consents(kind, among).filter(granted=False).exclude(Exists(later_yes)).values("candidate_id")
 
 
-def _latest_is_yes(kind: str) -> Q:
-    ever_yes = Consent.objects.filter(kind=kind, granted=True).values("candidate_id")
-    return Q(pk__in=ever_yes) & ~Q(pk__in=_latest_is_no(kind))
+def _latest_is_yes(kind: str, among: Among = None) -> Q:
+    ever_yes = _consents(kind, among).filter(granted=True).values("candidate_id")
+    return Q(pk__in=ever_yes) & ~Q(pk__in=_latest_is_no(kind, among))
 
 
-def consenting_candidates(queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:
+def consenting_candidates(queryset: QuerySet[Candidate] | None = None, among: Among = None) -> QuerySet[Candidate]:
     """Verified people whose latest decision on the provision consent is a yes."""
     queryset = Candidate.objects.all() if queryset is None else queryset
-    return queryset.filter(_latest_is_yes(Consent.Kind.SERVICE), email_verified_at__isnull=False)
+    return queryset.filter(_latest_is_yes(Consent.Kind.SERVICE, among), email_verified_at__isnull=False)
 
 
 def has_service_consent(candidate: Candidate) -> bool:
@@ -73,7 +82,7 @@ def _cool_down_end(months: int, today: date) -> datetime:
     return datetime.combine(last + timedelta(days=1), time(), tzinfo=JAPAN)
 
 
-def rechallenge_allowed(company: Company) -> QuerySet[Referral]:
+def rechallenge_allowed(company: Company, among: Among = None) -> QuerySet[Referral]:
     """Referrals of people the company rejected who may meet it again (rule 9's exception), as one query.
 
     The same test as `rechallenge.services.rechallenge_candidates` (tests/test_matching.py proves they agree):
@@ -88,10 +97,12 @@ def rechallenge_allowed(company: Company) -> QuerySet[Referral]:
         Applicant.objects.filter(company=company, ref=OuterRef("applicant_ref")).values("rejected_at")[:1]
     )
     unsubscribed = Suppression.objects.filter(Q(company=company) | Q(company__isnull=True)).values("email_normalized")
+    referrals = Referral.objects.filter(company=company, candidate__isnull=False)
+    if among is not None:
+        referrals = referrals.filter(candidate_id__in=among)
     return (
-        Referral.objects.filter(company=company, candidate__isnull=False)
-        .exclude(status=Referral.Status.INVALIDATED)
-        .filter(candidate__in=Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE)))
+        referrals.exclude(status=Referral.Status.INVALIDATED)
+        .filter(candidate__in=Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE, among)))
         .exclude(candidate__email_normalized__in=unsubscribed)
         .alias(
             rejected=Case(
@@ -103,13 +114,25 @@ def rechallenge_allowed(company: Company) -> QuerySet[Referral]:
     )
 
 
-def eligible_candidates_for(company: Company, queryset: QuerySet[Candidate] | None = None) -> QuerySet[Candidate]:
+def eligible_candidates_for(
+    company: Company, queryset: QuerySet[Candidate] | None = None, among: Among = None
+) -> QuerySet[Candidate]:
     """Everyone `company` may be matched with, be introduced to, or see anonymised in the talent pool."""
     blocked = companies_blocked_for(company)
-    barred = Referral.objects.filter(company_id__in=blocked, candidate__isnull=False).exclude(
-        pk__in=rechallenge_allowed(company).values("pk")
-    )
-    return consenting_candidates(queryset).exclude(pk__in=barred.values("candidate_id"))
+    barred = Referral.objects.filter(company_id__in=blocked, candidate__isnull=False)
+    if among is not None:
+        barred = barred.filter(candidate_id__in=among)
+    barred = barred.exclude(pk__in=rechallenge_allowed(company, among).values("pk"))
+    return consenting_candidates(queryset, among).exclude(pk__in=barred.values("candidate_id"))
+
+
+def eligible_among(company: Company, candidate_ids: Collection[int]) -> set[int]:
+    """Which of these people `company` may see: the same rules, with every subquery kept to these people."""
+    ids = list(candidate_ids)
+    if not ids:
+        return set()
+    people = Candidate.objects.filter(pk__in=ids)
+    return set(eligible_candidates_for(company, people, among=ids).values_list("pk", flat=True))
 
 
 def excluded_companies_for(candidate: Candidate) -> set[int]:
@@ -120,7 +143,7 @@ def excluded_companies_for(candidate: Candidate) -> set[int]:
     excluded = set(
         CompanyExclusion.objects.filter(company_id=referral.company_id).values_list("excluded_id", flat=True)
     )
-    if not rechallenge_allowed(referral.company).filter(pk=referral.pk).exists():
+    if not rechallenge_allowed(referral.company, among=[candidate.pk]).exists():
         excluded.add(referral.company_id)
     return excluded
 

@@ -224,3 +224,38 @@ def test_the_cool_down_end_follows_month_end_clamping() -> None:
     # 1/29, 1/30 and 1/31 plus one month are all clamped to 2/28, so on 2/28 their cool-down is over.
     assert _cool_down_end(1, date(2026, 2, 28)) == datetime(2026, 2, 1, tzinfo=japan)
     assert _cool_down_end(6, date(2026, 11, 22)) == datetime(2026, 5, 23, tzinfo=japan)
+
+
+def test_people_the_rules_keep_away_are_skipped_even_when_they_rank_first(
+    tenant: Tenant, outsider: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from placements import matching
+
+    monkeypatch.setattr(matching, "MIN_BATCH", 1)  # one row per round: the skipping crosses several rounds
+    job = make_job(outsider)
+    best_but_rejected = person(outsider, skills="Python、SQL、Django", years_of_experience=9, desired_salary=600)
+    withdrawn = person(tenant, skills="Python、SQL、Django", years_of_experience=9, desired_salary=600)
+    withdraw_service_consent(withdrawn)
+    second = person(tenant, skills="Python、SQL", years_of_experience=9, desired_salary=600)
+    third = person(tenant, skills="Python", years_of_experience=9, desired_salary=600)
+    assert [m.candidate for m in matches_for_job(job, limit=1)] == [second]
+    assert [m.candidate for m in matches_for_job(job, limit=2)] == [second, third]
+    assert best_but_rejected not in [m.candidate for m in matches_for_job(job, limit=10)]
+
+
+def test_checking_a_few_people_agrees_with_checking_everyone(
+    tenant: Tenant, outsider: Tenant, operator: object
+) -> None:
+    from placements.eligibility import eligible_among, eligible_candidates_for
+
+    third = third_company(operator)  # type: ignore[arg-type]
+    people = [person(tenant), person(outsider), person(third), person(tenant), person(outsider)]
+    withdraw_service_consent(people[3])
+    opt_in_rechallenge(people[4], months_ago=7)
+    CompanyExclusion.objects.create(company=third.company, excluded=outsider.company)
+    ids = [p.pk for p in people]
+    for company in (tenant.company, outsider.company, third.company):
+        everyone = set(eligible_candidates_for(company).values_list("pk", flat=True))
+        assert eligible_among(company, ids) == everyone & set(ids)
+        assert eligible_among(company, ids[:2]) == everyone & set(ids[:2])
+    assert eligible_among(outsider.company, ids) == {people[0].pk, people[4].pk}
