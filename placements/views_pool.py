@@ -13,9 +13,7 @@ from companies.models import Company
 from placements.forms import PoolFilterForm, PoolRequestForm
 from placements.introductions import IntroductionNotAllowed
 from placements.models import IntroductionRequest
-from placements.pool import PoolFilters, introduction_request_create, pool_candidate, pool_candidates, pool_profile
-
-PAGE_SIZE = 30
+from placements.pool import PoolFilters, introduction_request_create, pool_candidate, pool_page, pool_profile
 
 
 @company_required
@@ -30,14 +28,22 @@ def pool_list(request: HttpRequest, company: Company) -> HttpResponse:
             min_years=form.cleaned_data["min_years"],
             max_salary=form.cleaned_data["max_salary"],
         )
-    page = Paginator(pool_candidates(company, filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    profiles = [pool_profile(company, candidate) for candidate in page]
+    start_text = request.GET.get("start", "")
+    start = int(start_text) if start_text.isdigit() else 0
+    people, next_start = pool_page(company, filters, start=start)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("start", None)
     return render(
         request,
         "placements/pool/list.html",
-        {"company": company, "form": form, "page": page, "profiles": profiles, "query": query.urlencode()},
+        {
+            "company": company,
+            "form": form,
+            "profiles": [pool_profile(company, candidate) for candidate in people],
+            "query": query.urlencode(),
+            "start": start,
+            "next_start": next_start,
+        },
     )
 
 

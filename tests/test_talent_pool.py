@@ -221,3 +221,24 @@ def test_exclusions_are_set_by_managers_and_read_by_members(
     assert outsider_client.post(f"/company/jobs/exclusions/{exclusion.pk}/delete/").status_code == 404
     assert owner_client.post(f"/company/jobs/exclusions/{exclusion.pk}/delete/").status_code == 302
     assert not CompanyExclusion.objects.exists()
+
+
+def test_pages_skip_people_the_rules_keep_away_and_say_where_the_next_page_starts(
+    tenant: Tenant, outsider: Tenant, outsider_client: Client
+) -> None:
+    from placements.pool import PoolFilters, pool_page
+
+    oldest = person(tenant)
+    person(outsider)  # rejected by outsider: never in its pool
+    middle = person(tenant)
+    withdrawn = person(tenant)
+    withdraw_service_consent(withdrawn)
+    newest = person(tenant)
+    first, after = pool_page(outsider.company, PoolFilters(), size=2)
+    assert first == [newest, middle] and after is not None
+    second, end = pool_page(outsider.company, PoolFilters(), start=after, size=2)
+    assert second == [oldest] and end is None
+    page = outsider_client.get(f"/company/pool/?start={after}").content.decode()
+    assert profile_token(outsider.company, oldest.pk) in page and "最初から" in page
+    assert profile_token(outsider.company, newest.pk) not in page
+    assert outsider_client.get("/company/pool/?start=-1").status_code == 200
