@@ -56,6 +56,8 @@ def company_pages(introduction: Introduction) -> list[str]:
         "/company/jobs/",
         "/company/pool/",
         "/company/pool/requests/",
+        "/company/",
+        "/company/referrals/",
     ]
 
 
@@ -74,6 +76,7 @@ def test_proposing_emails_the_person_who_accepts_and_the_company_then_sees_them(
     assert "ご本人の承諾待ち 1件" in listing
     for url in company_pages(proposal):
         response = company.get(url)
+        assert response.status_code in (200, 404), url
         page = response.content.decode()
         assert NAME not in page and EMAIL not in page and "3333" not in page and "経歴の概要" not in page, url
     assert company.get(f"/company/jobs/introductions/{proposal.pk}/").status_code == 404
