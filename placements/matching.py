@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,6 @@ from lib.choices import JobCategory, Prefecture
 from lib.jatext import nfkc, search_key, split_skills
 from placements.eligibility import (
     eligible_among,
-    eligible_candidates_for,
     excluded_companies_for,
     has_service_consent,
 )
@@ -299,12 +298,6 @@ def _sql_score(job: JobProfile, now: datetime) -> Combinable:
             default=Value(0),
         )
     )
-
-
-def matching_pool(job_order: JobOrder) -> QuerySet[Candidate]:
-    """People this order may be matched with: eligible for its company (rules 9–11) and not yet proposed for it."""
-    proposed = Introduction.objects.filter(job_order=job_order, candidate__isnull=False).values("candidate_id")
-    return eligible_candidates_for(job_order.company).exclude(pk__in=proposed)
 
 
 def matches_for_job(job_order: JobOrder, *, limit: int = DEFAULT_LIMIT, now: datetime | None = None) -> list[Match]:

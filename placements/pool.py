@@ -25,7 +25,7 @@ from audit.services import audit_record
 from candidates.models import Candidate
 from companies.models import Company
 from lib.jatext import nfkc, search_key, split_skills
-from placements.eligibility import eligible_among, eligible_candidates_for
+from placements.eligibility import eligible_among
 from placements.introductions import IntroductionNotAllowed
 from placements.models import Introduction, IntroductionRequest, JobOrder
 
@@ -160,11 +160,6 @@ def _filtered(filters: PoolFilters) -> QuerySet[Candidate]:
     if filters.max_salary is not None:
         queryset = queryset.filter(Q(desired_salary__lte=filters.max_salary) | Q(desired_salary__isnull=True))
     return queryset.order_by("-created_at", "-id")
-
-
-def pool_candidates(company: Company, filters: PoolFilters) -> QuerySet[Candidate]:
-    """Everyone this company may see anonymised (rules 9–11) who matches the filters, newest first."""
-    return eligible_candidates_for(company, _filtered(filters))
 
 
 def pool_page(

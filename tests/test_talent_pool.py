@@ -242,3 +242,11 @@ def test_pages_skip_people_the_rules_keep_away_and_say_where_the_next_page_start
     assert profile_token(outsider.company, oldest.pk) in page and "最初から" in page
     assert profile_token(outsider.company, newest.pk) not in page
     assert outsider_client.get("/company/pool/?start=-1").status_code == 200
+
+
+def test_a_profile_id_made_for_another_company_is_404(hanako: Any, tenant: Tenant, outsider: Tenant) -> None:
+    third_party = login(Client(), outsider.member)
+    token_of_other_company = profile_token(tenant.company, hanako.pk)
+    assert third_party.get(f"/company/pool/{token_of_other_company}/").status_code == 404
+    assert third_party.get(f"/company/pool/{hanako.pk}/").status_code == 404
+    assert third_party.get(f"/company/pool/{profile_token(outsider.company, hanako.pk)}/").status_code == 200
