@@ -350,3 +350,52 @@ def test_an_exclusion_added_after_the_proposal_stops_the_disclosure(
     with pytest.raises(IntroductionNotAllowed, match="現在お受けいただけません"):
         introduction_accept(introduction=proposal, candidate=hanako)
     assert not ProvisionRecord.objects.exists()
+
+
+def _at_once(jobs: list[Callable[[], Any]]) -> list[BaseException]:
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def worker(job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            job()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_simultaneous_answers_and_proposals_take_effect_once(tenant: Tenant, outsider: Tenant, operator: Any) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and unique indexes under concurrency are proven on PostgreSQL")
+    job = make_job(outsider)
+    hanako = person(tenant)
+    errors = _at_once(
+        [lambda: introduction_propose(job_order=job, candidate=hanako, recommendation="推薦", actor=operator)] * 4
+    )
+    assert len(errors) == 3 and all(isinstance(error, IntroductionNotAllowed) for error in errors)
+    introduction = Introduction.objects.get()
+    errors = _at_once([lambda: introduction_accept(introduction=introduction, candidate=hanako)] * 4)
+    assert len(errors) == 3 and all(isinstance(error, IntroductionNotAllowed) for error in errors)
+    assert ProvisionRecord.objects.count() == 1
+    errors = _at_once(
+        [lambda: introduction_move(introduction=introduction, status="interview", actor=outsider.member)] * 4
+    )
+    assert len(errors) == 3
+    assert introduction.events.filter(status="interview").count() == 1
