@@ -9,6 +9,7 @@ from integrations.api import api, api_not_found
 from lib import views as lib_views
 from mailings import views as mailing_views
 from placements import ops as placement_ops
+from placements import ops_introductions as introduction_ops
 from placements import placement_views
 from relay import ops as relay_ops
 
@@ -38,6 +39,7 @@ ops_patterns = (
             candidate_ops.candidate_interview_status,
             name="candidate_interview_status",
         ),
+        path("candidates/<int:pk>/matches/", introduction_ops.candidate_matches, name="candidate_matches"),
         path("referrals/", relay_ops.referral_list, name="referrals"),
         path("referrals/<int:pk>/invalidate/", relay_ops.referral_invalidate_view, name="referral_invalidate"),
         path("audit/", company_ops.audit_log, name="audit"),
@@ -52,6 +54,16 @@ ops_patterns = (
         path("placements/new/", placement_views.placement_new, name="placement_new"),
         path("placements/<int:pk>/", placement_views.placement_detail, name="placement_detail"),
         path("placements/<int:pk>/invoice.pdf", placement_views.placement_invoice_ops, name="placement_invoice"),
+        path("jobs/<int:pk>/matches/", introduction_ops.job_matches, name="job_matches"),
+        path("introductions/", introduction_ops.introduction_list, name="introductions"),
+        path("introductions/new/", introduction_ops.introduction_new, name="introduction_new"),
+        path("introductions/<int:pk>/", introduction_ops.introduction_detail, name="introduction_detail"),
+        path("introductions/<int:pk>/move/", introduction_ops.introduction_move_view, name="introduction_move"),
+        path(
+            "introductions/<int:pk>/comment/", introduction_ops.introduction_comment_view, name="introduction_comment"
+        ),
+        path("introductions/<int:pk>/cancel/", introduction_ops.introduction_cancel_view, name="introduction_cancel"),
+        path("requests/<int:pk>/decline/", introduction_ops.request_decline_view, name="request_decline"),
     ],
     "ops",
 )
@@ -67,6 +79,8 @@ urlpatterns = [
     path("rechallenge/", include("rechallenge.urls")),
     path("company/insights/", include("insights.urls")),
     path("company/jobs/", include("placements.urls")),
+    path("company/pool/", include("placements.urls_pool")),
+    path("me/introductions/", include("placements.urls_me")),
     path("company/", include("companies.urls")),
     path("ops/", include(ops_patterns)),
     path("healthz", lib_views.healthz, name="healthz"),

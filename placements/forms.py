@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
+from lib.choices import JobCategory, Prefecture
 from lib.jatext import nfkc, split_skills
-from placements.models import SALARY_MAX_MAN_YEN, JobOrder
+from placements.models import SALARY_MAX_MAN_YEN, Introduction, JobOrder
 
 
 def nfkc_multiline(value: str) -> str:
@@ -123,3 +124,176 @@ class JobOrderFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("募集状況"), required=False, choices=[("", _("すべての状況")), *JobOrder.Status.choices]
     )
+
+
+class ExclusionForm(forms.Form):
+    excluded = forms.ModelChoiceField(
+        label=_("紹介先から除外する企業"),
+        queryset=Company.objects.none(),
+        error_messages={
+            "required": _("除外する企業を選んでください。"),
+            "invalid_choice": _("選んだ企業が見つかりません。"),
+        },
+    )
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        already = company.exclusions.values("excluded_id")
+        field = self.fields["excluded"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Company.objects.exclude(pk=company.pk).exclude(pk__in=already).order_by("name")
+
+
+class ProposeForm(forms.Form):
+    recommendation = forms.CharField(
+        label=_("推薦コメント"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("ご本人の承諾後に企業へお伝えする推薦理由です。ご本人にはお見せしません。"),
+        error_messages={
+            "required": _("推薦コメントを入力してください。"),
+            "max_length": _("推薦コメントは3,000文字以内で入力してください。"),
+        },
+    )
+
+    def clean_recommendation(self) -> str:
+        text = nfkc_multiline(self.cleaned_data.get("recommendation", ""))
+        if not text:
+            raise forms.ValidationError(_("推薦コメントを入力してください。"))
+        return text
+
+
+class IntroductionMoveForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("選考状況"),
+        choices=[],
+        error_messages={
+            "required": _("選考状況を選んでください。"),
+            "invalid_choice": _("この推薦は、選んだ選考状況には進められません。"),
+        },
+    )
+    comment = forms.CharField(
+        label=_("コメント"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("コメントは3,000文字以内で入力してください。")},
+    )
+
+    def __init__(self, *args: Any, moves: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(status, Introduction.Status(status).label) for status in moves]
+
+    def clean_comment(self) -> str:
+        return nfkc_multiline(self.cleaned_data.get("comment", ""))
+
+
+class IntroductionCommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("コメント"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("コメントを入力してください。"),
+            "max_length": _("コメントは3,000文字以内で入力してください。"),
+        },
+    )
+
+    def clean_comment(self) -> str:
+        text = nfkc_multiline(self.cleaned_data.get("comment", ""))
+        if not text:
+            raise forms.ValidationError(_("コメントを入力してください。"))
+        return text
+
+
+class AcceptForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("上記の項目を、この企業へ提供することに同意して、ご紹介を受けます。"),
+        error_messages={"required": _("企業への情報提供に同意いただける場合は、チェックを入れてください。")},
+    )
+
+
+class RequestDeclineForm(forms.Form):
+    note = forms.CharField(
+        label=_("企業へのご回答"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("企業へのご回答を入力してください。"),
+            "max_length": _("2,000文字以内で入力してください。"),
+        },
+    )
+
+    def clean_note(self) -> str:
+        text = nfkc_multiline(self.cleaned_data.get("note", ""))
+        if not text:
+            raise forms.ValidationError(_("企業へのご回答を入力してください。"))
+        return text
+
+
+class PoolFilterForm(forms.Form):
+    job_category = forms.ChoiceField(
+        label=_("希望職種"), required=False, choices=[("", _("すべての職種")), *JobCategory.choices]
+    )
+    prefecture = forms.TypedChoiceField(
+        label=_("都道府県"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("すべての都道府県")), *Prefecture.choices],
+    )
+    skills = forms.CharField(label=_("スキル"), required=False, max_length=200)
+    min_years = forms.IntegerField(
+        label=_("経験年数(以上)"),
+        required=False,
+        min_value=0,
+        max_value=60,
+        error_messages={
+            "invalid": _("経験年数は数字で入力してください。"),
+            "min_value": _("0 以上で入力してください。"),
+            "max_value": _("60 以下で入力してください。"),
+        },
+    )
+    max_salary = ManYenField(
+        label=_("希望年収(以下・万円)"),
+        required=False,
+        min_value=1,
+        max_value=SALARY_MAX_MAN_YEN,
+        error_messages={
+            "min_value": _("1 万円以上で入力してください。"),
+            "max_value": _("年収は万円単位で入力してください。"),
+        },
+    )
+
+    def clean_skills(self) -> str:
+        return nfkc(self.cleaned_data.get("skills", ""))
+
+
+class PoolRequestForm(forms.Form):
+    job_order = forms.ModelChoiceField(
+        label=_("ご紹介を希望する求人"),
+        queryset=JobOrder.objects.none(),
+        error_messages={
+            "required": _("求人を選んでください。"),
+            "invalid_choice": _("募集中の求人を選んでください。"),
+        },
+    )
+    message = forms.CharField(
+        label=_("キャリアアドバイザーへのメッセージ"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("この方に期待すること、面接の進め方などをお書きください(ご本人への打診の参考にします)。"),
+        error_messages={"max_length": _("メッセージは2,000文字以内で入力してください。")},
+    )
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["job_order"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = JobOrder.objects.filter(company=company).open()
+
+    def clean_message(self) -> str:
+        return nfkc_multiline(self.cleaned_data.get("message", ""))

@@ -352,3 +352,74 @@ class Placement(models.Model):
     @property
     def net_total_yen(self) -> int:
         return self.total_yen - self.refund_total_yen
+
+
+class CompanyExclusion(models.Model):
+    """A competitor that must never receive candidates who came through this company's relay (rule 9)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="exclusions")
+    excluded = models.ForeignKey(
+        "companies.Company", verbose_name=_("除外する企業"), on_delete=models.CASCADE, related_name="excluded_by"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["excluded__name", "id"]
+        verbose_name = _("紹介先の除外設定")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "excluded"], name="company_exclusion_once"),
+            models.CheckConstraint(
+                condition=~models.Q(company=models.F("excluded")), name="company_exclusion_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} ✕ {self.excluded_id}"
+
+
+class IntroductionRequest(models.Model):
+    """A company's request from the anonymised talent pool (rule 10): the operator turns it into a proposal."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("対応待ち")
+        PROPOSED = "proposed", _("ご本人に打診済み")
+        DECLINED = "declined", _("お見送り")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="introduction_requests")
+    job_order = models.ForeignKey(JobOrder, verbose_name=_("求人"), on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey(
+        "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="introduction_requests"
+    )
+    profile_label = models.CharField(_("プロフィール"), max_length=200)
+    message = models.TextField(_("運営へのメッセージ"), blank=True, max_length=2000)
+    status = models.CharField(_("状況"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    introduction = models.OneToOneField(
+        Introduction, null=True, blank=True, on_delete=models.SET_NULL, related_name="request"
+    )
+    operator_note = models.TextField(_("運営からの回答"), blank=True, max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("依頼日時"), auto_now_add=True, db_index=True)
+    handled_at = models.DateTimeField(_("対応日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("紹介依頼")
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job_order", "candidate"],
+                condition=models.Q(status="open"),
+                name="introduction_request_open_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"request {self.pk} ({self.status})"

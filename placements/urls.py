@@ -1,6 +1,6 @@
 from django.urls import path
 
-from placements import placement_views, views
+from placements import placement_views, views, views_introductions
 
 app_name = "placements"
 urlpatterns = [
@@ -13,4 +13,10 @@ urlpatterns = [
     path("<int:pk>/credit/release/", placement_views.job_order_credit_release, name="credit_release"),
     path("placements/", placement_views.placement_list, name="placements"),
     path("placements/<int:pk>/invoice.pdf", placement_views.placement_invoice, name="placement_invoice"),
+    path("introductions/", views_introductions.introduction_list, name="introductions"),
+    path("introductions/<int:pk>/", views_introductions.introduction_detail, name="introduction_detail"),
+    path("introductions/<int:pk>/move/", views_introductions.introduction_move_view, name="introduction_move"),
+    path("introductions/<int:pk>/comment/", views_introductions.introduction_comment_view, name="introduction_comment"),
+    path("exclusions/", views_introductions.exclusions, name="exclusions"),
+    path("exclusions/<int:pk>/delete/", views_introductions.exclusion_delete, name="exclusion_delete"),
 ]
