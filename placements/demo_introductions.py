@@ -23,6 +23,10 @@ def seed_introductions(*, operator: User, company: Company, candidates: list[Can
     Everyone goes to the company's most recent open job order; people the rules keep away from the company
     (rejected by it, excluded, no consent) are skipped.
     """
+    already = list(Introduction.objects.filter(company=company, candidate__in=candidates))
+    if already:
+        # Later demo steps add job orders of their own; the demo people stay with the order they were proposed for.
+        return already
     job_order = JobOrder.objects.filter(company=company).open().first()
     if job_order is None:
         return []

@@ -615,6 +615,7 @@ def seed_features(operator: User) -> None:
     from mailings.demo_outbox import seed_outbox
     from placements.demo import seed_job_orders
     from placements.demo_fees import seed_placements
+    from placements.demo_introductions import seed_introductions
     from rechallenge.demo import seed_rechallenge
 
     with transaction.atomic(), no_email():
@@ -627,6 +628,8 @@ def seed_features(operator: User) -> None:
         seed_job_orders(company=demo)
         seed_rechallenge(company=demo)
         seed_integrations(company=demo)
+        elsewhere = Candidate.objects.filter(email_verified_at__isnull=False).exclude(referral__company=demo)
+        seed_introductions(operator=operator, company=demo, candidates=list(elsewhere.order_by("pk")[:4]))
         seed_placements(operator=operator, company=demo)
         seed_crm(
             operator_users=User.objects.exclude(operator_role=""),
