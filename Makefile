@@ -37,7 +37,7 @@ clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-artifacts
 
 # Every benchmark on SQLite, then on PostgreSQL (each creates and drops its own database). Prints figures.
-BENCHES := $(wildcard bench/*.py)
+BENCHES := $(filter-out bench/harness.py,$(wildcard bench/*.py))
 PG_BENCH := postgres://postgres@127.0.0.1:5432
 bench: $(STAMP)
 	@for b in $(BENCHES); do echo "== $$b (SQLite)"; $(BIN)/python $$b || exit 1; done

@@ -9,27 +9,12 @@ import os
 import random
 import shutil
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-scratch = tempfile.mkdtemp()
-database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="config.settings",
-    DATABASE_URL=database_url,
-    SECRET_KEY="bench-only",  # noqa: S106
-    DEBUG="0",
-    TASK_BACKEND="immediate",
-    STATIC_MANIFEST="0",
-)
-os.environ.pop("REDIS_URL", None)
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+scratch = str(harness.SCRATCH)
+database_url = harness.configure()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

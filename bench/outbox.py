@@ -10,28 +10,13 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="config.settings",
-    DATABASE_URL=database_url,
-    SECRET_KEY="bench-only",  # noqa: S106
-    DEBUG="0",
-    TASK_BACKEND="",  # the database task backend: queueing writes its one dispatch task as in production
-    STATIC_MANIFEST="0",
-)
-os.environ.pop("REDIS_URL", None)
-os.environ.pop("EMAIL_URL", None)
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+database_url = harness.configure(task_backend="")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
