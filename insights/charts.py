@@ -89,6 +89,7 @@ MONTH_BASELINE = 160
 @dataclass(frozen=True)
 class MonthBar:
     month: str
+    short: str  # under the bar: the month alone
     value: int
     x: int
     y: int
@@ -96,13 +97,21 @@ class MonthBar:
     label_x: int
 
 
-def month_bars(values: list[tuple[str, int]], *, step: int = 44, width: int = 26) -> list[MonthBar]:
+def month_bars(values: list[tuple[str, int]], shorts: list[str], *, step: int = 44, width: int = 26) -> list[MonthBar]:
     tallest = max((value for _month, value in values), default=0)
     bars = []
-    for index, (month, value) in enumerate(values):
+    for index, ((month, value), short) in enumerate(zip(values, shorts, strict=True)):
         height = round(MONTH_CHART_HEIGHT * value / tallest) if tallest else 0
         x = index * step + (step - width) // 2
         bars.append(
-            MonthBar(month=month, value=value, x=x, y=MONTH_BASELINE - height, height=height, label_x=x + width // 2)
+            MonthBar(
+                month=month,
+                short=short,
+                value=value,
+                x=x,
+                y=MONTH_BASELINE - height,
+                height=height,
+                label_x=x + width // 2,
+            )
         )
     return bars

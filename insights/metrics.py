@@ -29,7 +29,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from companies.models import Company, RelayLink
-from insights.kpis import TOKYO, Period, satisfaction_summary
+from insights.kpis import TOKYO, Period, SatisfactionSummary, satisfaction_summary
 from insights.models import RecruitingCostProfile
 from lib.dates import add_months
 from mailings.models import OutboundEmail
@@ -320,10 +320,14 @@ class CompanyKpis:
     credits: Credits
     savings: Savings
     rechallenge: Rechallenge
-    nps: int | None  # None below MIN_ANSWERS answers (never shown then)
-    answers_shown: bool
+    satisfaction: SatisfactionSummary  # hidden below MIN_ANSWERS answers
     links: list[LinkFunnel] = field(default_factory=list)
     months: list[MonthRow] = field(default_factory=list)
+
+    @property
+    def nps(self) -> int | None:
+        """§5 satisfaction: None (never shown) below MIN_ANSWERS answers."""
+        return self.satisfaction.nps if self.satisfaction.shown else None
 
 
 def company_kpis(company: Company, period: Period, *, detail: bool = True, today: date | None = None) -> CompanyKpis:
@@ -336,8 +340,7 @@ def company_kpis(company: Company, period: Period, *, detail: bool = True, today
         credits=credits(company, period),
         savings=savings(company, period, profile),
         rechallenge=rechallenge(company, period, today=today),
-        nps=satisfaction.nps if satisfaction.shown else None,
-        answers_shown=satisfaction.shown,
+        satisfaction=satisfaction,
         links=link_funnels(list(company.links.order_by("created_at", "pk")), period) if detail else [],
         months=monthly(company, period) if detail else [],
     )

@@ -104,7 +104,9 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
         metrics.percent(f.count_rate),
     ]
     months = [(_month_label(row.month), row) for row in current.months]
-    satisfaction = satisfaction_summary(company, period, with_comments=False)
+    short = [_("%(month)s月") % {"month": row.month.month} for row in current.months]
+    satisfaction = current.satisfaction
+    rows = metrics.kpi_rows(current, previous)
     return {
         "company": company,
         "period": period,
@@ -112,16 +114,16 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
         "custom": PeriodForm.CUSTOM,
         "kpis": current,
         "previous": previous,
-        "rows": {row.key: row for row in metrics.kpi_rows(current, previous)},
-        "row_list": metrics.kpi_rows(current, previous),
+        "rows": {row.key: row for row in rows},
+        "row_list": rows,
         "funnel_bars": charts.funnel_bars(steps, conversions),
         "funnel_width": charts.FUNNEL_WIDTH,
         "funnel_height": len(steps) * charts.FUNNEL_ROW + 10,
         "funnel_label_x": charts.FUNNEL_LABEL,
         "months": months,
-        "referral_bars": charts.month_bars([(label, row.counted) for label, row in months]),
-        "credit_bars": charts.month_bars([(label, row.credits_earned) for label, row in months]),
-        "saving_bars": charts.month_bars([(label, row.saving_yen) for label, row in months]),
+        "referral_bars": charts.month_bars([(label, row.counted) for label, row in months], short),
+        "credit_bars": charts.month_bars([(label, row.credits_earned) for label, row in months], short),
+        "saving_bars": charts.month_bars([(label, row.saving_yen) for label, row in months], short),
         "month_chart_width": max(len(months), 1) * 44,
         "summary": satisfaction,
         "bars": charts.distribution_bars(satisfaction.distribution),
