@@ -173,6 +173,14 @@ def run() -> None:
     timed("GET /company/ (existing dashboard, all-time figures) big company", lambda: client.get("/company/"))
     period = Period.months(last_month=timezone.now().astimezone(TOKYO).date(), count=12)
     timed("company_kpis(big, 12 months)", lambda: metrics.company_kpis(big, period))
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        metrics.company_kpis(big, period)
+    slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]
+    print(f"company_kpis(big, 12 months): {len(captured.captured_queries)} queries; slowest:")
+    for query in slowest:
+        print(f"  {1000 * float(query['time']):.0f} ms  {query['sql'][:160]}")
     small = companies[len(companies) // 2]
     timed("company_kpis(typical company, 12 months)", lambda: metrics.company_kpis(small, period))
 

@@ -93,15 +93,13 @@ def sent_emails(company: Company) -> "QuerySet[OutboundEmail]":
 
 def funnel(company: Company, period: Period | None) -> Funnel:
     """sent → clicks → registrations → counted for a period (None: since the beginning)."""
-    referrals = Referral.objects.filter(company=company).aggregate(
-        registrations=Count("id", filter=_between("registered_at", period)),
-        counted=Count("id", filter=_between("counted_at", period) & Q(status=Referral.Status.COUNTED)),
-    )
+    # One range-filtered count per step, so each reads only the period's slice of a (company, date) index.
+    referrals = Referral.objects.filter(company=company)
     return Funnel(
         sent=sent_emails(company).filter(_between("sent_at", period)).count(),
         clicks=Click.objects.filter(company=company).filter(_between("created_at", period)).count(),
-        registrations=referrals["registrations"],
-        counted=referrals["counted"],
+        registrations=referrals.filter(_between("registered_at", period)).count(),
+        counted=referrals.counted().filter(_between("counted_at", period)).count(),
     )
 
 
@@ -123,6 +121,7 @@ def link_funnels(links: list[RelayLink], period: Period | None = None) -> list[L
     )
     rows = (
         Referral.objects.filter(link_id__in=ids)
+        .filter(_between("registered_at", period) | _between("counted_at", period))
         .values("link")
         .annotate(
             registrations=Count("id", filter=_between("registered_at", period)),

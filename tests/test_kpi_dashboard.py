@@ -416,3 +416,12 @@ def test_the_company_dashboard_links_here_and_uses_the_same_definitions(owner_cl
     )
     assert everything.sent == 5  # the queued email is not sent
     assert 'href="/company/insights/"' in response.content.decode()
+
+
+def test_the_demo_declares_costs_once_and_keeps_a_companys_own_figures(tenant: Tenant) -> None:
+    from insights.demo import seed_recruiting_costs
+
+    assert seed_recruiting_costs(company=tenant.company).yearly_spend_yen == 18_000_000
+    RecruitingCostProfile.objects.filter(company=tenant.company).update(yearly_spend_yen=5_000_000)
+    assert seed_recruiting_costs(company=tenant.company).yearly_spend_yen == 5_000_000
+    assert RecruitingCostProfile.objects.filter(company=tenant.company).count() == 1
