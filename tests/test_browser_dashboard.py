@@ -83,5 +83,14 @@ def test_the_dashboard_draws_the_funnel_and_monthly_charts_with_the_right_figure
         expect(table.locator('tr[data-kpi="registration_rate_sent"] td').nth(1)).to_have_text("40.0%")
         expect(table.locator('tr[data-kpi="counted"] td').nth(1)).to_have_text("2")
         screenshot(page, "50-kpi-dashboard")
+
+        page.get_by_label("期間", exact=True).select_option(label="直近12か月")
+        page.get_by_role("button", name="表示").click()
+        referrals = page.get_by_role("img", name="月別のカウント済みの紹介")
+        expect(referrals.locator("g.bar")).to_have_count(12)
+        expect(referrals.locator("g.bar").last).to_have_attribute("data-value", "2")
+        expect(referrals.locator("g.bar").first).to_have_attribute("data-value", "0")
+        expect(page.locator("#monthly-table tbody tr")).to_have_count(12)
+        screenshot(page, "51-kpi-dashboard-12-months")
     finally:
         context.close()
