@@ -38,3 +38,80 @@ def distribution_bars(bars: tuple[ScoreBar, ...]) -> list[SvgBar]:
             )
         )
     return result
+
+
+FUNNEL_WIDTH = 560
+FUNNEL_LABEL = 130
+FUNNEL_BAR_MAX = 330
+FUNNEL_ROW = 38
+
+
+@dataclass(frozen=True)
+class FunnelBar:
+    key: str
+    label: str
+    value: int
+    conversion: str  # of the step before, "—" for the first step or without a denominator
+    y: int
+    width: int
+    text_y: int
+    value_x: int
+
+
+def funnel_bars(steps: list[tuple[str, str, int]], conversions: list[str]) -> list[FunnelBar]:
+    """Horizontal bars, the widest step = FUNNEL_BAR_MAX px; a non-zero step is at least 2 px so it shows."""
+    widest = max((value for _key, _label, value in steps), default=0)
+    bars = []
+    for index, ((key, label, value), conversion) in enumerate(zip(steps, conversions, strict=True)):
+        width = round(FUNNEL_BAR_MAX * value / widest) if widest else 0
+        if value and width < 2:
+            width = 2
+        y = index * FUNNEL_ROW + 6
+        bars.append(
+            FunnelBar(
+                key=key,
+                label=label,
+                value=value,
+                conversion=conversion,
+                y=y,
+                width=width,
+                text_y=y + 19,
+                value_x=FUNNEL_LABEL + width + 6,
+            )
+        )
+    return bars
+
+
+MONTH_CHART_HEIGHT = 140
+MONTH_BASELINE = 160
+
+
+@dataclass(frozen=True)
+class MonthBar:
+    month: str
+    short: str  # under the bar: the month alone
+    value: int
+    x: int
+    y: int
+    height: int
+    label_x: int
+
+
+def month_bars(values: list[tuple[str, int]], shorts: list[str], *, step: int = 44, width: int = 26) -> list[MonthBar]:
+    tallest = max((value for _month, value in values), default=0)
+    bars = []
+    for index, ((month, value), short) in enumerate(zip(values, shorts, strict=True)):
+        height = round(MONTH_CHART_HEIGHT * value / tallest) if tallest else 0
+        x = index * step + (step - width) // 2
+        bars.append(
+            MonthBar(
+                month=month,
+                short=short,
+                value=value,
+                x=x,
+                y=MONTH_BASELINE - height,
+                height=height,
+                label_x=x + width // 2,
+            )
+        )
+    return bars

@@ -3,9 +3,11 @@
 from collections.abc import Iterable
 from itertools import cycle
 
+from accounts.models import User
 from candidates.models import Candidate
 from companies.models import Company
-from insights.services import survey_response_create, survey_status
+from insights.models import RecruitingCostProfile
+from insights.services import recruiting_costs_save, survey_response_create, survey_status
 
 # (NPS, speed, courtesy, interest, comment): a believable spread, so the demo page shows every part.
 DEMO_ANSWERS = [
@@ -39,3 +41,12 @@ def seed_survey(*, company: Company, candidates: Iterable[Candidate]) -> int:
         )
         added += 1
     return added
+
+
+def seed_recruiting_costs(*, company: Company, actor: User | None = None) -> RecruitingCostProfile:
+    """Declared recruiting costs (年間1,800万円, 紹介手数料の平均 210万円), so the dashboard shows both cost reduction
+    rates; a company that already declared its own figures keeps them."""
+    existing = RecruitingCostProfile.objects.filter(company=company).first()
+    if existing is not None:
+        return existing
+    return recruiting_costs_save(company=company, yearly_spend_yen=18_000_000, average_fee_yen=2_100_000, actor=actor)

@@ -11,6 +11,7 @@ from insights.models import (
     COMMENT_MAX_LENGTH,
     NPS_MAX,
     NPS_MIN,
+    YEN_MAX,
     Agreement,
     ContactSpeed,
     Interest,
@@ -141,4 +142,46 @@ class PeriodForm(forms.Form):
             raise forms.ValidationError(_("開始日は終了日より前の日付をご入力ください。"))
         if (end - start).days > MAX_PERIOD_DAYS:
             raise forms.ValidationError(_("指定できる期間は5年までです。"))
+        return data
+
+
+class YenField(forms.IntegerField):
+    """Whole yen; accepts full-width digits, commas, ¥ and 円 (「１，２００，０００円」 → 1200000)."""
+
+    default_error_messages = {"invalid": _("金額は半角数字(円)でご入力ください。例: 12000000")}
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = re.sub(r"[,\s¥￥円]", "", nfkc(value).replace("\\", ""))
+        return super().to_python(value)
+
+
+class RecruitingCostForm(forms.Form):
+    yearly_spend_yen = YenField(
+        label=_("年間の採用費(円)"),
+        min_value=1,
+        max_value=YEN_MAX,
+        help_text=_("求人広告・人材紹介手数料など、採用にかかる1年間の費用の合計です。"),
+        error_messages={
+            "required": _("年間の採用費をご入力ください。"),
+            "min_value": _("年間の採用費は1円以上でご入力ください。"),
+            "max_value": _("年間の採用費が大きすぎます。金額をご確認ください。"),
+        },
+    )
+    average_fee_yen = YenField(
+        label=_("人材紹介手数料の平均(円・1名あたり)"),
+        min_value=1,
+        max_value=YEN_MAX,
+        error_messages={
+            "required": _("人材紹介手数料の平均をご入力ください。"),
+            "min_value": _("人材紹介手数料の平均は1円以上でご入力ください。"),
+            "max_value": _("人材紹介手数料の平均が大きすぎます。金額をご確認ください。"),
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        spend, fee = data.get("yearly_spend_yen"), data.get("average_fee_yen")
+        if spend and fee and fee > spend:
+            raise forms.ValidationError(_("紹介手数料の平均が年間の採用費を上回っています。金額をご確認ください。"))
         return data

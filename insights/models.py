@@ -100,3 +100,28 @@ class SurveyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"survey invitation {self.candidate_id}"
+
+
+YEN_MAX = 100_000_000_000  # 1,000億円: above is a typo
+
+
+class RecruitingCostProfile(models.Model):
+    """What a company declares once about its recruiting costs, for the cost reduction rate (DESIGN.md §5)."""
+
+    company = models.OneToOneField("companies.Company", on_delete=models.CASCADE, related_name="recruiting_costs")
+    yearly_spend_yen = models.PositiveBigIntegerField(
+        _("年間の採用費(円)"),
+        validators=[MaxValueValidator(YEN_MAX)],
+        help_text=_("求人広告・人材紹介手数料など、採用にかかる1年間の費用の合計です。"),
+    )
+    average_fee_yen = models.PositiveBigIntegerField(
+        _("人材紹介手数料の平均(円・1名あたり)"), validators=[MaxValueValidator(YEN_MAX)]
+    )
+    updated_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("採用費の申告")
+
+    def __str__(self) -> str:
+        return f"recruiting costs {self.company_id}"

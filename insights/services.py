@@ -8,10 +8,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from audit.services import audit_record
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from companies.models import Company
-from insights.models import SurveyInvitation, SurveyResponse
+from insights.models import RecruitingCostProfile, SurveyInvitation, SurveyResponse
 from mailings.models import Suppression
 from mailings.services import mail_send
 from relay.models import Referral
@@ -135,3 +137,22 @@ def survey_invitations_send(*, now: datetime | None = None) -> int:
     for candidate in list(survey_invitation_candidates(now=now)):
         sent += survey_invitation_send(candidate=candidate)
     return sent
+
+
+@transaction.atomic
+def recruiting_costs_save(
+    *, company: Company, yearly_spend_yen: int, average_fee_yen: int, actor: User | None
+) -> RecruitingCostProfile:
+    """Declare (or correct) the company's yearly recruiting spend and average agency fee; audited."""
+    profile, _created = RecruitingCostProfile.objects.update_or_create(
+        company=company,
+        defaults={"yearly_spend_yen": yearly_spend_yen, "average_fee_yen": average_fee_yen, "updated_by": actor},
+    )
+    audit_record(
+        actor=actor,
+        action="insights.recruiting_costs",
+        target=profile,
+        company=company,
+        detail={"yearly_spend_yen": yearly_spend_yen, "average_fee_yen": average_fee_yen},
+    )
+    return profile

@@ -4,6 +4,9 @@ from insights import views
 
 app_name = "insights"
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("costs/", views.costs, name="costs"),
     path("satisfaction/", views.satisfaction, name="satisfaction"),
 ]
 

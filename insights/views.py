@@ -1,17 +1,30 @@
+import csv
+import io
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import company_required
+from accounts.access import company_manager_required, company_required
+from accounts.models import User
 from candidates.models import Candidate
 from candidates.session import candidate_required
 from companies.models import Company
-from insights import charts
-from insights.forms import PeriodForm, SurveyForm
+from insights import charts, metrics
+from insights.forms import PeriodForm, RecruitingCostForm, SurveyForm
 from insights.kpis import MIN_ANSWERS, period_from_request, satisfaction_summary
-from insights.services import SurveyAlreadyAnswered, SurveyNotAvailable, survey_response_create, survey_status
+from insights.models import RecruitingCostProfile
+from insights.services import (
+    SurveyAlreadyAnswered,
+    SurveyNotAvailable,
+    recruiting_costs_save,
+    survey_response_create,
+    survey_status,
+)
 
 
 @candidate_required
@@ -66,4 +79,132 @@ def satisfaction(request: HttpRequest, company: Company) -> HttpResponse:
         request,
         "insights/satisfaction.html",
         {"company": company, **satisfaction_context(request, company)},
+    )
+
+
+def _month_label(month: date) -> str:
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def dashboard_context(request: HttpRequest, company: Company) -> dict[str, object]:
+    period, period_form = period_from_request(request.GET)
+    current = metrics.company_kpis(company, period)
+    previous = metrics.company_kpis(company, period.previous(), detail=False)
+    f = current.funnel
+    steps = [
+        ("sent", _("送信"), f.sent),
+        ("clicks", _("クリック"), f.clicks),
+        ("registrations", _("登録"), f.registrations),
+        ("counted", _("カウント"), f.counted),
+    ]
+    conversions = [
+        "—",
+        metrics.percent(f.click_rate),
+        metrics.percent(f.registration_rate),
+        metrics.percent(f.count_rate),
+    ]
+    months = [(_month_label(row.month), row) for row in current.months]
+    short = [_("%(month)s月") % {"month": row.month.month} for row in current.months]
+    satisfaction = current.satisfaction
+    rows = metrics.kpi_rows(current, previous)
+    return {
+        "company": company,
+        "period": period,
+        "period_form": period_form,
+        "custom": PeriodForm.CUSTOM,
+        "kpis": current,
+        "previous": previous,
+        "rows": {row.key: row for row in rows},
+        "row_list": rows,
+        "funnel_bars": charts.funnel_bars(steps, conversions),
+        "funnel_width": charts.FUNNEL_WIDTH,
+        "funnel_height": len(steps) * charts.FUNNEL_ROW + 10,
+        "funnel_label_x": charts.FUNNEL_LABEL,
+        "months": months,
+        "referral_bars": charts.month_bars([(label, row.counted) for label, row in months], short),
+        "credit_bars": charts.month_bars([(label, row.credits_earned) for label, row in months], short),
+        "saving_bars": charts.month_bars([(label, row.saving_yen) for label, row in months], short),
+        "month_chart_width": max(len(months), 1) * 44,
+        "summary": satisfaction,
+        "bars": charts.distribution_bars(satisfaction.distribution),
+        "chart_width": charts.WIDTH,
+        "min_answers": MIN_ANSWERS,
+        "profile": RecruitingCostProfile.objects.filter(company=company).first(),
+        "can_manage": isinstance(request.user, User) and request.user.can_manage_company,
+        "query": request.GET.urlencode(),
+        "link_rows": [
+            {
+                "link": f.link,
+                "clicks": f.clicks,
+                "registrations": f.registrations,
+                "rate": metrics.percent(f.registration_rate),
+                "counted": f.counted,
+                "invalidated": f.invalidated,
+            }
+            for f in current.links
+        ],
+        "change": current.nps - previous.nps if current.nps is not None and previous.nps is not None else None,
+    }
+
+
+@company_required
+def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
+    return render(request, "insights/dashboard.html", dashboard_context(request, company))
+
+
+def kpi_csv(company: Company, rows: list[metrics.KpiRow], period_label: str, previous_label: str) -> bytes:
+    """UTF-8 with BOM (Excel opens it as is); the same formatted figures as the page."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_("企業"), company.name])
+    writer.writerow([_("指標"), period_label, previous_label, _("増減")])
+    for row in rows:
+        writer.writerow([row.label, row.current, row.previous, row.delta])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+@company_required
+def export_csv(request: HttpRequest, company: Company) -> HttpResponse:
+    period, _form = period_from_request(request.GET)
+    current = metrics.company_kpis(company, period, detail=False)
+    previous = metrics.company_kpis(company, period.previous(), detail=False)
+    body = kpi_csv(company, metrics.kpi_rows(current, previous), period.label, period.previous().label)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    filename = f"kpi_{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def costs(request: HttpRequest, company: Company) -> HttpResponse:
+    """Everyone in the company sees the declared figures; only owners and admins change them."""
+    profile = RecruitingCostProfile.objects.filter(company=company).first()
+    user = request.user
+    can_manage = isinstance(user, User) and user.can_manage_company
+    if request.method == "POST":
+        return costs_update(request)
+    initial = (
+        {"yearly_spend_yen": profile.yearly_spend_yen, "average_fee_yen": profile.average_fee_yen} if profile else None
+    )
+    form = RecruitingCostForm(initial=initial)
+    return render(
+        request,
+        "insights/costs.html",
+        {"company": company, "form": form, "profile": profile, "can_manage": can_manage},
+    )
+
+
+@company_manager_required
+@require_http_methods(["POST"])
+def costs_update(request: HttpRequest, company: Company) -> HttpResponse:
+    form = RecruitingCostForm(request.POST)
+    if form.is_valid():
+        assert isinstance(request.user, User)
+        recruiting_costs_save(company=company, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("採用費を保存しました。ダッシュボードのコスト削減率に反映されます。"))
+        return redirect("insights:dashboard")
+    profile = RecruitingCostProfile.objects.filter(company=company).first()
+    return render(
+        request, "insights/costs.html", {"company": company, "form": form, "profile": profile, "can_manage": True}
     )

@@ -363,6 +363,7 @@ class CreditsOut(Schema):
     reversed: int
     used: int
     expired: int
+    reserved: int = Field(description="求人で利用予定として確保中の枠")
     balance: int
     available: int
 
@@ -386,9 +387,7 @@ def summary_read(request: HttpRequest) -> dict[str, Any]:
     figures = company_figures(company)
     credits = figures.credits
     return {
-        "sent": OutboundEmail.objects.filter(
-            company=company, kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT
-        ).count(),
+        "sent": figures.total.sent,
         "clicks": figures.total.clicks,
         "registrations": figures.total.registrations,
         "counted_referrals": figures.total.counted,
@@ -401,6 +400,7 @@ def summary_read(request: HttpRequest) -> dict[str, Any]:
             "reversed": credits.reversed,
             "used": credits.used,
             "expired": credits.expired,
+            "reserved": credits.reserved,
             "balance": credits.balance,
             "available": credits.available,
         },

@@ -58,7 +58,13 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-registered_at", "-id"]
         verbose_name = _("紹介")
-        indexes = [models.Index(fields=["company", "status"]), models.Index(fields=["link", "status"])]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            models.Index(fields=["link", "status"]),
+            # Period figures of the KPI dashboard (insights.metrics) read one company's date range.
+            models.Index(fields=["company", "registered_at"], name="referral_company_registered"),
+            models.Index(fields=["company", "counted_at"], name="referral_company_counted"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company} #{self.pk}"

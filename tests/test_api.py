@@ -11,10 +11,13 @@ from django.test import Client
 from django.utils import timezone
 
 from applicants.models import Applicant
+from applicants.services import applicant_record
 from companies.services import relay_link_create, relay_link_set_active
 from integrations.models import ApiKey
 from integrations.services import api_key_create, api_key_revoke
-from mailings.models import OutboundEmail
+from mailings.dispatch import outbox_dispatch
+from mailings.models import OutboundEmail, RejectionTemplate
+from mailings.outbox import rejection_email_queue
 from relay.stats import company_figures
 from tests.conftest import Tenant, register_verified
 from tests.hooks_support import rejection_rule
@@ -356,8 +359,38 @@ def test_it_reports_the_same_figures_as_the_dashboard(
     assert body["counted_referrals"] == figures.total.counted == 2
     assert body["clicks"] == figures.total.clicks
     assert body["remaining_to_next_credit"] == 8
-    assert body["credits"] == {"earned": 0, "reversed": 0, "used": 0, "expired": 0, "balance": 0, "available": 0}
+    assert body["credits"] == {
+        "earned": 0,
+        "reversed": 0,
+        "used": 0,
+        "expired": 0,
+        "reserved": 0,
+        "balance": 0,
+        "available": 0,
+    }
     assert body["sent"] == 0
+
+
+@pytest.mark.django_db
+def test_the_summary_shows_a_credit_reserved_on_a_job_order_and_the_emails_sent(
+    client: Client, tenant: Tenant, api_key: str
+) -> None:
+    from placements.credits import credit_reserve
+    from tests.introductions_support import make_job
+
+    for n in range(10):
+        register_verified(tenant.link, email=f"counted{n}@example.jp")
+    credit_reserve(job_order=make_job(tenant), actor=tenant.owner)
+    recorded = applicant_record(company=tenant.company, source="api", name="伊藤 さくら", email="sakura@example.jp")
+    version = RejectionTemplate.objects.filter(company=tenant.company).first().current_version
+    rejection_email_queue(applicant=recorded.applicant, version=version)
+    outbox_dispatch()
+
+    body = call(client, "get", "/api/v1/summary", api_key).json()
+
+    assert body["credits"]["earned"] == 1
+    assert (body["credits"]["reserved"], body["credits"]["balance"], body["credits"]["available"]) == (1, 0, 0)
+    assert body["sent"] == 1 == company_figures(tenant.company).total.sent
 
 
 # Docs and errors ------------------------------------------------------------------------------------------------

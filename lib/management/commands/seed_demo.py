@@ -609,7 +609,7 @@ def seed_features(operator: User) -> None:
     """What each feature shows in the demo; safe to run on every `make run` (each step is idempotent)."""
     from applicants.demo import seed_applicants
     from candidates.demo import seed_crm
-    from insights.demo import seed_survey
+    from insights.demo import seed_recruiting_costs, seed_survey
     from integrations.demo import seed_integrations
     from mailings.demo import seed_templates
     from mailings.demo_outbox import seed_outbox
@@ -637,6 +637,7 @@ def seed_features(operator: User) -> None:
         )
         verified = Candidate.objects.filter(referral__company=demo, email_verified_at__isnull=False).order_by("pk")
         seed_survey(company=demo, candidates=verified[:12])
+        seed_recruiting_costs(company=demo, actor=owner)
 
 
 def seed(password_hash: str) -> None:

@@ -1,0 +1,454 @@
+"""Every KPI of DESIGN.md §5, defined once: the company dashboard, its CSV export and the API read these.
+
+Conventions (also shown on the dashboard):
+- A period is half-open [start, end) on Asia/Tokyo calendar days (`insights.kpis.Period`).
+- Flows count the events whose own timestamp falls in the period: sent = rejection emails with status SENT by
+  `sent_at`; clicks by `Click.created_at`; registrations by `Referral.registered_at` (every registration, an
+  invalidated one too: the person did register); counted referrals by `counted_at`, excluding those the
+  operator later invalidated (status COUNTED only).
+- Credits earned / used / expired / reversed = ledger entries of that kind dated in the period; reserved and
+  available are stocks at the end of the period (the ledger up to then, `CreditEntryQuerySet.summary`).
+- Free hires, saving and fees paid = placements whose start date (入社日, a Japanese calendar date) falls in the
+  period; the cost reduction rate is `PlacementTotals.cost_reduction_rate` (fees net of refunds, excl. tax).
+- Cost reduction against declared spend = saving / (declared yearly recruiting spend × days in period / 365).
+- Re-application rate = re-applications dated in the period / people eligible for re-challenge (opted in,
+  past cool-down: `rechallenge_candidates`) at the end of the period. Re-hire rate = re-applications of the
+  period whose candidate was then placed at the same company (a Placement of that candidate and company
+  created on or after the re-application) / re-applications of the period.
+A rate whose denominator is 0 is None (shown as "—"), never a division by zero.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from companies.models import Company, RelayLink
+from insights.kpis import TOKYO, Period, SatisfactionSummary, satisfaction_summary
+from insights.models import RecruitingCostProfile
+from lib.dates import add_months
+from mailings.models import OutboundEmail
+from placements.models import Placement
+from placements.placement_services import placement_totals
+from rechallenge.models import Reapplication
+from rechallenge.services import rechallenge_candidates
+from relay.models import Click, CreditEntry, CreditSummary, Referral
+
+DAYS_PER_YEAR = 365
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def percent(value: float | None) -> str:
+    """One decimal place, halves away from zero; "—" without a denominator. The page and the CSV print this."""
+    if value is None:
+        return "—"
+    return f"{Decimal(str(value * 100)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+@dataclass(frozen=True)
+class Funnel:
+    sent: int = 0
+    clicks: int = 0
+    registrations: int = 0
+    counted: int = 0
+
+    @property
+    def registration_rate(self) -> float | None:
+        """§5: registrations / clicks."""
+        return rate(self.registrations, self.clicks)
+
+    @property
+    def registration_rate_sent(self) -> float | None:
+        """§5: registrations / sent."""
+        return rate(self.registrations, self.sent)
+
+    @property
+    def click_rate(self) -> float | None:
+        return rate(self.clicks, self.sent)
+
+    @property
+    def count_rate(self) -> float | None:
+        return rate(self.counted, self.registrations)
+
+
+def _between(field_name: str, period: Period | None) -> Q:
+    if period is None:
+        return Q()
+    return Q(**{f"{field_name}__gte": period.start, f"{field_name}__lt": period.end})
+
+
+def sent_emails(company: Company) -> "QuerySet[OutboundEmail]":
+    return OutboundEmail.objects.filter(
+        company=company, kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT
+    )
+
+
+def funnel(company: Company, period: Period | None) -> Funnel:
+    """sent → clicks → registrations → counted for a period (None: since the beginning)."""
+    # One range-filtered count per step, so each reads only the period's slice of a (company, date) index.
+    referrals = Referral.objects.filter(company=company)
+    return Funnel(
+        sent=sent_emails(company).filter(_between("sent_at", period)).count(),
+        clicks=Click.objects.filter(company=company).filter(_between("created_at", period)).count(),
+        registrations=referrals.filter(_between("registered_at", period)).count(),
+        counted=referrals.counted().filter(_between("counted_at", period)).count(),
+    )
+
+
+@dataclass(frozen=True)
+class LinkFunnel(Funnel):
+    link: RelayLink | None = None
+    invalidated: int = 0
+
+
+def link_funnels(links: list[RelayLink], period: Period | None = None) -> list[LinkFunnel]:
+    """Per relay link / campaign, in two grouped queries whatever their number. Sent is company-wide only:
+    a rejection email is not tied to one link."""
+    ids = [link.pk for link in links]
+    clicks = dict(
+        Click.objects.filter(link_id__in=ids)
+        .filter(_between("created_at", period))
+        .values_list("link")
+        .annotate(n=Count("id"))
+    )
+    rows = (
+        Referral.objects.filter(link_id__in=ids)
+        .filter(_between("registered_at", period) | _between("counted_at", period))
+        .values("link")
+        .annotate(
+            registrations=Count("id", filter=_between("registered_at", period)),
+            counted=Count("id", filter=_between("counted_at", period) & Q(status=Referral.Status.COUNTED)),
+            invalidated=Count("id", filter=_between("registered_at", period) & Q(status=Referral.Status.INVALIDATED)),
+        )
+    )
+    by_link: dict[int, Any] = {row["link"]: row for row in rows}
+    result = []
+    for link in links:
+        row = by_link.get(link.pk, {})
+        result.append(
+            LinkFunnel(
+                link=link,
+                clicks=clicks.get(link.pk, 0),
+                registrations=row.get("registrations", 0),
+                counted=row.get("counted", 0),
+                invalidated=row.get("invalidated", 0),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Credits:
+    earned: int  # in the period
+    used: int
+    expired: int
+    reversed: int
+    reserved: int  # at the end of the period
+    available: int
+
+
+def credits(company: Company, period: Period) -> Credits:
+    entries = CreditEntry.objects.filter(company=company)
+    flows = entries.filter(_between("created_at", period)).summary()
+    stock: CreditSummary = entries.filter(created_at__lt=period.end).summary()
+    return Credits(
+        earned=flows.earned,
+        used=flows.used,
+        expired=flows.expired,
+        reversed=flows.reversed,
+        reserved=stock.reserved,
+        available=stock.available,
+    )
+
+
+def placements_in(company: Company, period: Period) -> "QuerySet[Placement]":
+    return Placement.objects.filter(company=company, start_date__gte=period.first_day, start_date__lte=period.last_day)
+
+
+@dataclass(frozen=True)
+class Savings:
+    placements: int
+    free_hires: int
+    saving_yen: int
+    fees_paid_yen: int  # excl. tax, net of refunds
+    cost_reduction_rate: float | None  # saving / (saving + fees paid)
+    declared_spend_yen: int | None  # the declared yearly spend pro-rated to the period
+    spend_reduction_rate: float | None  # saving / pro-rated declared spend
+    average_fee_yen: int | None
+    free_hires_at_average_fee_yen: int | None  # free hires × declared average agency fee
+
+
+def period_days(period: Period) -> int:
+    return (period.last_day - period.first_day).days + 1
+
+
+def prorated_spend(yearly_yen: int, period: Period) -> int:
+    exact = Decimal(yearly_yen) * period_days(period) / DAYS_PER_YEAR
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def savings(company: Company, period: Period, profile: RecruitingCostProfile | None = None) -> Savings:
+    if profile is None:
+        profile = RecruitingCostProfile.objects.filter(company=company).first()
+    totals = placement_totals(placements_in(company, period))
+    spend = prorated_spend(profile.yearly_spend_yen, period) if profile and profile.yearly_spend_yen else None
+    average = profile.average_fee_yen if profile and profile.average_fee_yen else None
+    return Savings(
+        placements=totals.count,
+        free_hires=totals.free_hires,
+        saving_yen=totals.saving_yen,
+        fees_paid_yen=totals.fee_yen - totals.refund_yen_excl,
+        cost_reduction_rate=totals.cost_reduction_rate,
+        declared_spend_yen=spend,
+        spend_reduction_rate=rate(totals.saving_yen, spend) if spend else None,
+        average_fee_yen=average,
+        free_hires_at_average_fee_yen=totals.free_hires * average if average is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class Rechallenge:
+    eligible: int  # opted in and past cool-down at the end of the period
+    reapplications: int
+    rehires: int
+
+    @property
+    def reapplication_rate(self) -> float | None:
+        return rate(self.reapplications, self.eligible)
+
+    @property
+    def rehire_rate(self) -> float | None:
+        return rate(self.rehires, self.reapplications)
+
+
+def rechallenge(company: Company, period: Period, *, today: date | None = None) -> Rechallenge:
+    today = today or timezone.now().astimezone(TOKYO).date()
+    eligible = len(rechallenge_candidates(company=company, today=min(period.last_day, today)))
+    reapplications = Reapplication.objects.filter(company=company).filter(_between("created_at", period))
+    hired = Placement.objects.filter(
+        company=company, candidate_id=OuterRef("candidate_id"), created_at__gte=OuterRef("created_at")
+    )
+    row = reapplications.aggregate(
+        total=Count("id"), rehires=Count("id", filter=Q(Exists(hired), candidate__isnull=False))
+    )
+    return Rechallenge(eligible=eligible, reapplications=row["total"], rehires=row["rehires"])
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: date
+    registrations: int = 0
+    counted: int = 0
+    credits_earned: int = 0
+    saving_yen: int = 0
+
+
+def _monthly(queryset: Any, field_name: str, **aggregates: Any) -> dict[date, dict[str, Any]]:
+    rows = queryset.annotate(m=TruncMonth(field_name, tzinfo=TOKYO)).values("m").annotate(**aggregates)
+    return {_as_month(row["m"]): row for row in rows}
+
+
+def _as_month(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        value = value.astimezone(TOKYO).date()
+    return value.replace(day=1)
+
+
+def months_of(period: Period) -> list[date]:
+    months = []
+    cursor = datetime.combine(period.first_day.replace(day=1), datetime.min.time(), tzinfo=TOKYO)
+    while cursor < period.end:
+        months.append(cursor.date())
+        cursor = add_months(cursor, 1)
+    return months
+
+
+def monthly(company: Company, period: Period) -> list[MonthRow]:
+    """Registrations, counted referrals, credits earned and savings per Japanese calendar month of the period."""
+    regs = _monthly(
+        Referral.objects.filter(company=company).filter(_between("registered_at", period)),
+        "registered_at",
+        n=Count("id"),
+    )
+    counted = _monthly(
+        Referral.objects.counted().filter(company=company).filter(_between("counted_at", period)),
+        "counted_at",
+        n=Count("id"),
+    )
+    earned = _monthly(
+        CreditEntry.objects.filter(company=company, kind=CreditEntry.Kind.GRANT).filter(_between("created_at", period)),
+        "created_at",
+        n=Count("id"),
+    )
+    saved: dict[date, int] = {}
+    for start_date, saving in (
+        placements_in(company, period).filter(waived=True).values_list("start_date", "saving_yen")
+    ):
+        key = start_date.replace(day=1)
+        saved[key] = saved.get(key, 0) + saving
+
+    def n(table: dict[date, dict[str, Any]], month: date) -> int:
+        return int(table.get(month, {}).get("n", 0))
+
+    return [
+        MonthRow(
+            month=month,
+            registrations=n(regs, month),
+            counted=n(counted, month),
+            credits_earned=n(earned, month),
+            saving_yen=saved.get(month, 0),
+        )
+        for month in months_of(period)
+    ]
+
+
+@dataclass(frozen=True)
+class CompanyKpis:
+    """Every §5 KPI of one company for one period."""
+
+    period: Period
+    funnel: Funnel
+    credits: Credits
+    savings: Savings
+    rechallenge: Rechallenge
+    satisfaction: SatisfactionSummary  # hidden below MIN_ANSWERS answers
+    links: list[LinkFunnel] = field(default_factory=list)
+    months: list[MonthRow] = field(default_factory=list)
+
+    @property
+    def nps(self) -> int | None:
+        """§5 satisfaction: None (never shown) below MIN_ANSWERS answers."""
+        return self.satisfaction.nps if self.satisfaction.shown else None
+
+
+def company_kpis(company: Company, period: Period, *, detail: bool = True, today: date | None = None) -> CompanyKpis:
+    """The one entry point for the dashboard, the CSV export and the API (`detail=False` skips links/months)."""
+    profile = RecruitingCostProfile.objects.filter(company=company).first()
+    satisfaction = satisfaction_summary(company, period, with_comments=False)
+    return CompanyKpis(
+        period=period,
+        funnel=funnel(company, period),
+        credits=credits(company, period),
+        savings=savings(company, period, profile),
+        rechallenge=rechallenge(company, period, today=today),
+        satisfaction=satisfaction,
+        links=link_funnels(list(company.links.order_by("created_at", "pk")), period) if detail else [],
+        months=monthly(company, period) if detail else [],
+    )
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One line of the comparison table and of the CSV: the formatted figure for this and the previous period."""
+
+    key: str
+    label: str
+    current: str
+    previous: str
+    direction: str  # "up", "down" or "" (same, or not comparable)
+    delta: str
+
+
+def _yen(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _int(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _direction(current: float | None, previous: float | None) -> str:
+    if current is None or previous is None or current == previous:
+        return ""
+    return "up" if current > previous else "down"
+
+
+def kpi_rows(current: CompanyKpis, previous: CompanyKpis) -> list[KpiRow]:
+    """The figures the page and the CSV print, formatted once so both are identical."""
+    from django.utils.translation import gettext as _
+
+    Spec = tuple[str, str, Callable[[CompanyKpis], Any], Callable[[Any], str], bool]
+    specs: list[Spec] = [
+        ("sent", _("送信数(お祈りメール)"), lambda k: k.funnel.sent, _int, False),
+        ("clicks", _("クリック数"), lambda k: k.funnel.clicks, _int, False),
+        ("registrations", _("登録数"), lambda k: k.funnel.registrations, _int, False),
+        ("counted", _("カウント済みの紹介"), lambda k: k.funnel.counted, _int, False),
+        ("registration_rate", _("登録率(登録 / クリック)"), lambda k: k.funnel.registration_rate, percent, True),
+        ("registration_rate_sent", _("登録率(登録 / 送信)"), lambda k: k.funnel.registration_rate_sent, percent, True),
+        ("credits_earned", _("獲得した無料紹介枠"), lambda k: k.credits.earned, _int, False),
+        ("credits_reserved", _("確保中の無料紹介枠(期末)"), lambda k: k.credits.reserved, _int, False),
+        ("credits_used", _("利用した無料紹介枠"), lambda k: k.credits.used, _int, False),
+        ("credits_expired", _("期限切れの無料紹介枠"), lambda k: k.credits.expired, _int, False),
+        ("credits_available", _("利用可能な無料紹介枠(期末)"), lambda k: k.credits.available, _int, False),
+        ("free_hires", _("無料採用(無料紹介枠での入社)"), lambda k: k.savings.free_hires, _int, False),
+        ("saving_yen", _("削減額(円・税抜)"), lambda k: k.savings.saving_yen, _yen, False),
+        (
+            "fees_paid_yen",
+            _("お支払いの紹介手数料(円・税抜、返戻金差引後)"),
+            lambda k: k.savings.fees_paid_yen,
+            _yen,
+            False,
+        ),
+        (
+            "cost_reduction_rate",
+            _("コスト削減率(削減額 / (削減額 + 手数料))"),
+            lambda k: k.savings.cost_reduction_rate,
+            percent,
+            True,
+        ),
+        (
+            "declared_spend_yen",
+            _("申告された採用費(期間按分・円)"),
+            lambda k: k.savings.declared_spend_yen,
+            _yen,
+            False,
+        ),
+        (
+            "spend_reduction_rate",
+            _("コスト削減率(削減額 / 申告採用費)"),
+            lambda k: k.savings.spend_reduction_rate,
+            percent,
+            True,
+        ),
+        ("nps", _("NPS(回答5件以上で表示)"), lambda k: k.nps, _int, False),
+        ("eligible", _("再チャレンジ対象者(期末)"), lambda k: k.rechallenge.eligible, _int, False),
+        ("reapplications", _("再応募数"), lambda k: k.rechallenge.reapplications, _int, False),
+        (
+            "reapplication_rate",
+            _("再応募率(再応募 / 対象者)"),
+            lambda k: k.rechallenge.reapplication_rate,
+            percent,
+            True,
+        ),
+        ("rehires", _("再応募からの入社"), lambda k: k.rechallenge.rehires, _int, False),
+        ("rehire_rate", _("再入社率(入社 / 再応募)"), lambda k: k.rechallenge.rehire_rate, percent, True),
+    ]
+    rows = []
+    for key, label, get, fmt, is_rate in specs:
+        now, before = get(current), get(previous)
+        if now is None or before is None:
+            delta = "—"
+        elif is_rate:
+            points = Decimal(str((now - before) * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            delta = f"{points:+}pt"
+        else:
+            delta = f"{now - before:+,}"
+        rows.append(
+            KpiRow(
+                key=key,
+                label=label,
+                current=fmt(now),
+                previous=fmt(before),
+                direction=_direction(now, before),
+                delta=delta,
+            )
+        )
+    return rows
