@@ -7,18 +7,14 @@ created and dropped). `BENCH_CANDIDATES` changes the size. Prints figures; asser
 
 import os
 import random
-import shutil
 import statistics
 import time
 
 import harness
 
-scratch = str(harness.SCRATCH)
 database_url = harness.configure()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", "100000"))
 COMPANIES = 20
@@ -69,17 +65,8 @@ SUMMARIES = [
 
 
 def main() -> None:
-    is_postgres = database_url.startswith("postgres")
-    old = setup_databases(verbosity=0, interactive=False) if is_postgres else None
-    if not is_postgres:
-        call_command("migrate", verbosity=0)
-    try:
+    with harness.scratch_database(database_url):
         run()
-    finally:
-        if old is not None:
-            teardown_databases(old, verbosity=0)
-        connection.close()
-        shutil.rmtree(scratch, ignore_errors=True)  # 100,000 rows are a few hundred MB of SQLite
 
 
 def run() -> None:

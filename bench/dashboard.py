@@ -9,31 +9,16 @@ Rows are inserted with SQL (generate_series) so the fill takes seconds, not hour
 
 import os
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="config.settings",
-    DATABASE_URL=database_url,
-    SECRET_KEY="bench-only",  # noqa: S106
-    DEBUG="0",
-    TASK_BACKEND="immediate",
-    STATIC_MANIFEST="0",
-    ALLOWED_HOSTS="testserver",  # the test client measures the whole request, middleware and template included
-)
-os.environ.pop("REDIS_URL", None)
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+# The test client measures the whole request, middleware and template included.
+os.environ["ALLOWED_HOSTS"] = "testserver"
+database_url = harness.configure()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 COMPANIES = int(os.environ.get("BENCH_COMPANIES", "10000"))
 REFERRALS = int(os.environ.get("BENCH_REFERRALS", "1000000"))
@@ -44,12 +29,10 @@ ROUNDS = 5
 
 def main() -> None:
     if not database_url.startswith("postgres"):
-        sys.exit("bench/dashboard.py fills tables with PostgreSQL's generate_series: set BENCH_DATABASE_URL")
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+        print("skipped on SQLite: bench/dashboard.py fills tables with PostgreSQL's generate_series")
+        return
+    with harness.scratch_database(database_url):
         run()
-    finally:
-        teardown_databases(old, verbosity=0)
 
 
 def timed(label: str, action: Callable[[], object]) -> None:

@@ -5,8 +5,11 @@ for PostgreSQL, where each benchmark creates and drops that database itself.
 """
 
 import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="career-relay-bench-"))
@@ -34,3 +37,23 @@ def configure(*, task_backend: str = "immediate") -> str:
 
     django.setup()
     return database_url
+
+
+@contextmanager
+def scratch_database(database_url: str) -> Iterator[None]:
+    """A migrated, empty database for the run: PostgreSQL's is created and dropped, SQLite's file is deleted."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    is_postgres = database_url.startswith("postgres")
+    old = setup_databases(verbosity=0, interactive=False) if is_postgres else None
+    if not is_postgres:
+        call_command("migrate", verbosity=0)
+    try:
+        yield
+    finally:
+        if old is not None:
+            teardown_databases(old, verbosity=0)
+        connection.close()
+        shutil.rmtree(SCRATCH, ignore_errors=True)  # 100,000 rows are a few hundred MB of SQLite

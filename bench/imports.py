@@ -16,9 +16,7 @@ import harness
 database_url = harness.configure()
 logging.getLogger("django_tasks").setLevel(logging.WARNING)
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 HEADERS = [
@@ -61,15 +59,8 @@ def herp_file(rows: int) -> bytes:
 
 
 def main() -> None:
-    is_postgres = database_url.startswith("postgres")
-    old = setup_databases(verbosity=0, interactive=False) if is_postgres else None
-    if not is_postgres:
-        call_command("migrate", verbosity=0)
-    try:
+    with harness.scratch_database(database_url):
         run()
-    finally:
-        if old is not None:
-            teardown_databases(old, verbosity=0)
 
 
 def rate(rows: int, seconds: float, cpu: float) -> str:

@@ -19,9 +19,7 @@ import harness
 database_url = harness.configure(task_backend="")
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "2000"))
 # Several dispatchers at once (threads, each with its own database and SMTP connection), as several workers would.
@@ -46,15 +44,8 @@ def wait_for_port(port: int) -> None:
 
 
 def main() -> None:
-    is_postgres = database_url.startswith("postgres")
-    old = setup_databases(verbosity=0, interactive=False) if is_postgres else None
-    if not is_postgres:
-        call_command("migrate", verbosity=0)
-    try:
+    with harness.scratch_database(database_url):
         run()
-    finally:
-        if old is not None:
-            teardown_databases(old, verbosity=0)
 
 
 def run() -> None:

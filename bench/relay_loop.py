@@ -14,24 +14,15 @@ database_url = harness.configure()
 
 from unittest import mock  # noqa: E402
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "2000"))
 DASHBOARD_REFERRALS = int(os.environ.get("BENCH_DASHBOARD_REFERRALS", "50000"))
 
 
 def main() -> None:
-    is_postgres = database_url.startswith("postgres")
-    old = setup_databases(verbosity=0, interactive=False) if is_postgres else None
-    if not is_postgres:
-        call_command("migrate", verbosity=0)
-    try:
+    with harness.scratch_database(database_url):
         run()
-    finally:
-        if old is not None:
-            teardown_databases(old, verbosity=0)
 
 
 def run() -> None:
