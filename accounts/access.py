@@ -64,3 +64,10 @@ def operator_required(view: View) -> View:
 def company_object_or_404(company: Company, model: type[M], **lookup: Any) -> M:
     """Fetch a row that belongs to the company, or 404: every company-owned lookup goes through here."""
     return get_object_or_404(model, company=company, **lookup)
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in staff or company user of a view that one of the decorators above already let through."""
+    user = request.user
+    assert isinstance(user, User)
+    return user

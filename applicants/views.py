@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required
-from accounts.models import User
+from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from applicants.csvfile import CsvFileError
 from applicants.forms import ApplicantFilterForm, ApplicantForm, ImportPresetForm, ImportUploadForm
 from applicants.models import Applicant, ApplicantImport, ImportPreset
@@ -30,18 +29,13 @@ ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM付き)", "cp932": 
 DELIMITER_LABELS = {",": "カンマ区切り", "\t": "タブ区切り", ";": "セミコロン区切り"}
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 # --- imports ------------------------------------------------------------------------------------------------------
 
 
 @company_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest, company: Company) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = ImportUploadForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
@@ -119,7 +113,7 @@ def _column_labels(batch: ApplicantImport) -> list[tuple[str, str]]:
 @require_POST
 def import_start(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     batch = company_object_or_404(company, ApplicantImport, pk=pk)
-    batch = applicant_import_start(batch=batch, actor=_user(request))
+    batch = applicant_import_start(batch=batch, actor=request_user(request))
     messages.success(request, _("取り込みを開始しました。件数が多い場合は数十秒ほどかかります。"))
     return redirect("applicants:import_detail", pk=batch.pk)
 
@@ -129,7 +123,7 @@ def import_start(request: HttpRequest, company: Company, pk: int) -> HttpRespons
 def import_resume(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     batch = company_object_or_404(company, ApplicantImport, pk=pk)
     if batch.can_resume:
-        applicant_import_resume(batch=batch, actor=_user(request))
+        applicant_import_resume(batch=batch, actor=request_user(request))
         messages.success(request, _("中断したところから取り込みを再開しました。"))
     return redirect("applicants:import_detail", pk=batch.pk)
 
@@ -141,7 +135,7 @@ def import_discard(request: HttpRequest, company: Company, pk: int) -> HttpRespo
     if batch.status != ApplicantImport.Status.PREVIEW:
         messages.error(request, _("取り込みを開始したファイルは取り消せません。"))
         return redirect("applicants:import_detail", pk=batch.pk)
-    applicant_import_discard(batch=batch, actor=_user(request))
+    applicant_import_discard(batch=batch, actor=request_user(request))
     messages.info(request, _("アップロードしたファイルを取り消しました。応募者は登録されていません。"))
     return redirect("applicants:imports")
 
@@ -154,11 +148,11 @@ def import_discard(request: HttpRequest, company: Company, pk: int) -> HttpRespo
 def preset_list(request: HttpRequest, company: Company) -> HttpResponse:
     form = ImportPresetForm(request.POST if request.method == "POST" else None, company=company)
     if request.method == "POST":
-        if not _user(request).can_manage_company:
+        if not request_user(request).can_manage_company:
             raise Http404
         if form.is_valid():
             preset = import_preset_save(
-                company=company, name=form.cleaned_data["name"], mapping=form.mapping(), actor=_user(request)
+                company=company, name=form.cleaned_data["name"], mapping=form.mapping(), actor=request_user(request)
             )
             messages.success(request, _("プリセット「%(name)s」を保存しました。") % {"name": preset.name})
             return redirect("applicants:presets")
@@ -173,7 +167,11 @@ def preset_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse
     form = ImportPresetForm(request.POST if request.method == "POST" else None, company=company, preset=preset)
     if request.method == "POST" and form.is_valid():
         import_preset_save(
-            company=company, name=form.cleaned_data["name"], mapping=form.mapping(), preset=preset, actor=_user(request)
+            company=company,
+            name=form.cleaned_data["name"],
+            mapping=form.mapping(),
+            preset=preset,
+            actor=request_user(request),
         )
         messages.success(request, _("プリセット「%(name)s」を保存しました。") % {"name": preset.name})
         return redirect("applicants:presets")
@@ -276,7 +274,7 @@ def applicant_add(request: HttpRequest, company: Company) -> HttpResponse:
             external_id=data["external_id"],
             interview_date=data["interview_date"],
             rejected_at=timezone.make_aware(datetime.combine(rejected_on, time(0))) if rejected_on else timezone.now(),
-            actor=_user(request),
+            actor=request_user(request),
         )
         if recorded.created:
             messages.success(request, _("%(name)s 様を登録しました。") % {"name": recorded.applicant.name})

@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import operator_required
-from accounts.models import User
+from accounts.access import operator_required, request_user
 from candidates.forms import (
     AdvisorForm,
     CandidateFilterForm,
@@ -41,11 +40,6 @@ from relay.models import Referral, Touch
 PER_PAGE = 50
 
 
-def _operator(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @operator_required
 def candidate_list(request: HttpRequest) -> HttpResponse:
     advisors = list(advisor_choices())
@@ -55,7 +49,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     criteria = form.criteria()
     order = CandidateFilterForm.SORTS[criteria.get("sort", "new")]
     rows = (
-        Candidate.objects.crm_filter(criteria, viewer=_operator(request))
+        Candidate.objects.crm_filter(criteria, viewer=request_user(request))
         .select_related("referral__company", "advisor")
         .order_by(*order)
     )
@@ -71,7 +65,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, candidate: Candidate, status: int = 200, **forms: Any) -> HttpResponse:
     advisors = list(advisor_choices())
-    viewer = _operator(request)
+    viewer = request_user(request)
     default_advisor = viewer if viewer in advisors else candidate.advisor
     forms.setdefault("pipeline_form", PipelineForm(candidate=candidate))
     forms.setdefault("advisor_form", AdvisorForm(advisors=advisors, initial={"advisor": candidate.advisor_id}))
@@ -117,9 +111,9 @@ def candidate_interview(request: HttpRequest, pk: int) -> HttpResponse:
     if candidate.first_interview_at is not None:
         messages.info(request, _("初回面談はすでに記録されています。"))
     else:
-        candidate_record_interview(candidate=candidate, actor=_operator(request))
+        candidate_record_interview(candidate=candidate, actor=request_user(request))
         if candidate.pipeline_is_before(PipelineStatus.INTERVIEWED):
-            candidate_pipeline_move(candidate=candidate, status=PipelineStatus.INTERVIEWED, actor=_operator(request))
+            candidate_pipeline_move(candidate=candidate, status=PipelineStatus.INTERVIEWED, actor=request_user(request))
         messages.success(request, _("初回面談の実施を記録しました。"))
     return redirect("ops:candidate_detail", pk=candidate.pk)
 
@@ -134,7 +128,7 @@ def candidate_status(request: HttpRequest, pk: int) -> HttpResponse:
             candidate_pipeline_move(
                 candidate=candidate,
                 status=form.cleaned_data["status"],
-                actor=_operator(request),
+                actor=request_user(request),
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
@@ -157,7 +151,7 @@ def candidate_advisor(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         chosen = next((u for u in advisors if u.pk == form.cleaned_data["advisor"]), None)
         try:
-            candidate_assign_advisor(candidate=candidate, advisor=chosen, actor=_operator(request))
+            candidate_assign_advisor(candidate=candidate, advisor=chosen, actor=request_user(request))
         except ValidationError as error:
             form.add_error("advisor", error)
         else:
@@ -178,7 +172,7 @@ def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            candidate_note_add(candidate=candidate, author=_operator(request), body=form.cleaned_data["body"])
+            candidate_note_add(candidate=candidate, author=request_user(request), body=form.cleaned_data["body"])
         except ValidationError as error:
             form.add_error("body", error)
         else:
@@ -194,7 +188,7 @@ def candidate_resume_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResumeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            candidate_resume_save(candidate=candidate, file=form.cleaned_data["file"], actor=_operator(request))
+            candidate_resume_save(candidate=candidate, file=form.cleaned_data["file"], actor=request_user(request))
         except ValidationError as error:
             form.add_error("file", error)
         else:
@@ -207,7 +201,7 @@ def candidate_resume_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def candidate_resume_remove(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
-    candidate_resume_delete(candidate=candidate, actor=_operator(request))
+    candidate_resume_delete(candidate=candidate, actor=request_user(request))
     messages.success(request, _("履歴書を削除しました。"))
     return redirect("ops:candidate_detail", pk=candidate.pk)
 
@@ -252,7 +246,7 @@ def candidate_interview_new(request: HttpRequest, pk: int) -> HttpResponse:
                 method=data["method"],
                 location=data["location"],
                 note=data["note"],
-                actor=_operator(request),
+                actor=request_user(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -276,7 +270,9 @@ def candidate_interview_status(request: HttpRequest, pk: int, interview_pk: int)
         messages.error(request, _("面談の状態が正しくありません。"))
         return redirect("ops:candidate_detail", pk=candidate.pk)
     try:
-        advisor_interview_set_status(interview=interview, status=form.cleaned_data["status"], actor=_operator(request))
+        advisor_interview_set_status(
+            interview=interview, status=form.cleaned_data["status"], actor=request_user(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

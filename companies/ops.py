@@ -8,8 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import operator_required
-from accounts.models import User
+from accounts.access import operator_required, request_user
 from accounts.services import invitation_create
 from audit.models import AuditEntry
 from companies.forms import CompanyForm, ContractForm, InviteForm
@@ -18,11 +17,6 @@ from companies.services import company_create, contract_update
 from lib.jatext import matching_every_word
 from relay.models import CreditEntry
 from relay.stats import company_figures
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @operator_required
@@ -42,9 +36,9 @@ def company_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and all(f.is_valid() for f in (company_form, contract_form, invite_form)):
         with transaction.atomic():
             company = company_create(
-                **company_form.cleaned_data, contract_terms=contract_form.cleaned_data, actor=_user(request)
+                **company_form.cleaned_data, contract_terms=contract_form.cleaned_data, actor=request_user(request)
             )
-            invitation_create(company=company, invited_by=_user(request), **invite_form.cleaned_data)
+            invitation_create(company=company, invited_by=request_user(request), **invite_form.cleaned_data)
         messages.success(
             request,
             _("%(name)s を登録し、%(email)s に招待メールをお送りしました。")
@@ -70,11 +64,11 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         invite_form = InviteForm(request.POST, prefix="invite")
         contract_form = ContractForm(instance=company.contract, prefix="contract")
         if invite_form.is_valid():
-            invitation_create(company=company, invited_by=_user(request), **invite_form.cleaned_data)
+            invitation_create(company=company, invited_by=request_user(request), **invite_form.cleaned_data)
             messages.success(request, _("招待メールをお送りしました。"))
             return redirect("ops:company_detail", pk=company.pk)
     elif request.method == "POST" and contract_form.is_valid():
-        contract_update(contract=company.contract, terms=contract_form.cleaned_data, actor=_user(request))
+        contract_update(contract=company.contract, terms=contract_form.cleaned_data, actor=request_user(request))
         messages.success(request, _("契約条件を更新しました。変更は以後の紹介カウントから適用されます。"))
         return redirect("ops:company_detail", pk=company.pk)
     return render(

@@ -9,19 +9,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required
-from accounts.models import User
+from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from accounts.services import invitation_create
 from companies.forms import CompanyForm, InviteForm, RelayLinkForm
 from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
 from relay.models import Referral
 from relay.stats import company_figures, link_figures
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @company_required
@@ -53,10 +47,10 @@ def referral_list(request: HttpRequest, company: Company) -> HttpResponse:
 def link_list(request: HttpRequest, company: Company) -> HttpResponse:
     form = RelayLinkForm(request.POST if request.method == "POST" else None, company=company)
     if request.method == "POST":
-        if not _user(request).can_manage_company:
+        if not request_user(request).can_manage_company:
             raise Http404
         if form.is_valid():
-            link = relay_link_create(company=company, label=form.cleaned_data["label"], actor=_user(request))
+            link = relay_link_create(company=company, label=form.cleaned_data["label"], actor=request_user(request))
             messages.success(request, _("リレーリンク「%(label)s」を作成しました。") % {"label": link.label})
             return redirect("companies:link_detail", pk=link.pk)
     figures = company_figures(company)
@@ -101,7 +95,7 @@ def link_qr(request: HttpRequest, company: Company, pk: int, fmt: str) -> HttpRe
 @require_POST
 def link_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     link = company_object_or_404(company, RelayLink, pk=pk)
-    relay_link_set_active(link=link, active=not link.is_active, actor=_user(request))
+    relay_link_set_active(link=link, active=not link.is_active, actor=request_user(request))
     if link.is_active:
         messages.success(request, _("リンクの受付を再開しました。"))
     else:
@@ -112,7 +106,7 @@ def link_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse
 @company_required
 @require_http_methods(["GET", "POST"])
 def users(request: HttpRequest, company: Company) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not user.can_manage_company:

@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required
-from accounts.models import User
+from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from companies.models import Company
 from integrations.forms import ApiKeyForm, IntegrationForm, LeverUpdateForm
 from integrations.models import ApiKey, Integration, WebhookEvent
@@ -29,11 +28,6 @@ logger = logging.getLogger(__name__)
 
 # A secret or key is put here for exactly one page view after it is made, then removed: shown once.
 ONCE_SESSION_KEY = "integrations.shown_once"
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _show_once(request: HttpRequest, what: str, value: str) -> None:
@@ -70,7 +64,7 @@ def integration_new(request: HttpRequest, company: Company) -> HttpResponse:
     form = IntegrationForm(request.POST, company=company)
     if not form.is_valid():
         return _list_page(request, company, form, status=400)
-    created = integration_create(company=company, actor=_user(request), **form.cleaned_data)
+    created = integration_create(company=company, actor=request_user(request), **form.cleaned_data)
     if created.integration.kind != Integration.Kind.LEVER:
         _show_once(request, f"secret:{created.integration.pk}", created.secret)
     messages.success(request, _("連携「%(name)s」を作成しました。") % {"name": created.integration.name})
@@ -128,7 +122,7 @@ def integration_secret(request: HttpRequest, company: Company, pk: int) -> HttpR
     integration = company_object_or_404(company, Integration, pk=pk)
     if integration.kind == Integration.Kind.LEVER:
         raise Http404
-    secret = integration_secret_regenerate(integration=integration, actor=_user(request))
+    secret = integration_secret_regenerate(integration=integration, actor=request_user(request))
     _show_once(request, f"secret:{integration.pk}", secret)
     messages.warning(
         request, _("シークレットを再発行しました。以前のシークレットで署名された通知は受け付けなくなります。")
@@ -150,7 +144,7 @@ def integration_lever(request: HttpRequest, company: Company, pk: int) -> HttpRe
         integration=integration,
         signature_token=form.cleaned_data["signature_token"],
         lever_api_key=api_key,
-        actor=_user(request),
+        actor=request_user(request),
     )
     messages.success(request, _("Lever の設定を更新しました。"))
     return redirect("integrations:detail", pk=integration.pk)
@@ -160,7 +154,7 @@ def integration_lever(request: HttpRequest, company: Company, pk: int) -> HttpRe
 @require_POST
 def integration_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     integration = company_object_or_404(company, Integration, pk=pk)
-    integration_set_enabled(integration=integration, enabled=not integration.is_enabled, actor=_user(request))
+    integration_set_enabled(integration=integration, enabled=not integration.is_enabled, actor=request_user(request))
     if integration.is_enabled:
         messages.success(request, _("連携を再開しました。"))
     else:
@@ -187,7 +181,7 @@ def webhook_event_retry_view(request: HttpRequest, company: Company, pk: int, ev
 def api_key_list(request: HttpRequest, company: Company) -> HttpResponse:
     form = ApiKeyForm(request.POST if request.method == "POST" else None, company=company)
     if request.method == "POST" and form.is_valid():
-        created = api_key_create(company=company, name=form.cleaned_data["name"], actor=_user(request))
+        created = api_key_create(company=company, name=form.cleaned_data["name"], actor=request_user(request))
         _show_once(request, "api_key", created.raw_key)
         messages.success(request, _("API キー「%(name)s」を発行しました。") % {"name": created.api_key.name})
         return redirect("integrations:api_keys")
@@ -208,7 +202,7 @@ def api_key_list(request: HttpRequest, company: Company) -> HttpResponse:
 @require_POST
 def api_key_revoke_view(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     api_key = company_object_or_404(company, ApiKey, pk=pk)
-    api_key_revoke(api_key=api_key, actor=_user(request))
+    api_key_revoke(api_key=api_key, actor=request_user(request))
     messages.info(request, _("API キー「%(name)s」を無効にしました。") % {"name": api_key.name})
     return redirect("integrations:api_keys")
 

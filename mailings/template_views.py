@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required
+from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from accounts.models import User
 from applicants.models import Applicant
 from companies.models import Company, RelayLink
@@ -36,11 +36,6 @@ from mailings.template_services import (
 # The preview's applicant: realistic, and obviously nobody real. Its link carries this reference, which no
 # applicant row ever has (real ones are "cr-" + 16 hex digits), so a click on a preview ties to nobody.
 SAMPLE_REF = "cr-preview-sample"
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def sample_values(company: Company, *, track: str = "") -> dict[str, str]:
@@ -81,7 +76,7 @@ def _ensure_library(company: Company, user: User) -> None:
 
 @company_required
 def template_list(request: HttpRequest, company: Company) -> HttpResponse:
-    _ensure_library(company, _user(request))
+    _ensure_library(company, request_user(request))
     templates = RejectionTemplate.objects.filter(company=company)
     stages, tracks = list(Applicant.Stage.values), list(Applicant.Track.values)
     ordered = sorted(
@@ -104,7 +99,7 @@ def template_create(request: HttpRequest, company: Company) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                template = rejection_template_create(company=company, actor=_user(request), **data)
+                template = rejection_template_create(company=company, actor=request_user(request), **data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -130,7 +125,7 @@ def template_create(request: HttpRequest, company: Company) -> HttpResponse:
 def template_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     template = company_object_or_404(company, RejectionTemplate, pk=pk)
     current = template.current_version
-    user = _user(request)
+    user = request_user(request)
     if request.method == "POST":
         if not user.can_manage_company:
             raise Http404
@@ -193,7 +188,9 @@ def template_preview(request: HttpRequest, company: Company) -> HttpResponse:
 @require_POST
 def template_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     template = company_object_or_404(company, RejectionTemplate, pk=pk)
-    template = rejection_template_set_active(template=template, active=not template.is_active, actor=_user(request))
+    template = rejection_template_set_active(
+        template=template, active=not template.is_active, actor=request_user(request)
+    )
     if template.is_active:
         messages.success(request, _("テンプレート「%(name)s」を利用中にしました。") % {"name": template.name})
     else:
@@ -250,7 +247,7 @@ def template_restore(request: HttpRequest, company: Company, pk: int, number: in
         messages.info(request, _("第%(number)s版はすでに現在の版です。") % {"number": version.number})
         return redirect("mailings:template_detail", pk=pk)
     try:
-        restored = rejection_template_restore(version=version, actor=_user(request))
+        restored = rejection_template_restore(version=version, actor=request_user(request))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -269,10 +266,10 @@ def mail_settings(request: HttpRequest, company: Company) -> HttpResponse:
     initial = {"sender_name": settings.sender_name, "reply_to": settings.reply_to, "signature": settings.signature}
     form = MailSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST":
-        if not _user(request).can_manage_company:
+        if not request_user(request).can_manage_company:
             raise Http404
         if form.is_valid():
-            mail_settings_update(company=company, actor=_user(request), **form.cleaned_data)
+            mail_settings_update(company=company, actor=request_user(request), **form.cleaned_data)
             messages.success(request, _("メール送信設定を保存しました。"))
             return redirect("mailings:mail_settings")
     return render(request, "mailings/templates/settings.html", {"company": company, "form": form, "settings": settings})
@@ -305,13 +302,13 @@ def rule_explain(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 @require_http_methods(["GET", "POST"])
 def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
-    _ensure_library(company, _user(request))
+    _ensure_library(company, request_user(request))
     form = AutoSendRuleForm(request.POST if request.method == "POST" else None, company=company)
     if request.method == "POST":
-        if not _user(request).can_manage_company:
+        if not request_user(request).can_manage_company:
             raise Http404
         if form.is_valid():
-            rule = auto_send_rule_save(company=company, actor=_user(request), **form.cleaned_data)
+            rule = auto_send_rule_save(company=company, actor=request_user(request), **form.cleaned_data)
             messages.success(
                 request, _("自動送信ルールを追加しました。%(explanation)s。") % {"explanation": rule_explanation(rule)}
             )
@@ -335,7 +332,7 @@ def rule_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     rule = company_object_or_404(company, AutoSendRule, pk=pk)
     form = AutoSendRuleForm(request.POST if request.method == "POST" else None, instance=rule, company=company)
     if request.method == "POST" and form.is_valid():
-        rule = auto_send_rule_save(company=company, rule=rule, actor=_user(request), **form.cleaned_data)
+        rule = auto_send_rule_save(company=company, rule=rule, actor=request_user(request), **form.cleaned_data)
         messages.success(
             request, _("自動送信ルールを保存しました。%(explanation)s。") % {"explanation": rule_explanation(rule)}
         )
@@ -351,6 +348,6 @@ def rule_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
 @require_POST
 def rule_delete(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     rule = company_object_or_404(company, AutoSendRule, pk=pk)
-    auto_send_rule_delete(rule=rule, actor=_user(request))
+    auto_send_rule_delete(rule=rule, actor=request_user(request))
     messages.info(request, _("自動送信ルールを削除しました。"))
     return redirect("mailings:rules")

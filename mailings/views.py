@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required
-from accounts.models import User
+from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from applicants.models import Applicant, ApplicantImport
 from companies.models import Company, RelayLink
 from lib.jatext import nfkc
@@ -60,11 +59,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 # --- sending rejection emails (company screens) ----------------------------------------------------------------------
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @dataclass
@@ -117,7 +111,7 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
                     version=version,
                     link=form.cleaned_data["link"],
                     schedule=form.schedule,
-                    actor=_user(request),
+                    actor=request_user(request),
                 )
                 messages.success(
                     request,
@@ -131,7 +125,7 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
                     version=version,
                     link=form.cleaned_data["link"],
                     schedule=form.schedule,
-                    actor=_user(request),
+                    actor=request_user(request),
                 )
                 messages.success(
                     request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(result.queued)}
@@ -205,7 +199,7 @@ def email_detail(request: HttpRequest, company: Company, pk: int) -> HttpRespons
 @require_POST
 def email_resend(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     email = company_object_or_404(company, OutboundEmail, pk=pk)
-    if outbox_resend(email=email, actor=_user(request)):
+    if outbox_resend(email=email, actor=request_user(request)):
         messages.success(request, _("再送を受け付けました。まもなく送信されます。"))
     else:
         messages.error(request, _("このメールは失敗の状態ではないため、再送できません。"))
@@ -216,7 +210,7 @@ def email_resend(request: HttpRequest, company: Company, pk: int) -> HttpRespons
 @require_POST
 def email_cancel(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     email = company_object_or_404(company, OutboundEmail, pk=pk)
-    if outbox_cancel(email=email, actor=_user(request)):
+    if outbox_cancel(email=email, actor=request_user(request)):
         messages.success(request, _("送信を取り消しました。"))
     else:
         messages.error(request, _("このメールはすでに送信処理に入っているため、取り消せません。"))

@@ -7,18 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import operator_required
-from accounts.models import User
+from accounts.access import operator_required, request_user
 from companies.models import Company
 from placements.forms import JobOrderFilterForm, JobOrderForm, OpsJobOrderForm
 from placements.models import JobOrder
 from placements.services import JobOrderTransitionError, job_order_create, job_order_set_status, job_order_update
 from placements.views import status_message
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @operator_required
@@ -53,7 +47,7 @@ def job_order_new(request: HttpRequest) -> HttpResponse:
     form = OpsJobOrderForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         company = form.cleaned_data["company"]
-        job_order = job_order_create(company=company, data=form.cleaned_data, actor=_user(request))
+        job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
         messages.success(
             request,
             _("%(company)s の求人「%(title)s」を登録しました。") % {"company": company.name, "title": job_order.title},
@@ -68,7 +62,7 @@ def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     job_order = get_object_or_404(JobOrder.objects.select_related("company"), pk=pk)
     form = JobOrderForm(request.POST if request.method == "POST" else None, instance=job_order)
     if request.method == "POST" and form.is_valid():
-        job_order_update(job_order=job_order, data=form.cleaned_data, actor=_user(request))
+        job_order_update(job_order=job_order, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
         return redirect("ops:job_order_edit", pk=job_order.pk)
     return render(request, "placements/ops/job_order_form.html", {"form": form, "job_order": job_order})
@@ -80,7 +74,7 @@ def job_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     job_order = get_object_or_404(JobOrder, pk=pk)
     try:
         job_order = job_order_set_status(
-            job_order=job_order, status=request.POST.get("status", ""), actor=_user(request)
+            job_order=job_order, status=request.POST.get("status", ""), actor=request_user(request)
         )
     except JobOrderTransitionError as error:
         messages.error(request, str(error))

@@ -9,8 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import operator_required
-from accounts.models import User
+from accounts.access import operator_required, request_user
 from candidates.models import Candidate
 from placements.eligibility import introduction_refusal
 from placements.forms import IntroductionCommentForm, IntroductionMoveForm, ProposeForm, RequestDeclineForm
@@ -25,11 +24,6 @@ from placements.introductions import (
 )
 from placements.matching import matches_for_candidate, matches_for_job
 from placements.models import Introduction, IntroductionRequest, JobOrder
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @operator_required
@@ -88,7 +82,7 @@ def introduction_new(request: HttpRequest) -> HttpResponse:
                 job_order=job_order,
                 candidate=candidate,
                 recommendation=form.cleaned_data["recommendation"],
-                actor=_user(request),
+                actor=request_user(request),
                 request=pool_request,
             )
         except IntroductionNotAllowed as error:
@@ -174,7 +168,7 @@ def introduction_move_view(request: HttpRequest, pk: int) -> HttpResponse:
             introduction=introduction,
             status=form.cleaned_data["status"],
             comment=form.cleaned_data["comment"],
-            actor=_user(request),
+            actor=request_user(request),
         )
     except IntroductionNotAllowed as error:
         messages.error(request, str(error))
@@ -192,7 +186,7 @@ def introduction_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = IntroductionCommentForm(request.POST)
     if not form.is_valid():
         return _detail(request, introduction, comment_form=form)
-    introduction_comment(introduction=introduction, comment=form.cleaned_data["comment"], actor=_user(request))
+    introduction_comment(introduction=introduction, comment=form.cleaned_data["comment"], actor=request_user(request))
     messages.success(request, _("コメントを記録しました。"))
     return redirect("ops:introduction_detail", pk=introduction.pk)
 
@@ -202,7 +196,9 @@ def introduction_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
 def introduction_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     introduction = _introduction(pk)
     try:
-        introduction_cancel(introduction=introduction, actor=_user(request), comment=request.POST.get("comment", ""))
+        introduction_cancel(
+            introduction=introduction, actor=request_user(request), comment=request.POST.get("comment", "")
+        )
     except IntroductionNotAllowed as error:
         messages.error(request, str(error))
     else:
@@ -219,7 +215,7 @@ def request_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("企業へのご回答を入力してください。"))
         return redirect("ops:introductions")
     try:
-        introduction_request_decline(request=pool_request, actor=_user(request), note=form.cleaned_data["note"])
+        introduction_request_decline(request=pool_request, actor=request_user(request), note=form.cleaned_data["note"])
     except IntroductionNotAllowed as error:
         messages.error(request, str(error))
     else:

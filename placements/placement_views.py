@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, operator_required
-from accounts.models import User
+from accounts.access import company_manager_required, company_object_or_404, operator_required, request_user
 from companies.models import Company
 from placements.credits import (
     INTERVIEW_REACHED,
@@ -30,11 +29,6 @@ from placements.invoices import invoice_pdf
 from placements.models import CreditReservation, Introduction, IntroductionEvent, JobOrder, Placement
 from placements.placement_services import placement_record, placement_record_leaving, placement_totals
 from relay.services import company_credit_summary
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _error_text(error: CreditError) -> str:
@@ -94,7 +88,7 @@ def _pdf_response(placement: Placement) -> HttpResponse:
 def job_order_credit_reserve(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     job_order = company_object_or_404(company, JobOrder, pk=pk)
     try:
-        credit_reserve(job_order=job_order, actor=_user(request))
+        credit_reserve(job_order=job_order, actor=request_user(request))
     except CreditError as error:
         messages.error(request, _error_text(error))
     else:
@@ -115,7 +109,7 @@ def job_order_credit_release(request: HttpRequest, company: Company, pk: int) ->
         messages.error(request, _("この求人で確保中の無料紹介枠はありません。"))
         return redirect("placements:detail", pk=job_order.pk)
     try:
-        credit_release(reservation=reservation, actor=_user(request))
+        credit_release(reservation=reservation, actor=request_user(request))
     except CreditError as error:
         messages.error(request, _error_text(error))
     else:
@@ -205,7 +199,10 @@ def credit_release_ops(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             credit_release(
-                reservation=reservation, actor=_user(request), reason=form.cleaned_data["reason"], by_operator=True
+                reservation=reservation,
+                actor=request_user(request),
+                reason=form.cleaned_data["reason"],
+                by_operator=True,
             )
         except CreditError as error:
             messages.error(request, _error_text(error))
@@ -262,7 +259,7 @@ def placement_new(request: HttpRequest) -> HttpResponse:
     form = PlacementForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            placement = placement_record(introduction=introduction, actor=_user(request), **form.cleaned_data)
+            placement = placement_record(introduction=introduction, actor=request_user(request), **form.cleaned_data)
         except CreditError as error:
             messages.error(request, _error_text(error))
         else:
@@ -308,7 +305,7 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             placement = placement_record_leaving(
-                placement=placement, left_on=form.cleaned_data["left_on"], actor=_user(request)
+                placement=placement, left_on=form.cleaned_data["left_on"], actor=request_user(request)
             )
         except CreditError as error:
             messages.error(request, _error_text(error))

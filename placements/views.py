@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required
-from accounts.models import User
+from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from companies.models import Company
 from placements.forms import JobOrderFilterForm, JobOrderForm
 from placements.models import JobOrder
@@ -21,11 +20,6 @@ STATUS_MESSAGES = {
     JobOrder.Status.PAUSED: gettext_lazy("求人「%(title)s」の募集を一時停止しました。"),
     JobOrder.Status.CLOSED: gettext_lazy("求人「%(title)s」の募集を終了しました。"),
 }
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def status_message(job_order: JobOrder) -> str:
@@ -52,7 +46,7 @@ def job_order_list(request: HttpRequest, company: Company) -> HttpResponse:
 def job_order_new(request: HttpRequest, company: Company) -> HttpResponse:
     form = JobOrderForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        job_order = job_order_create(company=company, data=form.cleaned_data, actor=_user(request))
+        job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を登録しました。") % {"title": job_order.title})
         return redirect("placements:detail", pk=job_order.pk)
     return render(request, "placements/job_order_form.html", {"company": company, "form": form})
@@ -74,7 +68,7 @@ def job_order_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespo
     job_order = company_object_or_404(company, JobOrder, pk=pk)
     form = JobOrderForm(request.POST if request.method == "POST" else None, instance=job_order)
     if request.method == "POST" and form.is_valid():
-        job_order_update(job_order=job_order, data=form.cleaned_data, actor=_user(request))
+        job_order_update(job_order=job_order, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
         return redirect("placements:detail", pk=job_order.pk)
     return render(request, "placements/job_order_form.html", {"company": company, "form": form, "job_order": job_order})
@@ -86,7 +80,7 @@ def job_order_status(request: HttpRequest, company: Company, pk: int) -> HttpRes
     job_order = company_object_or_404(company, JobOrder, pk=pk)
     try:
         job_order = job_order_set_status(
-            job_order=job_order, status=request.POST.get("status", ""), actor=_user(request)
+            job_order=job_order, status=request.POST.get("status", ""), actor=request_user(request)
         )
     except JobOrderTransitionError as error:
         messages.error(request, str(error))

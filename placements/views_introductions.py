@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required
-from accounts.models import User
+from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from audit.services import audit_record
 from companies.models import Company
 from placements.forms import ExclusionForm, IntroductionCommentForm, IntroductionMoveForm
@@ -28,11 +27,6 @@ from placements.introductions import (
     selection_moves,
 )
 from placements.models import CompanyExclusion, Introduction, JobOrder
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @company_required
@@ -96,7 +90,7 @@ def introduction_move_view(request: HttpRequest, company: Company, pk: int) -> H
                 introduction=introduction,
                 status=form.cleaned_data["status"],
                 comment=form.cleaned_data["comment"],
-                actor=_user(request),
+                actor=request_user(request),
             )
         except IntroductionNotAllowed as error:
             messages.error(request, str(error))
@@ -116,7 +110,9 @@ def introduction_comment_view(request: HttpRequest, company: Company, pk: int) -
     introduction = company_object_or_404(company, Introduction, pk=pk, accepted_at__isnull=False)
     form = IntroductionCommentForm(request.POST)
     if form.is_valid():
-        introduction_comment(introduction=introduction, comment=form.cleaned_data["comment"], actor=_user(request))
+        introduction_comment(
+            introduction=introduction, comment=form.cleaned_data["comment"], actor=request_user(request)
+        )
         messages.success(request, _("コメントを記録しました。"))
         return redirect("placements:introduction_detail", pk=introduction.pk)
     context = _detail_context(company, introduction)
@@ -127,7 +123,7 @@ def introduction_comment_view(request: HttpRequest, company: Company, pk: int) -
 @company_required
 @require_http_methods(["GET", "POST"])
 def exclusions(request: HttpRequest, company: Company) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = ExclusionForm(request.POST if request.method == "POST" else None, company=company)
     if request.method == "POST":
         if not user.can_manage_company:
@@ -165,7 +161,7 @@ def exclusion_delete(request: HttpRequest, company: Company, pk: int) -> HttpRes
     name = exclusion.excluded.name
     with transaction.atomic():
         audit_record(
-            actor=_user(request),
+            actor=request_user(request),
             action="company_exclusion.delete",
             target=exclusion,
             company=company,
