@@ -184,7 +184,7 @@ def monthly_report_send(*, company: Company, month: date, today: date | None = N
                     "owner": owner,
                     "company": company,
                     "report": report,
-                    "report_url": settings.SITE_URL + reverse("insights:report"),
+                    "report_url": f"{settings.SITE_URL}{reverse('insights:report')}?month={month:%Y-%m}",
                 },
             )
     return True

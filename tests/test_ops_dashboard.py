@@ -181,8 +181,7 @@ def test_the_page_shows_the_network_figures_rankings_liability_and_revenue(
     revenue = page.split('id="revenue-table"')[1].split("</table>")[0]
     assert (
         '<tr data-month="2026-10"><td>2026年10月</td><td class="num">1</td><td class="num">0</td>'
-        '<td class="num">1,750,000</td>'
-        in revenue
+        '<td class="num">1,750,000</td>' in revenue
     )
     assert 'id="fees-chart"' in page and 'data-value="1750000"' in page
     previous = metrics.network_kpis(SEPTEMBER)
