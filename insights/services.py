@@ -192,12 +192,14 @@ def monthly_report_send(*, company: Company, month: date, today: date | None = N
 
 def monthly_reports_send(*, now: datetime | None = None) -> int:
     """The monthly job: last calendar month's report to every company; each company in its own transaction."""
-    from insights.reports import previous_month
+    from insights.reports import month_period, previous_month
 
     today = (now or timezone.now()).astimezone(TOKYO).date()
     month = previous_month(today)
     already = MonthlyReport.objects.filter(month=month).values_list("company_id", flat=True)
+    # A company that signed up after the month has nothing to report for it.
+    companies = Company.objects.filter(created_at__lt=month_period(month).end).exclude(pk__in=already).order_by("pk")
     sent = 0
-    for company in Company.objects.exclude(pk__in=already).order_by("pk").iterator():
+    for company in companies.iterator():
         sent += monthly_report_send(company=company, month=month, today=today)
     return sent

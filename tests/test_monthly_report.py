@@ -13,13 +13,14 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
+from companies.models import Company
 from insights import metrics
 from insights.models import MonthlyReport
 from insights.reports import monthly_report_data, monthly_report_pdf, previous_month
 from insights.services import monthly_reports_send
 from lib.models import ScheduledRun
 from lib.periodic import JOBS, enqueue_due_jobs, first_business_day, monthly_on_first_business_day
-from tests.conftest import Tenant, login, make_user
+from tests.conftest import Tenant, login, make_tenant, make_user
 from tests.smtp import SmtpServer
 from tests.test_kpi_dashboard import OCTOBER, SEPTEMBER, jst, october_funnel_data
 from tests.test_placements import pdf_text
@@ -76,6 +77,9 @@ def test_previous_month_crosses_the_year() -> None:
 def test_every_owner_gets_one_email_per_month_even_when_the_job_runs_twice(
     operator: User, tenant: Tenant, outsider: Tenant, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
+    Company.objects.update(created_at=jst(2026, 9, 1))
+    late = make_tenant(operator, "新規株式会社", "newcomer")
+    Company.objects.filter(pk=late.company.pk).update(created_at=jst(2026, 11, 1, 0, 0))  # after October
     second = make_user(
         "owner2@test-shoji.example.jp", name="第二 オーナー", company=tenant.company, company_role="owner"
     )
@@ -99,14 +103,15 @@ def test_every_owner_gets_one_email_per_month_even_when_the_job_runs_twice(
         (outsider.company.pk, date(2026, 10, 1), 1),
     }
     with django_capture_on_commit_callbacks(execute=True):
-        assert monthly_reports_send(now=jst(2026, 12, 1, 10, 0)) == 2  # November's report is another month
-    assert len(mail.outbox) == 6
+        assert monthly_reports_send(now=jst(2026, 12, 1, 10, 0)) == 3  # November: the newcomer too
+    assert len(mail.outbox) == 7
 
 
 def test_the_email_is_polite_japanese_with_the_months_figures_and_the_dashboard_link(
     smtp_server: SmtpServer, tenant: Tenant, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     october_funnel_data(tenant)  # October: 3 sent, 6 clicks, 4 registrations, 3 counted; September: 1, 2, 2, 1
+    Company.objects.update(created_at=jst(2026, 9, 1))
     smtp_server.handler.received.clear()
     with django_capture_on_commit_callbacks(execute=True):
         monthly_reports_send(now=jst(2026, 11, 2, 10, 0))
