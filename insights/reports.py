@@ -103,6 +103,17 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Break by width, character by character: Japanese has no spaces to break at."""
+    lines, current = [], ""
+    for char in text:
+        if current and pdfmetrics.stringWidth(current + char, font, size) > width:
+            lines.append(current)
+            current = ""
+        current += char
+    return [*lines, current] if current else lines
+
+
 def monthly_report_pdf(report: MonthlyReportData, *, compress: bool = True, now: datetime | None = None) -> bytes:
     """A4, one page: the title, the company, and every KPI row for the month against the month before.
 
@@ -160,8 +171,9 @@ def monthly_report_pdf(report: MonthlyReportData, *, compress: bool = True, now:
         _("金額は税抜です。紹介手数料は返戻金を差し引いた金額、削減額は無料紹介枠で免除された紹介手数料の合計です。"),
         _("ダッシュボード: %(url)s") % {"url": report.dashboard_url},
     ):
-        pdf.drawString(left, y, _fit(note, MINCHO, 8, right - left))
-        y -= 5 * mm
+        for line in _wrap(note, MINCHO, 8, right - left):
+            pdf.drawString(left, y, line)
+            y -= 4.5 * mm
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
