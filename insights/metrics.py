@@ -563,12 +563,18 @@ def network_rechallenge(period: Period, *, today: date | None = None) -> Rechall
 
 
 def network_kpis(
-    period: Period, *, today: date | None = None, holders: list[CompanyCredits] | None = None
+    period: Period,
+    *,
+    today: date | None = None,
+    holders: list[CompanyCredits] | None = None,
+    funnels: "list[CompanyFunnel] | None" = None,
 ) -> CompanyKpis:
-    """Every §5 KPI over all companies, in the shape `kpi_rows` formats (no links, months or declared spend)."""
+    """Every §5 KPI over all companies, in the shape `kpi_rows` formats (no links, months or declared spend).
+
+    `holders` / `funnels`: the per-company rows the caller already has, summed instead of queried again."""
     return CompanyKpis(
         period=period,
-        funnel=network_funnel(period),
+        funnel=network_funnel(period) if funnels is None else funnel_total(funnels),
         credits=network_credits(period, holders),
         savings=network_savings(period),
         rechallenge=network_rechallenge(period, today=today),
@@ -612,6 +618,16 @@ def funnels_by_company(period: Period) -> list[CompanyFunnel]:
         )
         for pk in sorted(ids)
     ]
+
+
+def funnel_total(rows: list[CompanyFunnel]) -> Funnel:
+    """The network funnel as the sum of the per-company rows (equal to `network_funnel`: same filters)."""
+    return Funnel(
+        sent=sum(row.sent for row in rows),
+        clicks=sum(row.clicks for row in rows),
+        registrations=sum(row.registrations for row in rows),
+        counted=sum(row.counted for row in rows),
+    )
 
 
 def ranking_by_counted(rows: list[CompanyFunnel], limit: int) -> list[CompanyFunnel]:

@@ -42,10 +42,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """The network: every §5 KPI over all companies, rankings, credits outstanding and fee revenue by month."""
     period, period_form = period_from_request(request.GET)
     holders = metrics.credits_by_company(period)
-    current = metrics.network_kpis(period, holders=holders)
+    funnels = metrics.funnels_by_company(period)
+    current = metrics.network_kpis(period, holders=holders, funnels=funnels)
     previous = metrics.network_kpis(period.previous())
     rows = [row for row in metrics.kpi_rows(current, previous) if row.key not in NETWORK_HIDDEN]
-    funnels = metrics.funnels_by_company(period)
     revenue = metrics.revenue_by_month(period)
     labels = [date_format(month.month, "YEAR_MONTH_FORMAT") for month in revenue]
     shorts = [_("%(month)s月") % {"month": month.month.month} for month in revenue]

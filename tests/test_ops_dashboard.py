@@ -47,6 +47,7 @@ def test_it_sums_every_company_into_the_network_funnel(tenant: Tenant, outsider:
     for step in ("sent", "clicks", "registrations", "counted"):
         assert getattr(network, step) == sum(getattr(f, step) for f in per_company)
     assert network.registration_rate == pytest.approx(5 / 8)
+    assert metrics.funnel_total(metrics.funnels_by_company(OCTOBER)) == network
     grouped = {row.company_id: row for row in metrics.funnels_by_company(OCTOBER)}
     for t, f in zip((tenant, outsider), per_company, strict=True):
         row = grouped[t.company.pk]
