@@ -43,6 +43,7 @@ ops_patterns = (
         path("referrals/", relay_ops.referral_list, name="referrals"),
         path("referrals/<int:pk>/invalidate/", relay_ops.referral_invalidate_view, name="referral_invalidate"),
         path("audit/", company_ops.audit_log, name="audit"),
+        path("insights/", insights_ops.dashboard, name="insights"),
         path("insights/satisfaction/", insights_ops.satisfaction, name="insights_satisfaction"),
         path("jobs/", placement_ops.job_order_list, name="job_orders"),
         path("jobs/new/", placement_ops.job_order_new, name="job_order_new"),

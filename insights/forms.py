@@ -185,3 +185,31 @@ class RecruitingCostForm(forms.Form):
         if spend and fee and fee > spend:
             raise forms.ValidationError(_("紹介手数料の平均が年間の採用費を上回っています。金額をご確認ください。"))
         return data
+
+
+class ReportMonthForm(forms.Form):
+    """The month of a monthly report: 2026-10, 2026/10, 2026年10月 or full-width digits."""
+
+    month = forms.CharField(
+        label=_("対象月"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}),
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_month(self) -> date | None:
+        raw = nfkc(self.cleaned_data.get("month") or "").replace(" ", "")
+        if not raw:
+            return None
+        match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", raw)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise forms.ValidationError(_("対象月は 2026-10 の形式でご入力ください。"))
+        month = date(int(match.group(1)), int(match.group(2)), 1)
+        if month < EARLIEST:
+            raise forms.ValidationError(_("対象月は2000年1月以降でご入力ください。"))
+        if month > self.today.replace(day=1):
+            raise forms.ValidationError(_("まだ始まっていない月のレポートは作成できません。"))
+        return month

@@ -20,11 +20,11 @@ A rate whose denominator is 0 is None (shown as "—"), never a division by zero
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -452,3 +452,235 @@ def kpi_rows(current: CompanyKpis, previous: CompanyKpis) -> list[KpiRow]:
             )
         )
     return rows
+
+
+# Network-wide figures for the operator: the same querysets and filters as above, over every company.
+
+
+def network_funnel(period: Period) -> Funnel:
+    referrals = Referral.objects.all()
+    return Funnel(
+        sent=OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT)
+        .filter(_between("sent_at", period))
+        .count(),
+        clicks=Click.objects.filter(_between("created_at", period)).count(),
+        registrations=referrals.filter(_between("registered_at", period)).count(),
+        counted=referrals.counted().filter(_between("counted_at", period)).count(),
+    )
+
+
+@dataclass(frozen=True)
+class CompanyCredits:
+    company_id: int
+    company_name: str
+    reserved: int
+    available: int
+
+    @property
+    def outstanding(self) -> int:
+        """What the agency still owes this company in free introductions: available + reserved."""
+        return self.available + self.reserved
+
+
+def credits_by_company(period: Period) -> list[CompanyCredits]:
+    """Every company's credit stock at the end of the period, largest holders first (one grouped query).
+
+    The same arithmetic as `CreditEntryQuerySet.summary`, per company: a company in debt (negative balance)
+    has 0 available and never offsets what another company holds."""
+    rows = (
+        CreditEntry.objects.filter(created_at__lt=period.end)
+        .values("company_id", "company__name")
+        .annotate(
+            balance=Sum("amount", default=0),
+            reserves=Count("id", filter=Q(kind=CreditEntry.Kind.RESERVE)),
+            releases=Count("id", filter=Q(kind=CreditEntry.Kind.RELEASE)),
+            used=Count("id", filter=Q(kind=CreditEntry.Kind.USE)),
+        )
+    )
+    result = [
+        CompanyCredits(
+            company_id=row["company_id"],
+            company_name=row["company__name"],
+            reserved=row["reserves"] - row["releases"] - row["used"],
+            available=max(row["balance"], 0),
+        )
+        for row in rows
+    ]
+    result = [row for row in result if row.outstanding]
+    result.sort(key=lambda row: (-row.outstanding, row.company_name, row.company_id))
+    return result
+
+
+def network_credits(period: Period, holders: list[CompanyCredits] | None = None) -> Credits:
+    """Flows of the period over all companies; reserved and available = the sums of every company's stock."""
+    flows = CreditEntry.objects.filter(_between("created_at", period)).summary()
+    holders = credits_by_company(period) if holders is None else holders
+    return Credits(
+        earned=flows.earned,
+        used=flows.used,
+        expired=flows.expired,
+        reversed=flows.reversed,
+        reserved=sum(row.reserved for row in holders),
+        available=sum(row.available for row in holders),
+    )
+
+
+def network_savings(period: Period) -> Savings:
+    """Placements by start date over all companies; no declared spend (that is per company)."""
+    totals = placement_totals(
+        Placement.objects.filter(start_date__gte=period.first_day, start_date__lte=period.last_day)
+    )
+    return Savings(
+        placements=totals.count,
+        free_hires=totals.free_hires,
+        saving_yen=totals.saving_yen,
+        fees_paid_yen=totals.fee_yen - totals.refund_yen_excl,
+        cost_reduction_rate=totals.cost_reduction_rate,
+        declared_spend_yen=None,
+        spend_reduction_rate=None,
+        average_fee_yen=None,
+        free_hires_at_average_fee_yen=None,
+    )
+
+
+def network_rechallenge(period: Period, *, today: date | None = None) -> Rechallenge:
+    """Eligible people are summed per company (the cool-down is each company's contract term) over the
+    companies that have any registered candidate; re-applications and re-hires in grouped queries."""
+    today = today or timezone.now().astimezone(TOKYO).date()
+    company_ids = Referral.objects.filter(candidate__isnull=False).values_list("company_id", flat=True).distinct()
+    eligible = sum(
+        len(rechallenge_candidates(company=company, today=min(period.last_day, today)))
+        for company in Company.objects.filter(pk__in=company_ids).order_by("pk")
+    )
+    reapplications = Reapplication.objects.filter(_between("created_at", period))
+    hired = Placement.objects.filter(
+        company_id=OuterRef("company_id"), candidate_id=OuterRef("candidate_id"), created_at__gte=OuterRef("created_at")
+    )
+    row = reapplications.aggregate(
+        total=Count("id"), rehires=Count("id", filter=Q(Exists(hired), candidate__isnull=False))
+    )
+    return Rechallenge(eligible=eligible, reapplications=row["total"], rehires=row["rehires"])
+
+
+def network_kpis(
+    period: Period,
+    *,
+    today: date | None = None,
+    holders: list[CompanyCredits] | None = None,
+    funnels: "list[CompanyFunnel] | None" = None,
+) -> CompanyKpis:
+    """Every §5 KPI over all companies, in the shape `kpi_rows` formats (no links, months or declared spend).
+
+    `holders` / `funnels`: the per-company rows the caller already has, summed instead of queried again."""
+    return CompanyKpis(
+        period=period,
+        funnel=network_funnel(period) if funnels is None else funnel_total(funnels),
+        credits=network_credits(period, holders),
+        savings=network_savings(period),
+        rechallenge=network_rechallenge(period, today=today),
+        satisfaction=satisfaction_summary(None, period, with_comments=False),
+    )
+
+
+@dataclass(frozen=True)
+class CompanyFunnel(Funnel):
+    company_id: int = 0
+    company_name: str = ""
+
+
+def funnels_by_company(period: Period) -> list[CompanyFunnel]:
+    """`funnel` of every company with any activity in the period, in four grouped queries."""
+
+    def grouped(queryset: Any) -> dict[int, int]:
+        return dict(queryset.values_list("company_id").annotate(n=Count("id")).order_by())
+
+    sent = grouped(
+        OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT).filter(
+            _between("sent_at", period)
+        )
+    )
+    clicks = grouped(Click.objects.filter(_between("created_at", period)))
+    registrations = grouped(Referral.objects.filter(_between("registered_at", period)))
+    counted = grouped(Referral.objects.counted().filter(_between("counted_at", period)))
+    ids = set(sent) | set(clicks) | set(registrations) | set(counted)
+    companies = Company.objects.all()
+    if len(ids) < 1000:  # a long IN list is slower than reading every name (measured in bench/ops_dashboard.py)
+        companies = companies.filter(pk__in=ids)
+    names = dict(companies.values_list("pk", "name"))
+    return [
+        CompanyFunnel(
+            company_id=pk,
+            company_name=names.get(pk, ""),
+            sent=sent.get(pk, 0),
+            clicks=clicks.get(pk, 0),
+            registrations=registrations.get(pk, 0),
+            counted=counted.get(pk, 0),
+        )
+        for pk in sorted(ids)
+    ]
+
+
+def funnel_total(rows: list[CompanyFunnel]) -> Funnel:
+    """The network funnel as the sum of the per-company rows (equal to `network_funnel`: same filters)."""
+    return Funnel(
+        sent=sum(row.sent for row in rows),
+        clicks=sum(row.clicks for row in rows),
+        registrations=sum(row.registrations for row in rows),
+        counted=sum(row.counted for row in rows),
+    )
+
+
+def ranking_by_counted(rows: list[CompanyFunnel], limit: int) -> list[CompanyFunnel]:
+    """Most counted referrals first; ties by registrations, then name."""
+    ranked = [row for row in rows if row.counted]
+    ranked.sort(key=lambda row: (-row.counted, -row.registrations, row.company_name, row.company_id))
+    return ranked[:limit]
+
+
+def ranking_by_conversion(rows: list[CompanyFunnel], limit: int) -> list[CompanyFunnel]:
+    """Best registration rate (registrations / clicks) first, then counted / sent; ties by more clicks.
+
+    Companies without a click have no rate and are left out."""
+
+    def key(row: CompanyFunnel) -> tuple[float, float, int, str, int]:
+        counted_per_sent = rate(row.counted, row.sent)
+        return (
+            -(row.registration_rate or 0),
+            -(counted_per_sent if counted_per_sent is not None else -1),
+            -row.clicks,
+            row.company_name,
+            row.company_id,
+        )
+
+    ranked = [row for row in rows if row.clicks]
+    ranked.sort(key=key)
+    return ranked[:limit]
+
+
+@dataclass(frozen=True)
+class RevenueMonth:
+    month: date
+    placements: int
+    free_hires: int
+    fees_yen: int  # excl. tax, net of refunds
+    saving_yen: int  # fees waived on credits
+
+
+def revenue_by_month(period: Period) -> list[RevenueMonth]:
+    """Placements and fee revenue per Japanese calendar month of the period, by start date (入社日), the same
+    totals as `savings` (`placement_totals`), over every company."""
+    result = []
+    for month in months_of(period):
+        first = max(month, period.first_day)
+        last = min(add_months(datetime.combine(month, datetime.min.time()), 1).date(), period.last_day + timedelta(1))
+        totals = placement_totals(Placement.objects.filter(start_date__gte=first, start_date__lt=last))
+        result.append(
+            RevenueMonth(
+                month=month,
+                placements=totals.count,
+                free_hires=totals.free_hires,
+                fees_yen=totals.fee_yen - totals.refund_yen_excl,
+                saving_yen=totals.saving_yen,
+            )
+        )
+    return result

@@ -125,3 +125,19 @@ class RecruitingCostProfile(models.Model):
 
     def __str__(self) -> str:
         return f"recruiting costs {self.company_id}"
+
+
+class MonthlyReport(models.Model):
+    """The monthly summary email of one company for one calendar month: at most one, ever."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="monthly_reports")
+    month = models.DateField(_("対象月"), help_text=_("対象月の1日"))
+    recipients = models.PositiveIntegerField(_("送信先の数"), default=0)
+    created_at = models.DateTimeField(_("送信日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("月次レポート")
+        constraints = [models.UniqueConstraint(fields=["company", "month"], name="monthly_report_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"monthly report {self.company_id} {self.month:%Y-%m}"

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +13,8 @@ from audit.services import audit_record
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from companies.models import Company
-from insights.models import RecruitingCostProfile, SurveyInvitation, SurveyResponse
+from insights.kpis import TOKYO
+from insights.models import MonthlyReport, RecruitingCostProfile, SurveyInvitation, SurveyResponse
 from mailings.models import Suppression
 from mailings.services import mail_send
 from relay.models import Referral
@@ -156,3 +157,49 @@ def recruiting_costs_save(
         detail={"yearly_spend_yen": yearly_spend_yen, "average_fee_yen": average_fee_yen},
     )
     return profile
+
+
+def monthly_report_send(*, company: Company, month: date, today: date | None = None) -> bool:
+    """Email every active owner of the company the report for `month` (its 1st); False when it was already
+    sent. The MonthlyReport row and the queued mail commit together, so a second run sends nothing."""
+    from insights.reports import monthly_report_data
+
+    owners = list(
+        User.objects.filter(company=company, company_role=User.CompanyRole.OWNER, is_active=True).order_by("pk")
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                MonthlyReport.objects.create(company=company, month=month, recipients=len(owners))
+        except IntegrityError:
+            return False  # another run sent it
+        if not owners:
+            return True
+        report = monthly_report_data(company, month, today=today)
+        for owner in owners:
+            mail_send(
+                to=owner.email,
+                template="monthly_report",
+                context={
+                    "owner": owner,
+                    "company": company,
+                    "report": report,
+                    "report_url": f"{settings.SITE_URL}{reverse('insights:report')}?month={month:%Y-%m}",
+                },
+            )
+    return True
+
+
+def monthly_reports_send(*, now: datetime | None = None) -> int:
+    """The monthly job: last calendar month's report to every company; each company in its own transaction."""
+    from insights.reports import month_period, previous_month
+
+    today = (now or timezone.now()).astimezone(TOKYO).date()
+    month = previous_month(today)
+    already = MonthlyReport.objects.filter(month=month).values_list("company_id", flat=True)
+    # A company that signed up after the month has nothing to report for it.
+    companies = Company.objects.filter(created_at__lt=month_period(month).end).exclude(pk__in=already).order_by("pk")
+    sent = 0
+    for company in companies.iterator():
+        sent += monthly_report_send(company=company, month=month, today=today)
+    return sent

@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,9 +16,10 @@ from candidates.models import Candidate
 from candidates.session import candidate_required
 from companies.models import Company
 from insights import charts, metrics
-from insights.forms import PeriodForm, RecruitingCostForm, SurveyForm
-from insights.kpis import MIN_ANSWERS, period_from_request, satisfaction_summary
+from insights.forms import PeriodForm, RecruitingCostForm, ReportMonthForm, SurveyForm
+from insights.kpis import MIN_ANSWERS, TOKYO, period_from_request, satisfaction_summary
 from insights.models import RecruitingCostProfile
+from insights.reports import monthly_report_data, monthly_report_pdf, previous_month
 from insights.services import (
     SurveyAlreadyAnswered,
     SurveyNotAvailable,
@@ -208,3 +210,41 @@ def costs_update(request: HttpRequest, company: Company) -> HttpResponse:
     return render(
         request, "insights/costs.html", {"company": company, "form": form, "profile": profile, "can_manage": True}
     )
+
+
+def _report_month(request: HttpRequest) -> tuple[date, ReportMonthForm]:
+    """The chosen month, or last month (the month the emailed report covers) when none or an invalid one."""
+    today = timezone.now().astimezone(TOKYO).date()
+    form = ReportMonthForm(request.GET, today=today)
+    month = form.cleaned_data.get("month") if form.is_valid() else None
+    return month or previous_month(today), form
+
+
+@company_required
+def report(request: HttpRequest, company: Company) -> HttpResponse:
+    month, form = _report_month(request)
+    data = monthly_report_data(company, month)
+    return render(
+        request,
+        "insights/report.html",
+        {"company": company, "form": form, "report": data, "month_value": f"{month:%Y-%m}"},
+    )
+
+
+@company_required
+def report_pdf(request: HttpRequest, company: Company) -> HttpResponse:
+    month, _form = _report_month(request)
+    response = HttpResponse(monthly_report_pdf(monthly_report_data(company, month)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="monthly_report_{month:%Y%m}.pdf"'
+    return response
+
+
+@company_required
+def report_csv(request: HttpRequest, company: Company) -> HttpResponse:
+    month, _form = _report_month(request)
+    data = monthly_report_data(company, month)
+    response = HttpResponse(
+        kpi_csv(company, data.rows, data.period.label, data.previous.label), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="monthly_report_{month:%Y%m}.csv"'
+    return response

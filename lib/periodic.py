@@ -2,12 +2,13 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from lib.business_days import is_business_day
 from lib.models import ScheduledRun
 
 
@@ -36,6 +37,25 @@ def every_ten_minutes(moment: datetime) -> str:
     return f"{local:%Y-%m-%dT%H}:{local.minute // 10}0"
 
 
+def first_business_day(year: int, month: int) -> date:
+    day = date(year, month, 1)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def monthly_on_first_business_day(moment: datetime) -> str:
+    """One slot a month that opens at 10:00 Tokyo time on the month's first business day (not a weekend or a
+    Japanese holiday, e.g. 2027-01-04 for January 2027). Before that moment the slot is still the previous
+    month's, which has already run, so nothing is enqueued on the 1st of a month that starts on a holiday."""
+    local = timezone.localtime(moment)
+    opens = datetime.combine(first_business_day(local.year, local.month), time(10), tzinfo=local.tzinfo)
+    if local >= opens:
+        return f"{local:%Y-%m}"
+    previous = local.replace(day=1) - timedelta(days=1)
+    return f"{previous:%Y-%m}"
+
+
 JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
     PeriodicJob(name="survey_invitations", task_path="insights.tasks.send_survey_invitations", slot=daily_at_ten),
@@ -46,6 +66,9 @@ JOBS = [
         slot=daily_at_ten,
     ),
     PeriodicJob(name="dispatch_outbox", task_path="mailings.tasks.dispatch_outbox", slot=every_minute),
+    PeriodicJob(
+        name="send_monthly_reports", task_path="insights.tasks.send_monthly_reports", slot=monthly_on_first_business_day
+    ),
     PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_ten_minutes),
 ]
 
