@@ -13,17 +13,14 @@ from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from companies.models import Company
 from insights import metrics
 from insights.kpis import TOKYO, Period
+from lib.pdf import GOTHIC, MINCHO, register_fonts, shorten, wrap
 
 # reportlab's built-in Japanese CID fonts: the PDF viewer supplies the glyphs, no font file ships.
-GOTHIC = "HeiseiKakuGo-W5"
-MINCHO = "HeiseiMin-W3"
 # The figures the email picks out of the full table (the PDF and CSV carry every row).
 EMAIL_KEYS = (
     "sent",
@@ -88,37 +85,11 @@ def monthly_report_data(company: Company, month: date, *, today: date | None = N
     )
 
 
-def _register_fonts() -> None:
-    registered = pdfmetrics.getRegisteredFontNames()
-    for name in (GOTHIC, MINCHO):
-        if name not in registered:
-            pdfmetrics.registerFont(UnicodeCIDFont(name))
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    if pdfmetrics.stringWidth(text, font, size) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break by width, character by character: Japanese has no spaces to break at."""
-    lines, current = [], ""
-    for char in text:
-        if current and pdfmetrics.stringWidth(current + char, font, size) > width:
-            lines.append(current)
-            current = ""
-        current += char
-    return [*lines, current] if current else lines
-
-
 def monthly_report_pdf(report: MonthlyReportData, *, compress: bool = True, now: datetime | None = None) -> bytes:
     """A4, one page: the title, the company, and every KPI row for the month against the month before.
 
     `compress=False` keeps the page text readable for tests."""
-    _register_fonts()
+    register_fonts()
     buffer = BytesIO()
     pdf = Canvas(buffer, pagesize=A4, pageCompression=1 if compress else 0, invariant=0 if compress else 1)
     title = _("月次レポート %(month)s") % {"month": report.period.label}
@@ -130,7 +101,7 @@ def monthly_report_pdf(report: MonthlyReportData, *, compress: bool = True, now:
     pdf.setFont(GOTHIC, 18)
     pdf.drawString(left, height - 24 * mm, title)
     pdf.setFont(GOTHIC, 12)
-    company = _fit(report.company.name, GOTHIC, 12, 120 * mm)
+    company = shorten(report.company.name, GOTHIC, 12, 120 * mm)
     pdf.drawString(left, height - 34 * mm, _("%(company)s 御中") % {"company": company})
     pdf.setFont(MINCHO, 9)
     created = (now or timezone.now()).astimezone(TOKYO)
@@ -158,7 +129,7 @@ def monthly_report_pdf(report: MonthlyReportData, *, compress: bool = True, now:
     pdf.setLineWidth(0.4)
     for row in report.rows:
         y -= 7 * mm
-        pdf.drawString(left + 2 * mm, y, _fit(row.label, MINCHO, 9, label_width - 4 * mm))
+        pdf.drawString(left + 2 * mm, y, shorten(row.label, MINCHO, 9, label_width - 4 * mm))
         for x, text in zip(columns, (row.current, row.previous, row.delta), strict=True):
             pdf.drawRightString(x, y, text)
         pdf.line(left, y - 2.5 * mm, right, y - 2.5 * mm)
@@ -172,7 +143,7 @@ def monthly_report_pdf(report: MonthlyReportData, *, compress: bool = True, now:
         _("金額は税抜です。紹介手数料は返戻金を差し引いた金額、削減額は無料紹介枠で免除された紹介手数料の合計です。"),
         _("ダッシュボード: %(url)s") % {"url": report.dashboard_url},
     ):
-        for line in _wrap(note, MINCHO, 8, right - left):
+        for line in wrap(note, MINCHO, 8, right - left):
             pdf.drawString(left, y, line)
             y -= 4.5 * mm
     pdf.showPage()

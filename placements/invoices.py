@@ -11,21 +11,10 @@ from django.conf import settings
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from lib.pdf import GOTHIC, MINCHO, register_fonts, shorten, wrap
 from placements.models import Placement
-
-GOTHIC = "HeiseiKakuGo-W5"
-MINCHO = "HeiseiMin-W3"
-
-
-def _register_fonts() -> None:
-    registered = pdfmetrics.getRegisteredFontNames()
-    for name in (GOTHIC, MINCHO):
-        if name not in registered:
-            pdfmetrics.registerFont(UnicodeCIDFont(name))
 
 
 def yen(amount: int) -> str:
@@ -46,28 +35,9 @@ def candidate_label(placement: Placement) -> str:
     return f"{placement.candidate.name} 様" if placement.candidate else "(ご本人の申し出により氏名は削除済み)"
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break a Japanese line by width, character by character (Japanese has no spaces to break at)."""
-    lines, current = [], ""
-    for char in text:
-        if current and pdfmetrics.stringWidth(current + char, font, size) > width:
-            lines.append(current)
-            current = ""
-        current += char
-    return [*lines, current] if current else lines
-
-
-def shorten(text: str, font: str, size: float, width: float) -> str:
-    if pdfmetrics.stringWidth(text, font, size) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
 def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     """The invoice as PDF bytes; `compress=False` keeps the page text readable for tests."""
-    _register_fonts()
+    register_fonts()
     buffer = BytesIO()
     pdf = Canvas(buffer, pagesize=A4, pageCompression=1 if compress else 0, invariant=0 if compress else 1)
     pdf.setTitle(f"請求書 {placement.invoice_number}")

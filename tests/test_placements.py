@@ -427,9 +427,9 @@ def test_the_demo_seeds_a_free_hire_a_paid_hire_a_refund_and_a_waiting_credit_or
 def test_long_invoice_lines_are_wrapped_or_shortened_to_fit_the_page() -> None:
     from reportlab.pdfbase import pdfmetrics
 
-    from placements.invoices import MINCHO, _register_fonts, shorten, wrap
+    from lib.pdf import MINCHO, register_fonts, shorten, wrap
 
-    _register_fonts()
+    register_fonts()
     text = "退職日 2026年10月31日 に伴う返戻金 ¥1,848,000(税抜 ¥1,680,000・消費税 ¥168,000)は別途ご返金いたします。"
     lines = wrap(text, MINCHO, 9, 300)
     assert len(lines) > 1 and "".join(lines) == text
