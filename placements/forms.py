@@ -9,6 +9,7 @@ from companies.models import Company
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import nfkc, split_skills
 from placements.models import SALARY_MAX_MAN_YEN, Introduction, JobOrder
+from placements.services import JOB_ORDER_FIELDS
 
 
 def nfkc_multiline(value: str) -> str:
@@ -51,18 +52,7 @@ class JobOrderForm(forms.ModelForm):
 
     class Meta:
         model = JobOrder
-        fields = [
-            "title",
-            "job_category",
-            "employment_type",
-            "prefecture",
-            "remote",
-            "salary_min",
-            "salary_max",
-            "required_skills",
-            "preferred_skills",
-            "description",
-        ]
+        fields = list(JOB_ORDER_FIELDS)
         widgets = {
             "required_skills": forms.Textarea(attrs={"rows": 3}),
             "preferred_skills": forms.Textarea(attrs={"rows": 3}),
