@@ -1,5 +1,6 @@
 from django.urls import path
 
+from insights import ops as insights_ops
 from insights import views
 
 app_name = "insights"
@@ -13,8 +14,11 @@ urlpatterns = [
     path("report.csv", views.report_csv, name="report_csv"),
 ]
 
-# The candidate's side lives on My Page (/me/), in its own namespace.
-survey_patterns = (
-    [path("me/survey/", views.survey, name="answer")],
-    "survey",
-)
+# The candidate's side lives on My Page (/me/survey/), in the "survey" namespace.
+me_urlpatterns = [path("me/survey/", views.survey, name="answer")]
+
+# Under /ops/, in the "ops" namespace that config/urls.py gives every app's operator routes.
+ops_urlpatterns = [
+    path("insights/", insights_ops.dashboard, name="insights"),
+    path("insights/satisfaction/", insights_ops.satisfaction, name="insights_satisfaction"),
+]

@@ -28,3 +28,10 @@ urlpatterns: list = [
     path("outbox/<int:pk>/cancel/", views.email_cancel, name="email_cancel"),
     path("links.csv", views.links_csv, name="links_csv"),
 ]
+
+# Outside /company/: the unsubscribe link in every promotional e-mail, and the development mailbox.
+public_urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("dev/mailbox/", views.mailbox, name="dev_mailbox"),
+    path("dev/mailbox/<int:pk>/", views.mailbox_detail, name="dev_mailbox_detail"),
+]

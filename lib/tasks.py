@@ -1,0 +1,32 @@
+"""Enqueueing background tasks by dotted path, after the surrounding transaction commits.
+
+Services name the task (`"mailings.tasks.dispatch_outbox"`) instead of importing it, so a service never
+imports its own app's `tasks.py` (which imports the services) and no import cycle is needed to queue work.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+
+def task_by_path(dotted_path: str) -> Any:
+    return import_string(dotted_path)
+
+
+def enqueue_on_commit(dotted_path: str, *, run_after: Any = None, **kwargs: Any) -> None:
+    """Enqueue the task once the current transaction commits (at once outside one). Arguments are ids and
+    plain values, never model instances: the worker reads fresh rows."""
+
+    def enqueue() -> None:
+        task = task_by_path(dotted_path)
+        if run_after is not None:
+            task = task.using(run_after=run_after)
+        task.enqueue(**kwargs)
+
+    transaction.on_commit(enqueue)
+
+
+def task_alias(dotted_path: str) -> Any:
+    """A task kept under its old dotted path for one release, so jobs queued before a move still run."""
+    return task_by_path(dotted_path)
