@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -71,6 +72,23 @@ JOBS = [
     ),
     PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_ten_minutes),
 ]
+
+
+# A slot's row must outlive the slot, or the scheduler would enqueue it again; older rows are only history.
+SCHEDULED_RUN_HISTORY = timedelta(days=7)
+
+
+def scheduled_runs_prune(
+    *, now: datetime | None = None, jobs: list[PeriodicJob] | None = None, keep: timedelta = SCHEDULED_RUN_HISTORY
+) -> int:
+    """Delete the slot rows older than `keep`, except each job's current slot (a monthly slot stays open for
+    weeks: deleting its row would run the job twice). Returns how many rows went."""
+    now = now or timezone.now()
+    current = Q()
+    for job in jobs or JOBS:
+        current |= Q(job=job.name, slot=job.slot(now))
+    deleted, _ = ScheduledRun.objects.filter(enqueued_at__lt=now - keep).exclude(current).delete()
+    return deleted
 
 
 def enqueue_due_jobs(*, now: datetime | None = None, jobs: list[PeriodicJob] | None = None) -> list[str]:

@@ -1,8 +1,12 @@
 import time
+from datetime import datetime, timedelta
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from lib.periodic import enqueue_due_jobs
+from lib.periodic import enqueue_due_jobs, scheduled_runs_prune
+
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class Command(BaseCommand):
@@ -13,9 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=60)
 
     def handle(self, *args: object, once: bool = False, interval: int = 60, **options: object) -> None:
+        last_prune: datetime | None = None
         while True:
             for name in enqueue_due_jobs():
                 self.stdout.write(f"enqueued {name}")
+            now = timezone.now()
+            if last_prune is None or now - last_prune >= PRUNE_EVERY:
+                scheduled_runs_prune(now=now)
+                last_prune = now
             if once:
                 return
             time.sleep(interval)
