@@ -8,7 +8,7 @@ from django.urls import reverse
 
 def absolute_url(path: str) -> str:
     """SITE_URL + a path that starts with "/" (a query string may follow)."""
-    return settings.SITE_URL + path
+    return str(settings.SITE_URL) + path
 
 
 def absolute_reverse(

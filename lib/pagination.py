@@ -4,7 +4,7 @@ from typing import Any
 from django.core.paginator import Paginator
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator[Any]):
     """Counts at most `cap` rows, so a broad filter over a large table never pays for a full COUNT.
 
     Past the cap the list says "more than N" and asks for a narrower filter instead of offering page 2,001.
@@ -18,7 +18,7 @@ class CappedPaginator(Paginator):
     def _counted(self) -> int:
         rows: Any = self.object_list
         # Which rows fall under the cap does not matter for counting: drop the sort and the display-only joins.
-        return rows.select_related(None).order_by()[: self.cap + 1].count()
+        return int(rows.select_related(None).order_by()[: self.cap + 1].count())
 
     @cached_property
     def count(self) -> int:

@@ -66,3 +66,10 @@ def smtp_server(settings: Any) -> Iterator[SmtpServer]:
         yield SmtpServer(handler=handler, port=port)
     finally:
         controller.stop()
+
+
+def plain_body(message: EmailMessage) -> str:
+    """The text/plain part of a received message, decoded."""
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "the message has no text/plain part"
+    return str(part.get_content())

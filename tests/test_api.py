@@ -382,7 +382,8 @@ def test_the_summary_shows_a_credit_reserved_on_a_job_order_and_the_emails_sent(
         register_verified(tenant.link, email=f"counted{n}@example.jp")
     credit_reserve(job_order=make_job(tenant), actor=tenant.owner)
     recorded = applicant_record(company=tenant.company, source="api", name="伊藤 さくら", email="sakura@example.jp")
-    version = RejectionTemplate.objects.filter(company=tenant.company).first().current_version
+    version = RejectionTemplate.objects.filter(company=tenant.company)[0].current_version
+    assert version is not None
     rejection_email_queue(applicant=recorded.applicant, version=version)
     outbox_dispatch()
 

@@ -25,6 +25,7 @@ from companies.models import Contract
 from lib.pagination import CappedPaginator
 from relay.models import Referral
 from tests.conftest import Tenant, login, make_user, register, register_verified
+from tests.fixture_types import CaptureOnCommit
 from tests.test_mypage import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +178,7 @@ def test_it_finds_partial_japanese_words(operator_client: Client, tenant: Tenant
     assert names(operator_client, q=query) == {"検索 一郎"}
 
 
-def test_an_invalid_filter_is_explained_and_the_valid_ones_still_apply(operator_client: Client, tenant) -> None:
+def test_an_invalid_filter_is_explained_and_the_valid_ones_still_apply(operator_client: Client, tenant: Tenant) -> None:
     register_verified(tenant.link, name="大阪 花子", prefecture=27)
     register_verified(tenant.link, name="東京 花子", prefecture=13)
     page = operator_client.get("/ops/candidates/", {"prefecture": "27", "salary_min": "たくさん"}).content.decode()
@@ -284,7 +285,7 @@ def test_strangers_and_candidates_are_sent_to_the_staff_login(client: Client, ad
     for c in (client, signed_in(candidate)):
         for url in gets:
             response = c.get(url)
-            assert response.status_code == 302 and response.url.startswith("/accounts/login/"), url
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
         for url, data in posts:
             assert c.post(url, data).status_code == 302, url
     assert not CandidateNote.objects.exists()
@@ -323,7 +324,9 @@ def test_pipeline_transitions(operator: User, tenant: Tenant, path: list[str], a
         assert PipelineEvent.objects.filter(candidate=candidate).count() == len(steps)
 
 
-def test_withdrawal_needs_a_reason_which_stays_out_of_the_audit_log(operator_client: Client, operator, tenant) -> None:
+def test_withdrawal_needs_a_reason_which_stays_out_of_the_audit_log(
+    operator_client: Client, operator: User, tenant: Tenant
+) -> None:
     candidate = register_verified(tenant.link)
     url = f"/ops/candidates/{candidate.pk}/status/"
     refused = operator_client.post(url, {"status": "withdrawn", "reason": "  "})
@@ -348,7 +351,9 @@ def test_withdrawal_needs_a_reason_which_stays_out_of_the_audit_log(operator_cli
     assert "他社で内定、転職活動を終了" in page
 
 
-def test_the_status_form_refuses_a_backward_move_with_a_message(operator_client: Client, operator, tenant) -> None:
+def test_the_status_form_refuses_a_backward_move_with_a_message(
+    operator_client: Client, operator: User, tenant: Tenant
+) -> None:
     candidate = register_verified(tenant.link)
     candidate_pipeline_move(candidate=candidate, status=S.OFFERED, actor=operator)
     response = operator_client.post(f"/ops/candidates/{candidate.pk}/status/", {"status": "arranging"})
@@ -362,7 +367,7 @@ def test_the_status_form_refuses_a_backward_move_with_a_message(operator_client:
 
 
 def test_operators_add_notes_with_author_and_time(
-    operator_client: Client, operator: User, tenant: Tenant, django_capture_on_commit_callbacks
+    operator_client: Client, operator: User, tenant: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     candidate = register_verified(tenant.link)
     assert operator_client.post(f"/ops/candidates/{candidate.pk}/notes/", {"body": " "}).status_code == 400
@@ -407,7 +412,7 @@ def test_advisors_are_career_advisors_or_admins(
 
 
 def test_scheduling_an_interview_moves_to_arranging_and_mails_the_candidate(
-    operator_client: Client, advisor: User, tenant: Tenant, django_capture_on_commit_callbacks
+    operator_client: Client, advisor: User, tenant: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     candidate = register_verified(tenant.link, name="面談 花子")
     mail.outbox.clear()
@@ -440,7 +445,7 @@ def test_scheduling_an_interview_moves_to_arranging_and_mails_the_candidate(
     assert "面談のご予定" in my_page and "14:00〜14:45" in my_page and "転職理由を深掘り" not in my_page
 
 
-def test_the_interview_form_explains_what_is_missing(operator_client: Client, advisor: User, tenant) -> None:
+def test_the_interview_form_explains_what_is_missing(operator_client: Client, advisor: User, tenant: Tenant) -> None:
     candidate = register_verified(tenant.link)
     url = f"/ops/candidates/{candidate.pk}/interviews/"
     past = timezone.localtime(timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
@@ -511,7 +516,7 @@ def test_an_interview_cannot_be_held_before_it_starts(advisor: User, tenant: Ten
 
 
 def test_cancelling_tells_the_candidate_and_leaves_no_first_interview(
-    operator_client: Client, advisor: User, tenant: Tenant, django_capture_on_commit_callbacks
+    operator_client: Client, advisor: User, tenant: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     candidate = register_verified(tenant.link)
     interview = schedule(candidate, advisor)

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from accounts.models import User
 from audit.models import AuditEntry
 from companies.models import RelayLink
 from relay.models import Click
@@ -30,7 +31,7 @@ def test_the_dashboard_shows_progress_to_the_next_credit(owner_client: Client, t
 
 
 def test_the_dashboard_counts_clicks_registrations_and_credits_per_link(
-    owner_client: Client, operator, tenant: Tenant
+    owner_client: Client, operator: User, tenant: Tenant
 ) -> None:
     from companies.services import relay_link_create
 
@@ -94,14 +95,14 @@ def test_the_owner_reaches_every_page_of_their_company(owner_client: Client, ten
 def test_operators_and_strangers_cannot_open_company_pages(operator_client: Client, client: Client) -> None:
     assert operator_client.get("/company/").status_code == 404
     response = client.get("/company/")
-    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_an_owner_creates_a_campaign_link_with_a_snippet_and_qr(owner_client: Client, tenant: Tenant) -> None:
     response = owner_client.post("/company/links/", {"label": "２０２７新卒"})
     link = RelayLink.objects.get(company=tenant.company, label="2027新卒")
-    assert response.url == f"/company/links/{link.pk}/"
-    detail = owner_client.get(response.url).content.decode()
+    assert response["Location"] == f"/company/links/{link.pk}/"
+    detail = owner_client.get(response["Location"]).content.decode()
     assert f"http://testserver/r/{link.code}" in detail
     assert "キャリアリレー" in detail and "<svg" in detail
     png = owner_client.get(f"/company/links/{link.pk}/qr.png")

@@ -1,5 +1,6 @@
 """Using a free-introduction credit on a job order (DESIGN.md rule 6): reserve, consume on hire, release."""
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -68,7 +69,7 @@ def test_a_lot_past_its_date_is_not_offered_even_before_the_expiry_job_ran(tenan
 def test_a_negative_balance_refuses_reservation_until_earned_back(operator: User, tenant: Tenant) -> None:
     grant_credits(tenant, 1)
     credits_expire(now=timezone.now() + timedelta(days=800))
-    referral_invalidate(referral=Referral.objects.filter(company=tenant.company).first(), reason="重複", actor=operator)
+    referral_invalidate(referral=Referral.objects.filter(company=tenant.company)[0], reason="重複", actor=operator)
     assert company_credit_summary(tenant.company).balance == -1
     job = make_job(tenant)
     with pytest.raises(CreditError, match="マイナス"):
@@ -201,7 +202,7 @@ def test_a_reversal_never_takes_a_reserved_credit_and_a_later_release_pays_the_d
 ) -> None:
     grant_credits(tenant, 1)
     reservation = credit_reserve(job_order=make_job(tenant), actor=tenant.owner)
-    referral_invalidate(referral=Referral.objects.filter(company=tenant.company).first(), reason="虚偽", actor=operator)
+    referral_invalidate(referral=Referral.objects.filter(company=tenant.company)[0], reason="虚偽", actor=operator)
     reversal = CreditEntry.objects.get(kind="reversal")
     assert reversal.lot is None  # no free credit to take: a debt, the reserved one stays committed
     summary = company_credit_summary(tenant.company)
@@ -409,7 +410,7 @@ def test_two_reservations_racing_for_the_last_credit_exactly_one_wins(tenant: Te
         except CreditError:
             outcomes.append("refused")
 
-    errors = run_at_once([lambda job=job: attempt(job) for job in jobs], workers=6)
+    errors = run_at_once([functools.partial(attempt, job) for job in jobs], workers=6)
     assert errors == []
     assert sorted(outcomes) == ["refused"] * 5 + ["won"]
     assert CreditReservation.objects.count() == 1

@@ -1,11 +1,12 @@
 """English is served through Django's i18n from locale/en/LC_MESSAGES/django.po; Japanese stays the default."""
 
+import functools
 import html
 import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polib
 import pytest
@@ -45,10 +46,13 @@ def compile_stale_catalogs() -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _compiled_catalogs() -> None:
     compile_stale_catalogs()
-    # A catalog loaded before the .mo existed would be cached empty for the rest of the process.
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real.translation_catalog_exists.cache_clear()
+    reset_translation_caches()
+
+
+def reset_translation_caches() -> None:
+    """A catalog loaded before the .mo existed would be cached empty for the rest of the process."""
+    vars(trans_real).update(_translations={}, _default=None)
+    cast("functools._lru_cache_wrapper[bool]", trans_real.translation_catalog_exists).cache_clear()
 
 
 def page_text(response: Any) -> str:

@@ -25,7 +25,7 @@ from placements.models import CompanyExclusion, Introduction, IntroductionEvent,
 from placements.services import job_order_set_status
 from tests.conftest import Tenant, login
 from tests.introductions_support import make_job, opt_in_rechallenge, person, withdraw_service_consent
-from tests.smtp import SmtpServer
+from tests.smtp import SmtpServer, plain_body
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_proposing_emails_the_person_who_accepts_and_the_company_then_sees_them(
         )
     [message] = smtp_server.messages
     assert message["To"] == EMAIL and "企業のご紹介のご案内" in str(message["Subject"])
-    body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    body = plain_body(message)
     assert "他社株式会社" in body and "データエンジニア" in body
     link = re.search(r"http://testserver(/me/auth/\S+)", body)
     assert link is not None and "next=%2Fme%2Fintroductions%2F" in link.group(1)
@@ -183,7 +183,7 @@ def test_the_operator_proposes_from_the_screen_and_sees_the_refusal(
         "/ops/introductions/new/", {"job": job.pk, "candidate": hanako.pk, "recommendation": "ぜひ"}
     )
     introduction = Introduction.objects.get()
-    assert response.status_code == 302 and response.url == f"/ops/introductions/{introduction.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/ops/introductions/{introduction.pk}/"
     assert IntroductionEvent.objects.get().status == Introduction.Status.PROPOSED
     assert AuditEntry.objects.filter(action="introduction.propose").exists()
     again = operator_client.post(

@@ -17,6 +17,7 @@ from candidates.services import candidate_register
 from insights import metrics
 from insights.kpis import TOKYO, Period
 from insights.models import RecruitingCostProfile, SurveyResponse
+from lib.dates import JST
 from mailings.models import OutboundEmail
 from placements.credits import credit_reserve
 from placements.models import Introduction, JobOrder, Placement
@@ -34,8 +35,8 @@ OCTOBER_QUERY = "?period=custom&start=2026-10-01&end=2026-10-31"
 _n = count(1)
 
 
-def jst(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TOKYO)
+def jst(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=JST)
 
 
 def sent_email(tenant: Tenant, at: datetime | None, *, status: str = OutboundEmail.Status.SENT) -> OutboundEmail:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from applicants.models import Applicant
 from audit.models import AuditEntry
+from lib.dates import JST
 from mailings.models import AutoSendRule, MailSettings, RejectionTemplate
 from mailings.outbox import mail_settings_for, rule_for, send_time_after_rejection
 from mailings.rule_schedule import rule_explanation
@@ -17,8 +18,8 @@ from tests.conftest import Tenant, login
 pytestmark = pytest.mark.django_db
 
 
-def tokyo(*args: int) -> datetime:
-    return timezone.make_aware(datetime(*args))
+def tokyo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=JST)
 
 
 @pytest.fixture
@@ -333,14 +334,10 @@ def test_a_company_without_templates_can_pick_a_library_template_on_the_rules_sc
 
 
 def test_the_mail_screens_render_in_english(owner_client: Client, tenant: Tenant) -> None:
-    from django.utils.translation import trans_real
-
-    from tests.test_i18n import compile_stale_catalogs
+    from tests.test_i18n import compile_stale_catalogs, reset_translation_caches
 
     compile_stale_catalogs()
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real.translation_catalog_exists.cache_clear()
+    reset_translation_caches()
     rule(tenant, business_days_after=3, send_time=time(10, 0))
     rules = owner_client.get("/company/mail/rules/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Sent at 10:00, 3 business days after the rejection is recorded" in rules

@@ -21,7 +21,7 @@ from insights.services import monthly_reports_send
 from lib.models import ScheduledRun
 from lib.periodic import JOBS, enqueue_due_jobs, first_business_day, monthly_on_first_business_day
 from tests.conftest import Tenant, login, make_tenant, make_user
-from tests.smtp import SmtpServer
+from tests.smtp import SmtpServer, plain_body
 from tests.test_kpi_dashboard import OCTOBER, SEPTEMBER, jst, october_funnel_data
 from tests.test_placements import pdf_text
 
@@ -117,7 +117,7 @@ def test_the_email_is_polite_japanese_with_the_months_figures_and_the_dashboard_
         monthly_reports_send(now=jst(2026, 11, 2, 10, 0))
     [message] = [m for m in smtp_server.messages if m["To"] == tenant.owner.email]
     assert str(message["Subject"]).strip() == "【キャリアリレー】2026年10月の月次レポートをお届けします"
-    body = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    body = plain_body(message).replace("\r\n", "\n")
     assert f"{tenant.company.name}\n{tenant.owner.name} 様" in body
     assert "誠にありがとうございます" in body and "よろしくお願い申し上げます" in body
     assert "■ 送信数(お祈りメール): 3(前月 1、+2)" in body

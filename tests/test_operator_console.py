@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from accounts.models import User
 from audit.models import AuditEntry
 from companies.models import Contract
 from relay.models import CreditEntry, Referral
@@ -65,14 +66,16 @@ def test_company_search_works_on_kana_and_width(operator_client: Client, tenant:
     assert "株式会社テスト商事" in page and "他社株式会社" not in page
 
 
-def test_invalidating_needs_a_reason_then_reverses_and_audits(operator_client: Client, operator, tenant) -> None:
+def test_invalidating_needs_a_reason_then_reverses_and_audits(
+    operator_client: Client, operator: User, tenant: Tenant
+) -> None:
     candidates = [register_verified(tenant.link) for _ in range(10)]
     referral = Referral.objects.get(candidate=candidates[-1])
     url = f"/ops/referrals/{referral.pk}/invalidate/"
     page = operator_client.post(url, {"reason": ""}).content.decode()
     assert "無効化の理由を入力してください" in page
     response = operator_client.post(url, {"reason": "同一人物の重複登録"})
-    assert response.url == "/ops/referrals/"
+    assert response["Location"] == "/ops/referrals/"
     referral.refresh_from_db()
     assert referral.status == Referral.Status.INVALIDATED
     assert referral.invalidation_reason == "同一人物の重複登録"
@@ -83,7 +86,7 @@ def test_invalidating_needs_a_reason_then_reverses_and_audits(operator_client: C
     assert "すでに無効になっています" in again
 
 
-def test_recording_the_first_interview_counts_under_the_stricter_rule(operator_client: Client, tenant) -> None:
+def test_recording_the_first_interview_counts_under_the_stricter_rule(operator_client: Client, tenant: Tenant) -> None:
     Contract.objects.filter(company=tenant.company).update(counting_rule="first_interview")
     candidate = register_verified(tenant.link)
     operator_client.post(f"/ops/candidates/{candidate.pk}/interview/")
@@ -111,7 +114,9 @@ def test_contract_changes_are_audited_with_before_and_after(operator_client: Cli
     assert entry.detail["before"]["referrals_per_credit"] == 10 and entry.detail["after"]["referrals_per_credit"] == 5
 
 
-def test_the_referral_list_filters_by_status_and_searches_companies(operator_client: Client, tenant, outsider) -> None:
+def test_the_referral_list_filters_by_status_and_searches_companies(
+    operator_client: Client, tenant: Tenant, outsider: Tenant
+) -> None:
     register_verified(tenant.link, name="数える 人")
     register(outsider.link, name="待つ 人")
     page = operator_client.get("/ops/referrals/", {"status": "pending"}).content.decode()
@@ -120,10 +125,10 @@ def test_the_referral_list_filters_by_status_and_searches_companies(operator_cli
     assert "数える 人" in page and "待つ 人" not in page
 
 
-def test_the_audit_log_filters_by_company_and_action(operator_client: Client, tenant, outsider) -> None:
+def test_the_audit_log_filters_by_company_and_action(operator_client: Client, tenant: Tenant, outsider: Tenant) -> None:
     for _ in range(10):
         register_verified(tenant.link)
-    page = operator_client.get("/ops/audit/", {"company": tenant.company.pk, "action": "credit"}).content.decode()
+    page = operator_client.get("/ops/audit/", {"company": str(tenant.company.pk), "action": "credit"}).content.decode()
     assert "credit.grant" in page and "referral.count" not in page
 
 

@@ -110,7 +110,7 @@ def test_the_personal_link_in_the_email_leads_to_the_company_and_ties_the_regist
 
     response = client.get(found.group(1))
     assert response.status_code == 302
-    landing = client.get(response.url)
+    landing = client.get(response["Location"])
     assert landing.status_code == 200
     assert landing.context["company"] == tenant.company
     email.refresh_from_db()

@@ -10,6 +10,7 @@ from django.test import Client
 from candidates.models import Candidate, Consent
 from relay.models import Click, Referral, Touch
 from tests.conftest import Tenant, register_verified
+from tests.fixture_types import CaptureOnCommit
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
 
 
 def verify_url_from(message: mail.EmailMessage) -> str:
-    match = re.search(r"http://testserver(/me/verify/\S+/)", message.body)
+    match = re.search(r"http://testserver(/me/verify/\S+/)", str(message.body))
     assert match, message.body
     return match.group(1)
 
@@ -65,11 +66,11 @@ def test_an_unknown_code_is_404_and_a_paused_link_says_so_politely(client: Clien
 
 
 def test_registration_normalises_japanese_input_and_sends_a_verification_email(
-    client: Client, tenant: Tenant, django_capture_on_commit_callbacks
+    client: Client, tenant: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/r/{tenant.link.code}", form_data())
-    assert response.status_code == 302 and response.url == f"/r/{tenant.link.code}/thanks"
+    assert response.status_code == 302 and response["Location"] == f"/r/{tenant.link.code}/thanks"
     candidate = Candidate.objects.get()
     assert candidate.email == "MISAKI@Example.jp"
     assert candidate.email_normalized == "misaki@example.jp"
@@ -86,7 +87,7 @@ def test_registration_normalises_japanese_input_and_sends_a_verification_email(
 
 
 def test_the_verification_link_counts_the_referral_and_signs_the_candidate_in(
-    client: Client, tenant: Tenant, django_capture_on_commit_callbacks
+    client: Client, tenant: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/r/{tenant.link.code}", form_data())
@@ -119,12 +120,12 @@ def test_a_bad_submission_keeps_what_was_typed_and_explains_in_japanese(client: 
 
 
 def test_a_registered_person_coming_back_sees_the_same_page_and_gets_a_sign_in_link(
-    client: Client, tenant: Tenant, outsider: Tenant, django_capture_on_commit_callbacks
+    client: Client, tenant: Tenant, outsider: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     register_verified(tenant.link, email="misaki@example.jp")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/r/{outsider.link.code}", form_data())
-    assert response.status_code == 302 and response.url.endswith("/thanks")
+    assert response.status_code == 302 and response["Location"].endswith("/thanks")
     assert Referral.objects.count() == 1
     assert Touch.objects.filter(link=outsider.link).count() == 1
     assert "すでにご登録いただいています" in mail.outbox[-1].subject
@@ -132,13 +133,13 @@ def test_a_registered_person_coming_back_sees_the_same_page_and_gets_a_sign_in_l
 
 
 def test_a_signed_applicant_reference_ties_the_registration_to_the_ats_application(
-    client: Client, tenant: Tenant, django_capture_on_commit_callbacks
+    client: Client, tenant: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     personal = tenant.link.personal_url("HERP-000123")
     path = personal.replace("http://testserver", "")
     response = client.get(path)
-    assert response.status_code == 302 and "ref=" not in response.url  # not left in the address bar
-    client.get(response.url)
+    assert response.status_code == 302 and "ref=" not in response["Location"]  # not left in the address bar
+    client.get(response["Location"])
     assert Click.objects.get().has_applicant_ref is True
     client.post(f"/r/{tenant.link.code}", form_data())
     assert Referral.objects.get().applicant_ref == "HERP-000123"

@@ -1,5 +1,6 @@
 """Rejection templates: the library every company starts from, the editor, its validation, versions and preview."""
 
+import functools
 import re
 
 import pytest
@@ -410,8 +411,9 @@ def test_simultaneous_saves_each_get_their_own_version_number(tenant: Tenant) ->
 
     _postgres_only()
     template = first_template(tenant)
-    jobs = [
-        lambda n=n: rejection_template_update(
+
+    def save(n: int) -> None:
+        rejection_template_update(
             template=template,
             name=template.name,
             stage=template.stage,
@@ -420,8 +422,8 @@ def test_simultaneous_saves_each_get_their_own_version_number(tenant: Tenant) ->
             body=BODY,
             actor=tenant.owner,
         )
-        for n in range(8)
-    ]
+
+    jobs = [functools.partial(save, n) for n in range(8)]
     assert run_at_once(jobs) == []
     assert sorted(template.versions.values_list("number", flat=True)) == list(range(1, 10))
 

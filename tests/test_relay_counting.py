@@ -8,6 +8,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.models import User
 from audit.models import AuditEntry
 from candidates.models import Consent
 from candidates.services import candidate_record_interview, candidate_set_consents, candidate_verify_email
@@ -37,7 +38,7 @@ def test_a_registration_counts_only_after_email_verification(tenant: Tenant) -> 
     assert referral.counted_at is not None
 
 
-def test_under_the_interview_rule_it_counts_only_after_the_first_interview(operator, tenant: Tenant) -> None:
+def test_under_the_interview_rule_it_counts_only_after_the_first_interview(operator: User, tenant: Tenant) -> None:
     Contract.objects.filter(company=tenant.company).update(counting_rule=Contract.CountingRule.FIRST_INTERVIEW)
     candidate = register_verified(tenant.link)
     referral = Referral.objects.get(candidate=candidate)
@@ -90,7 +91,7 @@ def test_the_same_link_twice_never_counts_twice(tenant: Tenant) -> None:
 
 
 @pytest.mark.parametrize("per_credit", [1, 3, 10])
-def test_every_nth_counted_referral_grants_exactly_one_credit(operator, per_credit: int) -> None:
+def test_every_nth_counted_referral_grants_exactly_one_credit(operator: User, per_credit: int) -> None:
     tenant = make_tenant(operator, "株式会社比率", "ratio", referrals_per_credit=per_credit)
     total = 3 * per_credit + 1
     for number in range(1, total + 1):
@@ -126,7 +127,7 @@ def test_a_credit_expires_after_the_contract_validity(tenant: Tenant) -> None:
     assert (summary.earned, summary.expired, summary.available) == (1, 1, 0)
 
 
-def test_zero_validity_means_a_credit_never_expires(operator) -> None:
+def test_zero_validity_means_a_credit_never_expires(operator: User) -> None:
     tenant = make_tenant(operator, "無期限株式会社", "forever", credit_validity_months=0)
     for _ in range(10):
         register_verified(tenant.link)
@@ -134,7 +135,7 @@ def test_zero_validity_means_a_credit_never_expires(operator) -> None:
     assert credits_expire(now=timezone.now() + timedelta(days=3650)) == 0
 
 
-def test_invalidating_the_tenth_referral_reverses_the_credit_it_earned(operator, tenant: Tenant) -> None:
+def test_invalidating_the_tenth_referral_reverses_the_credit_it_earned(operator: User, tenant: Tenant) -> None:
     candidates = [register_verified(tenant.link) for _ in range(10)]
     referral = Referral.objects.get(candidate=candidates[3])
     referral_invalidate(referral=referral, reason="同一人物の重複登録", actor=operator)
@@ -148,7 +149,9 @@ def test_invalidating_the_tenth_referral_reverses_the_credit_it_earned(operator,
     assert company_credit_summary(tenant.company).available == 1
 
 
-def test_invalidating_a_referral_that_did_not_complete_a_credit_reverses_nothing(operator, tenant: Tenant) -> None:
+def test_invalidating_a_referral_that_did_not_complete_a_credit_reverses_nothing(
+    operator: User, tenant: Tenant
+) -> None:
     candidates = [register_verified(tenant.link) for _ in range(12)]
     referral_invalidate(referral=Referral.objects.get(candidate=candidates[0]), reason="虚偽の登録", actor=operator)
     assert counted(tenant.company) == 11
@@ -156,7 +159,9 @@ def test_invalidating_a_referral_that_did_not_complete_a_credit_reverses_nothing
     assert not CreditEntry.objects.filter(kind="reversal").exists()
 
 
-def test_a_reversal_after_the_credit_expired_leaves_a_debt_that_blocks_until_earned_back(operator, tenant) -> None:
+def test_a_reversal_after_the_credit_expired_leaves_a_debt_that_blocks_until_earned_back(
+    operator: User, tenant: Tenant
+) -> None:
     candidates = [register_verified(tenant.link) for _ in range(10)]
     grant = CreditEntry.objects.get(kind="grant")
     credits_expire(now=grant.expires_at)
@@ -170,7 +175,7 @@ def test_a_reversal_after_the_credit_expired_leaves_a_debt_that_blocks_until_ear
     assert credits_expire(now=timezone.now() + timedelta(days=3650)) == 0  # a debt payment is not a lot
 
 
-def test_an_invalidation_needs_a_reason_and_happens_once(operator, tenant: Tenant) -> None:
+def test_an_invalidation_needs_a_reason_and_happens_once(operator: User, tenant: Tenant) -> None:
     referral = Referral.objects.get(candidate=register_verified(tenant.link))
     with pytest.raises(ValidationError):
         referral_invalidate(referral=referral, reason="  ", actor=operator)
@@ -179,7 +184,7 @@ def test_an_invalidation_needs_a_reason_and_happens_once(operator, tenant: Tenan
         referral_invalidate(referral=referral, reason="重複", actor=operator)
 
 
-def test_an_invalidated_referral_never_counts_again(operator, tenant: Tenant) -> None:
+def test_an_invalidated_referral_never_counts_again(operator: User, tenant: Tenant) -> None:
     registration = register(tenant.link)
     referral = Referral.objects.get(candidate=registration.candidate)
     referral_invalidate(referral=referral, reason="虚偽の登録", actor=operator)
@@ -219,7 +224,9 @@ operations = st.lists(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(per_credit=st.integers(1, 4), ops=operations)
-def test_ledger_invariants_hold_for_any_sequence_of_events(operator, per_credit: int, ops) -> None:
+def test_ledger_invariants_hold_for_any_sequence_of_events(
+    operator: User, per_credit: int, ops: list[tuple[str, int]]
+) -> None:
     company_slug = f"prop{CreditEntry.objects.count()}{Referral.objects.count()}{Company.objects.count()}"
     tenant = make_tenant(operator, f"性質テスト{company_slug}", company_slug, referrals_per_credit=per_credit)
     expired_total = 0

@@ -14,6 +14,7 @@ from audit.models import AuditEntry
 from candidates.models import Candidate, CandidateNote
 from candidates.services import candidate_note_add, candidate_resume_save
 from tests.conftest import Tenant, register_verified
+from tests.fixture_types import CaptureOnCommit
 from tests.test_mypage import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,11 @@ def stored_files(media: Path) -> list[Path]:
 
 
 def test_an_operator_uploads_a_pdf_stored_under_a_random_name(
-    operator_client: Client, operator: User, tenant: Tenant, media: Path, django_capture_on_commit_callbacks
+    operator_client: Client,
+    operator: User,
+    tenant: Tenant,
+    media: Path,
+    django_capture_on_commit_callbacks: CaptureOnCommit,
 ) -> None:
     candidate = register_verified(tenant.link, name="山田 花子")
     with django_capture_on_commit_callbacks(execute=True):
@@ -89,7 +94,7 @@ def test_a_real_pdf_with_another_name_is_accepted_by_its_content(operator: User,
     assert candidate.resume_filename == "職務経歴書.pdf"
 
 
-def test_a_file_over_the_limit_is_refused(operator_client: Client, tenant: Tenant, settings: Any, media) -> None:
+def test_a_file_over_the_limit_is_refused(operator_client: Client, tenant: Tenant, settings: Any, media: Path) -> None:
     settings.RESUME_MAX_BYTES = 1024
     candidate = register_verified(tenant.link)
     big = pdf_bytes() + b"%" + b"x" * 2048
@@ -113,7 +118,11 @@ def test_an_encrypted_pdf_is_refused(operator: User, tenant: Tenant) -> None:
 
 
 def test_replacing_and_deleting_remove_the_old_file(
-    operator_client: Client, operator: User, tenant: Tenant, media: Path, django_capture_on_commit_callbacks
+    operator_client: Client,
+    operator: User,
+    tenant: Tenant,
+    media: Path,
+    django_capture_on_commit_callbacks: CaptureOnCommit,
 ) -> None:
     candidate = register_verified(tenant.link)
     with django_capture_on_commit_callbacks(execute=True):
@@ -141,7 +150,7 @@ def test_only_operators_download_and_always_as_an_attachment(
     url = f"/ops/candidates/{candidate.pk}/resume/download/"
     response = operator_client.get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == content
+    assert response.getvalue() == content
     assert response["Content-Disposition"].startswith("attachment;")
     assert "filename*=utf-8''%E5%B1%A5%E6%AD%B4%E6%9B%B8.pdf" in response["Content-Disposition"]
     assert response["Content-Type"] == "application/pdf" and "no-store" in response["Cache-Control"]
@@ -155,7 +164,7 @@ def test_only_operators_download_and_always_as_an_attachment(
         == 404
     )
     anonymous = Client().get(url)
-    assert anonymous.status_code == 302 and anonymous.url.startswith("/accounts/login/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
     assert signed_in(candidate).get(url).status_code == 302  # a candidate session is not staff
     candidate.refresh_from_db()
     assert candidate.resume
@@ -167,7 +176,7 @@ def test_a_missing_resume_answers_404(operator_client: Client, tenant: Tenant) -
 
 
 def test_the_candidate_uploads_sees_and_deletes_their_own_resume_on_my_page(
-    tenant: Tenant, media: Path, django_capture_on_commit_callbacks
+    tenant: Tenant, media: Path, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     candidate = register_verified(tenant.link)
     client = signed_in(candidate)
@@ -175,7 +184,7 @@ def test_the_candidate_uploads_sees_and_deletes_their_own_resume_on_my_page(
     assert refused.status_code == 400 and "PDF ファイルではないようです" in refused.content.decode()
     assert client.post("/me/resume/", {}).status_code == 400
     response = client.post("/me/resume/", {"file": upload("my cv.pdf", pdf_bytes())})
-    assert response.status_code == 302 and response.url == "/me/"
+    assert response.status_code == 302 and response["Location"] == "/me/"
     page = client.get("/me/").content.decode()
     assert "my cv.pdf" in page
     download = client.get("/me/resume/download/")
@@ -185,11 +194,11 @@ def test_the_candidate_uploads_sees_and_deletes_their_own_resume_on_my_page(
         client.post("/me/resume/delete/")
     candidate.refresh_from_db()
     assert not candidate.resume and stored_files(media) == []
-    assert Client().get("/me/resume/download/").url == "/me/login/"
+    assert Client().get("/me/resume/download/")["Location"] == "/me/login/"
 
 
 def test_deleting_the_account_removes_the_resume_file_and_the_notes(
-    operator: User, tenant: Tenant, media: Path, django_capture_on_commit_callbacks
+    operator: User, tenant: Tenant, media: Path, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     candidate = register_verified(tenant.link)
     candidate_resume_save(candidate=candidate, file=upload("cv.pdf", pdf_bytes()), actor=operator)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts.models import User
 from candidates.models import Candidate
 from candidates.services import candidate_delete
 from candidates.tokens import candidate_token_make
@@ -27,11 +28,12 @@ from insights.kpis import (
 )
 from insights.models import SurveyInvitation, SurveyResponse
 from insights.services import SurveyAlreadyAnswered, survey_invitations_send, survey_response_create
+from lib.dates import JST
 from lib.periodic import JOBS, daily_at_ten
 from relay.models import Referral
 from relay.services import referral_invalidate
 from tests.conftest import Tenant, register, register_verified
-from tests.smtp import SmtpServer
+from tests.smtp import SmtpServer, plain_body
 
 pytestmark = pytest.mark.django_db
 
@@ -70,8 +72,8 @@ def answer(tenant: Tenant, score: int, *, at: datetime | None = None, comment: s
     return response
 
 
-def jst(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TOKYO)
+def jst(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=JST)
 
 
 def this_month() -> Period:
@@ -158,9 +160,9 @@ def test_a_comment_of_exactly_the_limit_is_accepted(tenant: Tenant) -> None:
 
 
 def test_the_survey_needs_a_signed_in_candidate(client: Client, owner_client: Client) -> None:
-    assert client.get(SURVEY_URL).url == "/me/login/"
-    assert client.post(SURVEY_URL, form()).url == "/me/login/"
-    assert owner_client.get(SURVEY_URL).url == "/me/login/"
+    assert client.get(SURVEY_URL)["Location"] == "/me/login/"
+    assert client.post(SURVEY_URL, form())["Location"] == "/me/login/"
+    assert owner_client.get(SURVEY_URL)["Location"] == "/me/login/"
 
 
 def test_the_survey_page_says_it_is_optional_and_anonymous(tenant: Tenant) -> None:
@@ -171,7 +173,7 @@ def test_the_survey_page_says_it_is_optional_and_anonymous(tenant: Tenant) -> No
     assert "5 件以上集まった期間の集計結果としてのみ表示されます" in page
 
 
-def test_a_candidate_whose_registration_was_invalidated_has_no_survey(tenant: Tenant, operator) -> None:
+def test_a_candidate_whose_registration_was_invalidated_has_no_survey(tenant: Tenant, operator: User) -> None:
     candidate = register_verified(tenant.link)
     referral_invalidate(referral=Referral.objects.get(candidate=candidate), reason="重複登録", actor=operator)
     client = signed_in(candidate)
@@ -204,7 +206,7 @@ def test_a_sign_in_link_never_forwards_outside_my_page(tenant: Tenant) -> None:
     candidate = register_verified(tenant.link)
     for target in ("https://evil.example/me/", "//evil.example/me/", "/company/"):
         token = candidate_token_make(Candidate.objects.get(pk=candidate.pk), "login")
-        assert Client().get(f"/me/auth/{token}/", {"next": target}).url == "/me/", target
+        assert Client().get(f"/me/auth/{token}/", {"next": target})["Location"] == "/me/", target
 
 
 # --- KPI definitions -------------------------------------------------------------------------------------
@@ -347,7 +349,9 @@ def test_the_page_compares_with_the_previous_period(owner_client: Client, tenant
     assert 'data-kpi="nps-change">-100<' in html
 
 
-def test_a_deleted_candidate_still_counts_and_an_invalidated_registration_does_not(tenant: Tenant, operator) -> None:
+def test_a_deleted_candidate_still_counts_and_an_invalidated_registration_does_not(
+    tenant: Tenant, operator: User
+) -> None:
     responses = [answer(tenant, score) for score in (10, 10, 10, 9, 0, 0)]
     candidate_delete(candidate=responses[0].candidate)
     fake = responses[-1].candidate
@@ -447,7 +451,7 @@ def test_the_later_email_goes_once_to_the_right_people_and_signs_them_in_to_the_
     assert sorted(r.envelope_to[0] for r in smtp_server.handler.received) == ["due@example.jp", "other@example.jp"]
     assert set(SurveyInvitation.objects.values_list("candidate", flat=True)) == {due.pk, due_elsewhere.pk}
     message = next(m for m in smtp_server.messages if m["To"] == "due@example.jp")
-    body = message.get_body(preferencelist=("plain",)).get_content()
+    body = plain_body(message)
     assert "アンケート" in str(message["Subject"])
     assert tenant.company.name in body and "どなたのご回答かは伝わりません" in body
     url = re.search(r"http://testserver(/me/auth/\S+)", body)
@@ -455,12 +459,12 @@ def test_the_later_email_goes_once_to_the_right_people_and_signs_them_in_to_the_
 
     client = Client()
     response = client.get(url.group(1))
-    assert response.status_code == 302 and response.url == SURVEY_URL
+    assert response.status_code == 302 and response["Location"] == SURVEY_URL
     page = client.get(SURVEY_URL).content.decode()
     assert 'name="nps"' in page and tenant.company.name in page
 
 
-def test_the_invitation_job_runs_daily_from_ten_in_the_morning(tenant: Tenant, settings) -> None:
+def test_the_invitation_job_runs_daily_from_ten_in_the_morning(tenant: Tenant, settings: Any) -> None:
     assert any(job.task_path == "insights.tasks.send_survey_invitations" for job in JOBS)
     assert daily_at_ten(jst(2026, 11, 22, 9, 59)) == "2026-11-21"
     assert daily_at_ten(jst(2026, 11, 22, 10, 0)) == daily_at_ten(jst(2026, 11, 23, 9, 59)) == "2026-11-22"
@@ -495,14 +499,11 @@ def test_only_the_newest_comments_are_listed_when_there_are_many(
 
 
 def test_the_results_and_the_survey_read_well_in_english(owner_client: Client, tenant: Tenant) -> None:
-    from django.utils.translation import trans_real
 
-    from tests.test_i18n import compile_stale_catalogs
+    from tests.test_i18n import compile_stale_catalogs, reset_translation_caches
 
     compile_stale_catalogs()
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real.translation_catalog_exists.cache_clear()
+    reset_translation_caches()
     for score in (10, 9, 9, 6, 8):
         answer(tenant, score)
     page = owner_client.get(COMPANY_URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()

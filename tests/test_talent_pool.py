@@ -141,7 +141,7 @@ def test_a_request_becomes_a_priority_item_then_a_proposal_then_an_introduction(
     empty = outsider_client.post(url, {"message": "ぜひ"})
     assert empty.status_code == 400 and "求人を選んでください" in empty.content.decode()
     response = outsider_client.post(url, {"job_order": job.pk, "message": "バックエンドの即戦力として期待しています"})
-    assert response.status_code == 302 and response.url == "/company/pool/requests/"
+    assert response.status_code == 302 and response["Location"] == "/company/pool/requests/"
     request = IntroductionRequest.objects.get()
     assert (request.company, request.job_order, request.candidate) == (outsider.company, job, hanako)
     assert AuditEntry.objects.filter(action="introduction_request.create", company=outsider.company).exists()

@@ -319,7 +319,9 @@ def test_it_records_the_applicant_but_schedules_nothing_without_a_rule(client: C
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", [Integration.Kind.GREENHOUSE, Integration.Kind.LEVER, Integration.Kind.GENERIC])
-def test_it_answers_410_while_the_integration_is_disabled(client: Client, tenant: Tenant, kind: str) -> None:
+def test_it_answers_410_while_the_integration_is_disabled(
+    client: Client, tenant: Tenant, kind: Integration.Kind
+) -> None:
     rejection_rule(tenant.company)
     integration, secret = make_integration(tenant, kind)
     integration_set_enabled(integration=integration, enabled=False, actor=tenant.owner)
