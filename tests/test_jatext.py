@@ -88,8 +88,12 @@ def test_nfkc_collapses_ideographic_spaces() -> None:
 
 
 def test_add_months_clamps_to_the_end_of_short_months() -> None:
-    from datetime import datetime
+    from datetime import date, datetime
 
-    assert add_months(datetime(2026, 1, 31), 1) == datetime(2026, 2, 28)
-    assert add_months(datetime(2027, 11, 30), 3) == datetime(2028, 2, 29)
-    assert add_months(datetime(2026, 11, 21), 12) == datetime(2027, 11, 21)
+    from lib.dates import JST
+
+    assert add_months(datetime(2026, 1, 31, tzinfo=JST), 1) == datetime(2026, 2, 28, tzinfo=JST)
+    assert add_months(datetime(2027, 11, 30, tzinfo=JST), 3) == datetime(2028, 2, 29, tzinfo=JST)
+    assert add_months(datetime(2026, 11, 21, tzinfo=JST), 12) == datetime(2027, 11, 21, tzinfo=JST)
+    assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+    assert add_months(date(2026, 1, 15), -13) == date(2024, 12, 15)

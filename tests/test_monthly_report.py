@@ -18,6 +18,7 @@ from insights import metrics
 from insights.models import MonthlyReport
 from insights.reports import monthly_report_data, monthly_report_pdf, previous_month
 from insights.services import monthly_reports_send
+from lib.dates import jst_today
 from lib.models import ScheduledRun
 from lib.periodic import JOBS, enqueue_due_jobs, first_business_day, monthly_on_first_business_day
 from tests.conftest import Tenant, login, make_tenant, make_user
@@ -176,7 +177,7 @@ def test_a_bad_or_future_month_answers_in_japanese_and_shows_last_month(tenant: 
     assert "対象月は 2026-10 の形式でご入力ください。" in bad and "先月のレポートを表示しています" in bad
     future = owner_client.get("/company/insights/report/?month=2099-01").content.decode()
     assert "まだ始まっていない月のレポートは作成できません。" in future
-    last = previous_month(date.today())
+    last = previous_month(jst_today())
     assert f'value="{last:%Y-%m}"' in future
     assert owner_client.get("/company/insights/report.csv?month=xx").status_code == 200
 
