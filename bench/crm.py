@@ -16,23 +16,14 @@ database_url = harness.configure()
 
 from django.db import connection  # noqa: E402
 
+from demo.fakes import FAMILY_NAMES, GIVEN_NAMES  # noqa: E402
+
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", "100000"))
 COMPANIES = 20
 RUNS = 15
 
-SURNAMES = [
-    ("佐藤", "サトウ"),
-    ("鈴木", "スズキ"),
-    ("高橋", "タカハシ"),
-    ("田中", "タナカ"),
-    ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"),
-    ("山本", "ヤマモト"),
-    ("中村", "ナカムラ"),
-    ("小林", "コバヤシ"),
-    ("加藤", "カトウ"),
-]
-GIVEN = [("花子", "ハナコ"), ("太郎", "タロウ"), ("陽菜", "ヒナ"), ("蓮", "レン"), ("結衣", "ユイ"), ("大翔", "ヒロト")]
+SURNAMES = FAMILY_NAMES[:10]
+GIVEN = GIVEN_NAMES
 SKILLS = [
     "Python",
     "Java",

@@ -18,18 +18,10 @@ logging.getLogger("django_tasks").setLevel(logging.WARNING)
 
 from django.db import connection  # noqa: E402
 
+from demo.fakes import HERP_HIRE_HEADERS  # noqa: E402
+
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
-HEADERS = [
-    "候補者ID",
-    "名前",
-    "フリガナ",
-    "メールアドレス",
-    "募集職種",
-    "選考ステップ",
-    "面接日",
-    "選考終了日",
-    "選考終了理由",
-]
+HEADERS = HERP_HIRE_HEADERS
 POSITIONS = ["営業職", "バックエンドエンジニア", "カスタマーサクセス", "経理・財務", "人事(新卒採用)"]
 STEPS = ["書類選考", "一次面接", "二次面接", "最終面接"]
 

@@ -12,7 +12,6 @@ import harness
 
 database_url = harness.configure()
 
-from unittest import mock  # noqa: E402
 
 from django.db import connection  # noqa: E402
 
@@ -30,6 +29,7 @@ def run() -> None:
     from candidates.services import candidate_register, candidate_verify_email
     from companies.services import company_create
     from lib.jatext import normalize_phone
+    from mailings.mute import mail_muted
     from relay.models import Referral
     from relay.stats import company_figures
 
@@ -52,7 +52,7 @@ def run() -> None:
             "career_summary": "",
         }
 
-    with mock.patch("candidates.services.mail_send"):
+    with mail_muted():
         started = time.perf_counter()
         for n in range(REGISTRATIONS):
             registration = candidate_register(link=link, profile=profile(n), rechallenge=False, newsletter=False)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "lib",
+    "demo",
     "audit",
     "accounts",
     "companies",

@@ -4,7 +4,6 @@ import csv
 import io
 import logging
 import signal
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -26,33 +25,15 @@ from applicants.services import (
     applicant_imports_resume_stuck,
     applicant_record,
 )
+from demo.fakes import HERP_HIRE_HEADERS
+from demo.fakes import HRMOS_HEADERS as HRMOS_EXPORT_HEADERS
+from tests.concurrency import run_at_once
 from tests.conftest import Tenant, login
 
 pytestmark = pytest.mark.django_db
 
-HERP_HEADERS = [
-    "候補者ID",
-    "名前",
-    "フリガナ",
-    "メールアドレス",
-    "募集職種",
-    "選考ステップ",
-    "面接日",
-    "選考終了日",
-    "選考終了理由",
-]
-HRMOS_HEADERS = [
-    "応募者ID",
-    "姓",
-    "名",
-    "セイ",
-    "メイ",
-    "メールアドレス",
-    "求人名",
-    "選考ステータス",
-    "面接日",
-    "不合格日",
-]
+HERP_HEADERS = list(HERP_HIRE_HEADERS)
+HRMOS_HEADERS = list(HRMOS_EXPORT_HEADERS)
 
 
 def herp_row(n: int, **overrides: str) -> list[str]:
@@ -615,29 +596,6 @@ def test_the_scheduler_looks_for_stuck_imports_every_ten_minutes() -> None:
 # --- concurrency (PostgreSQL) ---------------------------------------------------------------------------------------
 
 
-def at_once(*jobs: Any) -> list[BaseException]:
-    from django.db import connections
-
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def worker(job: Any) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.fixture
 def _postgres_only() -> None:
     from django.db import connection
@@ -653,7 +611,7 @@ def test_two_workers_on_one_import_store_each_row_once(tenant: Tenant) -> None:
     batch = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(3000)]))
     applicant_import_start(batch=batch)
     process = lambda: applicant_import_process(batch_id=batch.pk, chunk_rows=250)  # noqa: E731
-    assert at_once(process, process) == []
+    assert run_at_once([process, process], workers=2) == []
     batch.refresh_from_db()
     assert (batch.status, batch.stored_count, batch.duplicate_count, batch.next_record) == ("done", 3000, 0, 3000)
     assert Applicant.objects.count() == 3000
@@ -668,9 +626,12 @@ def test_overlapping_imports_running_at_once_store_each_person_once(tenant: Tena
     for batch in (first, second):
         applicant_import_start(batch=batch)
     assert (
-        at_once(
-            lambda: applicant_import_process(batch_id=first.pk, chunk_rows=200),
-            lambda: applicant_import_process(batch_id=second.pk, chunk_rows=200),
+        run_at_once(
+            [
+                lambda: applicant_import_process(batch_id=first.pk, chunk_rows=200),
+                lambda: applicant_import_process(batch_id=second.pk, chunk_rows=200),
+            ],
+            workers=2,
         )
         == []
     )

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applicants.demo import DEMO_FILENAME, seed_applicants
 from applicants.models import Applicant, ApplicantImport
 from applicants.services import applicant_record
+from demo.applicants import DEMO_FILENAME, seed_applicants
 from mailings.models import OutboundEmail
 from tests.conftest import Tenant, login
 from tests.test_applicant_imports import HERP_HEADERS, csv_bytes, herp_row, run, upload

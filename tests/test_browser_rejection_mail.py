@@ -109,7 +109,7 @@ def test_company_imports_its_ats_export_sends_rejection_emails_and_sees_the_regi
 def test_another_company_cannot_open_the_import_or_the_outbox(
     site: str, browser: Browser, tenant: Tenant, outsider: Tenant
 ) -> None:
-    from applicants.demo import seed_applicants
+    from demo.applicants import seed_applicants
 
     batch = seed_applicants(company=tenant.company, count=3, actor=tenant.owner)
     context = browser.new_context(**DESKTOP)

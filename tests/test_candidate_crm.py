@@ -607,8 +607,8 @@ def test_the_timeline_shows_consent_withdrawals(tenant: Tenant) -> None:
 
 
 def test_the_crm_demo_seed_uses_the_services_and_runs_once(operator: User, advisor: User, tenant: Tenant) -> None:
-    from candidates.demo import seed_crm
     from candidates.services import candidate_record_interview
+    from demo.crm import seed_crm
 
     people = [register_verified(tenant.link) for _ in range(14)]
     for candidate in people[:4]:

@@ -1,15 +1,14 @@
 """Referral #10, #20, … grant exactly one credit each even when registrations arrive at the same moment."""
 
 import functools
-import threading
-from collections.abc import Callable, Sequence
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from candidates.services import candidate_verify_email
 from relay.models import CreditEntry, Referral
 from relay.services import credits_expire
+from tests.concurrency import run_at_once
 from tests.conftest import Tenant, register
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -19,29 +18,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 def _postgres_only() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks are proven on PostgreSQL; `make test` runs this file there when it answers")
-
-
-def run_at_once(jobs: Sequence[Callable[[], object]], workers: int = 8) -> list[BaseException]:
-    barrier = threading.Barrier(workers)
-    errors: list[BaseException] = []
-    chunks = [jobs[i::workers] for i in range(workers)]
-
-    def worker(chunk: Sequence[Callable[[], object]]) -> None:
-        try:
-            barrier.wait()
-            for job in chunk:
-                job()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_concurrent_verifications_grant_exactly_one_credit_per_ten(tenant: Tenant) -> None:

@@ -395,7 +395,7 @@ def test_property_credits_always_add_up_whatever_the_sequence(operator: User, op
 def test_two_reservations_racing_for_the_last_credit_exactly_one_wins(tenant: Tenant) -> None:
     from django.db import connection
 
-    from tests.test_concurrency_postgres import run_at_once
+    from tests.concurrency import run_at_once
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks are proven on PostgreSQL")
@@ -423,7 +423,7 @@ def test_two_reservations_racing_for_the_last_credit_exactly_one_wins(tenant: Te
 def test_racing_reservations_on_one_job_order_reserve_once(tenant: Tenant) -> None:
     from django.db import connection
 
-    from tests.test_concurrency_postgres import run_at_once
+    from tests.concurrency import run_at_once
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks are proven on PostgreSQL")

@@ -11,7 +11,7 @@ from django.test import Client
 from audit.models import AuditEntry
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
-from placements.demo_introductions import seed_introductions
+from demo.introductions import seed_introductions
 from placements.introductions import (
     PROVIDED_ITEMS,
     TRANSITIONS,
@@ -23,6 +23,7 @@ from placements.introductions import (
 )
 from placements.models import CompanyExclusion, Introduction, IntroductionEvent, JobOrder, ProvisionRecord
 from placements.services import job_order_set_status
+from tests.concurrency import run_at_once
 from tests.conftest import Tenant, login
 from tests.introductions_support import make_job, opt_in_rechallenge, person, withdraw_service_consent
 from tests.smtp import SmtpServer, plain_body
@@ -352,31 +353,6 @@ def test_an_exclusion_added_after_the_proposal_stops_the_disclosure(
     assert not ProvisionRecord.objects.exists()
 
 
-def _at_once(jobs: list[Callable[[], Any]]) -> list[BaseException]:
-    import threading
-
-    from django.db import connections
-
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def worker(job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres
 def test_simultaneous_answers_and_proposals_take_effect_once(tenant: Tenant, outsider: Tenant, operator: Any) -> None:
@@ -386,16 +362,17 @@ def test_simultaneous_answers_and_proposals_take_effect_once(tenant: Tenant, out
         pytest.skip("row locks and unique indexes under concurrency are proven on PostgreSQL")
     job = make_job(outsider)
     hanako = person(tenant)
-    errors = _at_once(
-        [lambda: introduction_propose(job_order=job, candidate=hanako, recommendation="推薦", actor=operator)] * 4
+    errors = run_at_once(
+        [lambda: introduction_propose(job_order=job, candidate=hanako, recommendation="推薦", actor=operator)] * 4,
+        workers=4,
     )
     assert len(errors) == 3 and all(isinstance(error, IntroductionNotAllowed) for error in errors)
     introduction = Introduction.objects.get()
-    errors = _at_once([lambda: introduction_accept(introduction=introduction, candidate=hanako)] * 4)
+    errors = run_at_once([lambda: introduction_accept(introduction=introduction, candidate=hanako)] * 4, workers=4)
     assert len(errors) == 3 and all(isinstance(error, IntroductionNotAllowed) for error in errors)
     assert ProvisionRecord.objects.count() == 1
-    errors = _at_once(
-        [lambda: introduction_move(introduction=introduction, status="interview", actor=outsider.member)] * 4
+    errors = run_at_once(
+        [lambda: introduction_move(introduction=introduction, status="interview", actor=outsider.member)] * 4, workers=4
     )
     assert len(errors) == 3
     assert introduction.events.filter(status="interview").count() == 1

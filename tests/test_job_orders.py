@@ -7,10 +7,11 @@ from django.test import Client
 
 from accounts.models import User
 from audit.models import AuditEntry
-from placements.demo import seed_job_orders
+from demo.job_orders import seed_job_orders
 from placements.models import JobOrder
-from placements.services import JobOrderTransitionError, job_order_create, job_order_set_status
+from placements.services import JobOrderTransitionError, job_order_set_status
 from tests.conftest import Tenant, login
+from tests.placement_support import make_job
 
 pytestmark = pytest.mark.django_db
 
@@ -30,23 +31,6 @@ def job_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
-
-
-def make_job(tenant: Tenant, **overrides: Any) -> JobOrder:
-    data = {
-        "title": "営業職",
-        "job_category": "sales",
-        "employment_type": "full_time",
-        "prefecture": 13,
-        "remote": "onsite",
-        "salary_min": 400,
-        "salary_max": 600,
-        "required_skills": "法人営業",
-        "preferred_skills": "",
-        "description": "法人営業をお任せします。",
-    }
-    data.update(overrides)
-    return job_order_create(company=tenant.company, data=data, actor=tenant.owner)
 
 
 def test_it_creates_a_job_order_open_and_audited(owner_client: Client, tenant: Tenant) -> None:

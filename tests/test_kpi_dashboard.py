@@ -420,7 +420,7 @@ def test_the_company_dashboard_links_here_and_uses_the_same_definitions(owner_cl
 
 
 def test_the_demo_declares_costs_once_and_keeps_a_companys_own_figures(tenant: Tenant) -> None:
-    from insights.demo import seed_recruiting_costs
+    from demo.insights import seed_recruiting_costs
 
     assert seed_recruiting_costs(company=tenant.company).yearly_spend_yen == 18_000_000
     RecruitingCostProfile.objects.filter(company=tenant.company).update(yearly_spend_yen=5_000_000)

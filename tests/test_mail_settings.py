@@ -307,7 +307,7 @@ def test_the_empty_rule_form_already_explains_its_defaults(owner_client: Client,
 
 
 def test_the_demo_seed_signs_the_mail_and_adds_one_rule_once(tenant: Tenant) -> None:
-    from mailings.demo import seed_templates
+    from demo.templates import seed_templates
 
     seed_templates(company=tenant.company)
     seed_templates(company=tenant.company)

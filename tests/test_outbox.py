@@ -377,7 +377,7 @@ def test_concurrent_workers_never_claim_the_same_email(tenant: Tenant, settings:
 
 @pytest.mark.django_db
 def test_the_demo_outbox_shows_every_state_sends_nothing_and_can_be_seeded_twice(tenant: Tenant, settings: Any) -> None:
-    from mailings.demo_outbox import seed_outbox
+    from demo.outbox import seed_outbox
 
     # A configured mail server that would fail every send: the demo must not use it.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

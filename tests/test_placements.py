@@ -409,7 +409,7 @@ def test_the_operator_edits_fee_terms_on_the_contract_form(operator_client: Clie
 def test_the_demo_seeds_a_free_hire_a_paid_hire_a_refund_and_a_waiting_credit_order(
     operator: User, tenant: Tenant
 ) -> None:
-    from placements.demo_fees import seed_placements
+    from demo.placements import seed_placements
 
     grant_credits(tenant, 2)
     for _ in range(3):

@@ -20,12 +20,12 @@ from audit.models import AuditEntry
 from candidates.models import Candidate, Consent
 from candidates.services import candidate_delete, candidate_register, candidate_set_consents
 from companies.models import Contract
+from demo.rechallenge import seed_rechallenge
 from lib.periodic import JOBS, enqueue_due_jobs
 from mailings.models import OutboundEmail
 from mailings.unsubscribe import suppression_add
 from placements.models import JobOrder
 from placements.services import job_order_create, job_order_set_status
-from rechallenge.demo import seed_rechallenge
 from rechallenge.models import Reapplication, RechallengeInvitation
 from rechallenge.services import (
     TOKEN_SALT,
@@ -586,7 +586,7 @@ def test_the_demo_is_idempotent(tenant: Tenant) -> None:
 def test_daily_runs_and_manual_sends_at_the_same_moment_invite_each_person_once(tenant: Tenant) -> None:
     from django.db import connection
 
-    from tests.test_concurrency_postgres import run_at_once
+    from tests.concurrency import run_at_once
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks and unique indexes under concurrency are proven on PostgreSQL")

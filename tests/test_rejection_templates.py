@@ -407,7 +407,7 @@ def _postgres_only() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_saves_each_get_their_own_version_number(tenant: Tenant) -> None:
-    from tests.test_concurrency_postgres import run_at_once
+    from tests.concurrency import run_at_once
 
     _postgres_only()
     template = first_template(tenant)
@@ -431,7 +431,7 @@ def test_simultaneous_saves_each_get_their_own_version_number(tenant: Tenant) ->
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_first_visits_install_the_library_once(tenant: Tenant) -> None:
-    from tests.test_concurrency_postgres import run_at_once
+    from tests.concurrency import run_at_once
 
     _postgres_only()
     RejectionTemplate.objects.filter(company=tenant.company).delete()

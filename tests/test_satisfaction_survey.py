@@ -17,7 +17,7 @@ from accounts.models import User
 from candidates.models import Candidate
 from candidates.services import candidate_delete
 from candidates.tokens import candidate_token_make
-from insights.demo import seed_survey
+from demo.insights import seed_survey
 from insights.kpis import (
     Period,
     nps,

@@ -16,8 +16,8 @@ from accounts.models import User
 from audit.models import AuditEntry
 from candidates.models import Candidate, Consent
 from companies.models import Company, RelayLink
+from demo.rechallenge import DEMO_PEOPLE
 from lib.dates import add_months
-from rechallenge.demo import DEMO_PEOPLE
 from relay.models import Click, CreditEntry, Referral, Touch
 
 DEMO_PASSWORD = "demo-pass-2026"

@@ -620,7 +620,7 @@ def test_it_ignores_generic_events_other_than_applicant_rejected(client: Client,
 
 @pytest.mark.django_db
 def test_the_demo_webhook_and_api_key_work_and_seeding_twice_changes_nothing(client: Client, tenant: Tenant) -> None:
-    from integrations.demo import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, seed_integrations
+    from demo.integrations import DEMO_API_KEY, DEMO_WEBHOOK_SECRET, seed_integrations
 
     rejection_rule(tenant.company)
     seed_integrations(company=tenant.company)
@@ -647,7 +647,7 @@ def test_copies_of_one_event_arriving_at_once_take_effect_once(tenant: Tenant) -
     from django.db import connection
 
     from integrations.webhooks import webhook_event_receive
-    from tests.test_concurrency_postgres import run_at_once
+    from tests.concurrency import run_at_once
 
     if connection.vendor != "postgresql":
         pytest.skip("concurrent inserts are proven on PostgreSQL")

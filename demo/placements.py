@@ -14,9 +14,9 @@ from django.utils import timezone
 from accounts.models import User
 from candidates.models import Candidate
 from companies.models import Company
+from demo.job_orders import seed_job_orders
 from lib.choices import JobCategory, Prefecture
 from placements.credits import CreditError, active_reservation, credit_reserve
-from placements.demo import seed_job_orders
 from placements.models import Introduction, IntroductionEvent, JobOrder, Placement, ProvisionRecord
 from placements.placement_services import placement_record, placement_record_leaving
 from placements.services import job_order_create

@@ -8,27 +8,11 @@ from accounts.models import User
 from applicants.models import ApplicantImport
 from applicants.services import applicant_import_process, applicant_import_start, applicant_import_upload
 from companies.models import Company
+from demo.fakes import FAMILY_NAMES, HERP_HIRE_HEADERS
 
 DEMO_FILENAME = "HERP_不採用者_デモ.csv"
-HEADERS = [
-    "候補者ID",
-    "名前",
-    "フリガナ",
-    "メールアドレス",
-    "募集職種",
-    "選考ステップ",
-    "面接日",
-    "選考終了日",
-    "選考終了理由",
-]
-FAMILY = [
-    ("佐藤", "サトウ"),
-    ("鈴木", "スズキ"),
-    ("高橋", "タカハシ"),
-    ("田中", "タナカ"),
-    ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"),
-]
+HEADERS = list(HERP_HIRE_HEADERS)
+FAMILY = FAMILY_NAMES[:6]
 GIVEN = [("陽菜", "ヒナ"), ("蓮", "レン"), ("結衣", "ユイ"), ("湊", "ミナト"), ("葵", "アオイ"), ("大翔", "ヒロト")]
 POSITIONS = ["法人営業(中途)", "バックエンドエンジニア", "カスタマーサクセス", "2027年度 新卒総合職"]
 STEPS = ["書類選考", "一次面接", "二次面接", "最終面接"]

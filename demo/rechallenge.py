@@ -7,9 +7,9 @@ from django.utils import timezone
 from candidates.models import Candidate
 from candidates.services import candidate_register, candidate_verify_email
 from companies.models import Company
+from demo.job_orders import seed_job_orders
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import normalize_email, normalize_phone
-from placements.demo import seed_job_orders
 from placements.models import JobOrder
 from rechallenge.models import RechallengeInvitation
 from rechallenge.services import RechallengeNotAllowed, rechallenge_click, rechallenge_invite, rechallenge_reapply

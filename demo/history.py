@@ -6,7 +6,6 @@ credit ledger agree with each other exactly as they would after a year of real u
 """
 
 import random
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,10 +13,9 @@ from datetime import datetime, timedelta
 from datetime import time as clock_time
 from functools import partial
 from typing import Any
-from unittest import mock
 
-from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandError
+import time_machine
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,11 +24,12 @@ from candidates.models import Candidate
 from candidates.services import candidate_record_interview, candidate_register, candidate_verify_email
 from companies.models import Company, RelayLink
 from companies.services import DEFAULT_LINK_LABEL, company_create, relay_link_create
+from demo.fakes import FAMILY_NAMES, GIVEN_NAMES
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import normalize_email, normalize_furigana, normalize_phone
 from mailings.services import mail_muted
 from relay.models import CreditEntry, Referral
-from relay.services import click_record, company_credit_summary, credits_expire, referral_invalidate
+from relay.services import click_record, credits_expire, referral_invalidate
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 -- printed for anyone trying the demo
 DEMO_COMPANY = "デモ株式会社"
@@ -43,8 +42,6 @@ COMPANIES_JOINED_DAYS_AGO = 380
 INVALIDATION_REASON = "重複登録のため(デモ)"
 INVALIDATION_DAYS_AGO = (150, 35)
 RANDOM_SEED = 20261101
-
-REAL_NOW = timezone.now  # captured before any patching
 
 
 # --- what to create -------------------------------------------------------------------------------------------
@@ -144,70 +141,6 @@ COMPANIES = (
     ),
 )
 
-FAMILY_NAMES = (
-    ("佐藤", "サトウ"),
-    ("鈴木", "スズキ"),
-    ("高橋", "タカハシ"),
-    ("田中", "タナカ"),
-    ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"),
-    ("山本", "ヤマモト"),
-    ("中村", "ナカムラ"),
-    ("小林", "コバヤシ"),
-    ("加藤", "カトウ"),
-    ("吉田", "ヨシダ"),
-    ("山田", "ヤマダ"),
-    ("佐々木", "ササキ"),
-    ("山口", "ヤマグチ"),
-    ("松本", "マツモト"),
-    ("井上", "イノウエ"),
-    ("木村", "キムラ"),
-    ("林", "ハヤシ"),
-    ("斎藤", "サイトウ"),
-    ("清水", "シミズ"),
-    ("山崎", "ヤマザキ"),
-    ("森", "モリ"),
-    ("池田", "イケダ"),
-    ("橋本", "ハシモト"),
-    ("阿部", "アベ"),
-    ("石川", "イシカワ"),
-    ("山下", "ヤマシタ"),
-    ("中島", "ナカジマ"),
-    ("石井", "イシイ"),
-    ("小川", "オガワ"),
-)
-GIVEN_NAMES = (
-    ("翔太", "ショウタ"),
-    ("大輝", "ダイキ"),
-    ("拓海", "タクミ"),
-    ("健太", "ケンタ"),
-    ("蓮", "レン"),
-    ("悠斗", "ユウト"),
-    ("陽翔", "ハルト"),
-    ("大翔", "ヒロト"),
-    ("颯太", "ソウタ"),
-    ("直樹", "ナオキ"),
-    ("誠", "マコト"),
-    ("亮", "リョウ"),
-    ("和也", "カズヤ"),
-    ("隆之", "タカユキ"),
-    ("雄一", "ユウイチ"),
-    ("美咲", "ミサキ"),
-    ("陽菜", "ヒナ"),
-    ("結衣", "ユイ"),
-    ("さくら", "サクラ"),
-    ("葵", "アオイ"),
-    ("彩花", "アヤカ"),
-    ("優奈", "ユウナ"),
-    ("愛", "アイ"),
-    ("真由美", "マユミ"),
-    ("恵", "メグミ"),
-    ("由美", "ユミ"),
-    ("千尋", "チヒロ"),
-    ("麻衣", "マイ"),
-    ("奈々", "ナナ"),
-    ("明日香", "アスカ"),
-)
 PREFECTURE_WEIGHTS = (
     (Prefecture.TOKYO, 30),
     (Prefecture.KANAGAWA, 12),
@@ -306,20 +239,28 @@ PHONE_PREFIXES = ("090", "080", "070")
 
 
 class Clock:
-    """Stands in for django.utils.timezone.now while seeding, so services stamp the simulated moment."""
+    """The process's clock while seeding (time-machine): services, `auto_now_add` fields and the audit trail all
+    stamp the simulated moment, exactly as if each thing had happened then."""
 
-    def __init__(self) -> None:
-        self.moment: datetime | None = None
+    def __init__(self, coordinates: time_machine.Traveller, start: datetime) -> None:
+        self._coordinates = coordinates
+        self._moment = start
 
-    def now(self) -> datetime:
-        return self.moment if self.moment is not None else REAL_NOW()
+    @property
+    def moment(self) -> datetime:
+        return self._moment
+
+    @moment.setter
+    def moment(self, value: datetime) -> None:
+        self._moment = value
+        self._coordinates.move_to(value)
 
 
 @contextmanager
 def simulated_time() -> Iterator[Clock]:
-    clock = Clock()
-    with mock.patch("django.utils.timezone.now", clock.now):
-        yield clock
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as coordinates:
+        yield Clock(coordinates, start)
 
 
 @contextmanager
@@ -599,49 +540,14 @@ def ensure_an_expired_credit(company: Company) -> None:
     lot = CreditEntry.objects.open_lots().filter(company=company).order_by("created_at", "id").first()
     if lot is None:
         return
-    past = REAL_NOW() - timedelta(days=1)
+    past = timezone.now() - timedelta(days=1)
     # CreditEntry.save refuses updates; seeding may move a lot back in time with a queryset update.
     CreditEntry.objects.filter(pk=lot.pk).update(created_at=past - timedelta(days=190), expires_at=past)
     credits_expire()
 
 
-def seed_features(operator: User) -> None:
-    """What each feature shows in the demo; safe to run on every `make run` (each step is idempotent)."""
-    from applicants.demo import seed_applicants
-    from candidates.demo import seed_crm
-    from insights.demo import seed_recruiting_costs, seed_survey
-    from integrations.demo import seed_integrations
-    from mailings.demo import seed_templates
-    from mailings.demo_outbox import seed_outbox
-    from placements.demo import seed_job_orders
-    from placements.demo_fees import seed_placements
-    from placements.demo_introductions import seed_introductions
-    from rechallenge.demo import seed_rechallenge
-
-    with transaction.atomic(), no_email():
-        for company in Company.objects.filter(name__in=[spec.name for spec in COMPANIES]):
-            seed_templates(company=company)
-        demo = Company.objects.get(name=DEMO_COMPANY)
-        owner = demo.users.filter(company_role=User.CompanyRole.OWNER).order_by("pk").first() or operator
-        seed_applicants(company=demo, actor=owner)
-        seed_outbox(company=demo, actor=owner)
-        seed_job_orders(company=demo)
-        seed_rechallenge(company=demo)
-        seed_integrations(company=demo)
-        elsewhere = Candidate.objects.filter(email_verified_at__isnull=False).exclude(referral__company=demo)
-        seed_introductions(operator=operator, company=demo, candidates=list(elsewhere.order_by("pk")[:4]))
-        seed_placements(operator=operator, company=demo)
-        seed_crm(
-            operator_users=User.objects.exclude(operator_role=""),
-            candidates=Candidate.objects.order_by("created_at"),
-        )
-        verified = Candidate.objects.filter(referral__company=demo, email_verified_at__isnull=False).order_by("pk")
-        seed_survey(company=demo, candidates=verified[:12])
-        seed_recruiting_costs(company=demo, actor=owner)
-
-
 def seed(password_hash: str) -> None:
-    now = REAL_NOW()
+    now = timezone.now()
     rng = random.Random(RANDOM_SEED)
     with transaction.atomic(), no_email():
         with simulated_time() as clock:
@@ -650,58 +556,3 @@ def seed(password_hash: str) -> None:
             run_history(clock, history_events(rng, cast, plans, now))
         credits_expire()
         ensure_an_expired_credit(cast.companies[SAKURA_COMPANY])
-
-
-# --- the command ----------------------------------------------------------------------------------------------
-
-
-class Command(BaseCommand):
-    help = "デモ用のデータ(運営・導入企業3社・求職者約200人と1年分の紹介履歴)を読み込みます。何度実行しても安全です。"
-
-    def handle(self, *args: object, **options: object) -> None:
-        started = time.monotonic()
-        password_hash = make_password(DEMO_PASSWORD)
-        if Company.objects.filter(name=DEMO_COMPANY).exists():
-            self.ensure_sign_ins(password_hash)
-            self.stdout.write("デモデータは読み込み済みです。サインインとパスワードだけ確認しました。")
-        else:
-            check_no_partial_data()
-            seed(password_hash)
-            self.stdout.write(self.style.SUCCESS(f"デモデータを読み込みました({time.monotonic() - started:.1f} 秒)。"))
-            self.write_summary()
-        operator = User.objects.filter(operator_role=User.OperatorRole.ADMIN).order_by("pk").first()
-        if operator is not None:
-            seed_features(operator)
-        self.write_sign_ins()
-
-    def ensure_sign_ins(self, password_hash: str) -> None:
-        with transaction.atomic():
-            for spec in OPERATORS:
-                ensure_user(spec, password_hash)
-            for spec in COMPANY_USERS:
-                company = Company.objects.filter(name=spec.company).first()
-                if company is not None:
-                    ensure_user(spec, password_hash, company)
-
-    def write_summary(self) -> None:
-        for spec in COMPANIES:
-            company = Company.objects.get(name=spec.name)
-            referrals = Referral.objects.filter(company=company)
-            credits = company_credit_summary(company)
-            self.stdout.write(
-                f"  {company.name}: 登録 {referrals.count()} 人 / カウント済み {referrals.counted().count()} 人 / "
-                f"無効 {referrals.filter(status=Referral.Status.INVALIDATED).count()} 人 / "
-                f"無料紹介枠 残り {credits.balance}(獲得 {credits.earned}・取消 {credits.reversed}・"
-                f"期限切れ {credits.expired})"
-            )
-        verified = Candidate.objects.exclude(email_verified_at=None).count()
-        self.stdout.write(f"  求職者 {Candidate.objects.count()} 人(うちメール確認済み {verified} 人)")
-
-    def write_sign_ins(self) -> None:
-        link = RelayLink.objects.filter(code=DEMO_LINK_CODE).first()
-        if link is not None:
-            self.stdout.write(f"\nデモ株式会社のリレーリンク: {link.public_url}")
-        self.stdout.write(f"\nデモ用のサインイン(パスワードはすべて {DEMO_PASSWORD}):")
-        width = max(len(spec.email) for spec in (*OPERATORS, *COMPANY_USERS))
-        for spec in (*OPERATORS, *COMPANY_USERS):
-            self.stdout.write(f"  {spec.email:<{width}}  {DEMO_PASSWORD}  {spec.name}: {spec.purpose}")

@@ -3,7 +3,6 @@
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +17,7 @@ from candidates.services import (
     candidate_note_add,
     candidate_pipeline_move,
 )
+from mailings.mute import mail_muted
 
 RANDOM_SEED = 20261122
 NOTES = (
@@ -44,7 +44,7 @@ def seed_crm(*, operator_users: Iterable[User], candidates: Iterable[Candidate])
     lead = advisors[0]
     now = timezone.now()
     # Demo data sends no email; the confirmation mail is shown by the tests and the dev mailbox in real use.
-    with transaction.atomic(), mock.patch("candidates.services.mail_send"):
+    with transaction.atomic(), mail_muted():
         for index, candidate in enumerate(people):
             advisor = advisors[index % len(advisors)]
             if candidate.first_interview_at is not None:
