@@ -130,10 +130,10 @@ def run() -> None:
     from candidates.models import Candidate
     from companies.services import company_create
     from lib.choices import Prefecture
-    from placements.matching import matches_for_candidate, matches_for_job
     from placements.models import CompanyExclusion, JobOrder
-    from placements.pool import PoolFilters, pool_page
-    from placements.services import job_order_create
+    from placements.selectors.matching import matches_for_candidate, matches_for_job
+    from placements.services.jobs import job_order_create
+    from placements.services.pool import PoolFilters, pool_page
 
     operator = User.objects.create_user("bench@example.jp", None, name="bench", operator_role="admin")
     companies = [

@@ -542,7 +542,8 @@ def ensure_an_expired_credit(company: Company) -> None:
         return
     past = timezone.now() - timedelta(days=1)
     # CreditEntry.save refuses updates; seeding may move a lot back in time with a queryset update.
-    CreditEntry.objects.filter(pk=lot.pk).update(created_at=past - timedelta(days=190), expires_at=past)
+    backdated = {"created_at": past - timedelta(days=190), "expires_at": past}
+    CreditEntry.objects.filter(pk=lot.pk).update(**backdated)  # ledger-write-allowed: demo back-dates one lot
     credits_expire()
 
 

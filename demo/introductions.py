@@ -3,13 +3,13 @@
 from accounts.models import User
 from candidates.models import Candidate
 from companies.models import Company
-from placements.introductions import (
+from placements.models import Introduction, JobOrder
+from placements.services.introductions import (
     IntroductionNotAllowed,
     introduction_accept,
     introduction_move,
     introduction_propose,
 )
-from placements.models import Introduction, JobOrder
 
 RECOMMENDATION = (
     "ご経験とご希望が求人の内容によく合っています。面談では、チームでの開発経験と、"

@@ -6,7 +6,7 @@ from accounts.models import User
 from companies.models import Company
 from lib.choices import JobCategory, Prefecture
 from placements.models import JobOrder
-from placements.services import job_order_create, job_order_set_status
+from placements.services.jobs import job_order_create, job_order_set_status
 
 DEMO_JOB_ORDERS: list[dict[str, Any]] = [
     {

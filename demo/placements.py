@@ -16,10 +16,10 @@ from candidates.models import Candidate
 from companies.models import Company
 from demo.job_orders import seed_job_orders
 from lib.choices import JobCategory, Prefecture
-from placements.credits import CreditError, active_reservation, credit_reserve
 from placements.models import Introduction, IntroductionEvent, JobOrder, Placement, ProvisionRecord
-from placements.placement_services import placement_record, placement_record_leaving
-from placements.services import job_order_create
+from placements.services.credit_use import CreditError, active_reservation, credit_reserve
+from placements.services.jobs import job_order_create
+from placements.services.placements import placement_record, placement_record_leaving
 from relay.services import company_credit_summary
 
 DEMO_HIRES = [

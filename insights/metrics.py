@@ -34,7 +34,7 @@ from insights.models import RecruitingCostProfile
 from lib.dates import add_months
 from mailings.models import OutboundEmail
 from placements.models import Placement
-from placements.placement_services import placement_totals
+from placements.services.placements import placement_totals
 from rechallenge.models import Reapplication
 from rechallenge.services import rechallenge_candidates
 from relay.models import Click, CreditEntry, CreditSummary, Referral

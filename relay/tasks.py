@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from relay.services import credits_expire
+from relay.ledger import credits_expire
 
 
 @task()

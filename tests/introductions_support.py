@@ -9,7 +9,7 @@ from accounts.models import User
 from candidates.models import Candidate
 from candidates.services import candidate_set_consents
 from placements.models import JobOrder
-from placements.services import job_order_create
+from placements.services.jobs import job_order_create
 from relay.models import Referral
 from tests.conftest import Tenant, make_tenant, register_verified
 

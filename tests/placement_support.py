@@ -8,7 +8,7 @@ from accounts.models import User
 from candidates.models import Candidate
 from companies.models import Company, Contract
 from placements.models import Introduction, JobOrder
-from placements.services import job_order_create
+from placements.services.jobs import job_order_create
 from tests.conftest import Tenant, make_tenant, register_verified
 
 

@@ -375,7 +375,7 @@ def test_it_reports_the_same_figures_as_the_dashboard(
 def test_the_summary_shows_a_credit_reserved_on_a_job_order_and_the_emails_sent(
     client: Client, tenant: Tenant, api_key: str
 ) -> None:
-    from placements.credits import credit_reserve
+    from placements.services.credit_use import credit_reserve
     from tests.introductions_support import make_job
 
     for n in range(10):

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from accounts.models import User
 from audit.models import AuditEntry
 from companies.models import Company
-from placements.credits import CreditError, credit_consume, credit_release, credit_reserve
 from placements.models import CreditReservation, Introduction, IntroductionEvent, JobOrder
-from placements.services import job_order_set_status
+from placements.services.credit_use import CreditError, credit_consume, credit_release, credit_reserve
+from placements.services.jobs import job_order_set_status
 from relay.models import CreditEntry, Referral
 from relay.services import company_credit_summary, credits_expire, referral_invalidate
 from tests.conftest import Tenant, login, make_tenant

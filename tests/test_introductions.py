@@ -12,7 +12,8 @@ from audit.models import AuditEntry
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from demo.introductions import seed_introductions
-from placements.introductions import (
+from placements.models import CompanyExclusion, Introduction, IntroductionEvent, JobOrder, ProvisionRecord
+from placements.services.introductions import (
     PROVIDED_ITEMS,
     TRANSITIONS,
     IntroductionNotAllowed,
@@ -21,8 +22,7 @@ from placements.introductions import (
     introduction_move,
     introduction_propose,
 )
-from placements.models import CompanyExclusion, Introduction, IntroductionEvent, JobOrder, ProvisionRecord
-from placements.services import job_order_set_status
+from placements.services.jobs import job_order_set_status
 from tests.concurrency import run_at_once
 from tests.conftest import Tenant, login
 from tests.introductions_support import make_job, opt_in_rechallenge, person, withdraw_service_consent

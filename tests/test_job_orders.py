@@ -9,7 +9,7 @@ from accounts.models import User
 from audit.models import AuditEntry
 from demo.job_orders import seed_job_orders
 from placements.models import JobOrder
-from placements.services import JobOrderTransitionError, job_order_set_status
+from placements.services.jobs import JobOrderTransitionError, job_order_set_status
 from tests.conftest import Tenant, login
 from tests.placement_support import make_job
 

@@ -19,9 +19,9 @@ from insights.kpis import TOKYO, Period
 from insights.models import RecruitingCostProfile, SurveyResponse
 from lib.dates import JST
 from mailings.models import OutboundEmail
-from placements.credits import credit_reserve
 from placements.models import Introduction, JobOrder, Placement
-from placements.placement_services import placement_record
+from placements.services.credit_use import credit_reserve
+from placements.services.placements import placement_record
 from rechallenge.models import Reapplication
 from relay.models import Click, CreditEntry, Referral
 from tests.conftest import Tenant, login, profile

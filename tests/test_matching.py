@@ -7,8 +7,9 @@ from django.test import Client
 from django.utils import timezone
 
 from candidates.models import Candidate
-from placements.eligibility import excluded_companies_for
-from placements.matching import (
+from placements.models import CompanyExclusion
+from placements.selectors.eligibility import excluded_companies_for
+from placements.selectors.matching import (
     JobProfile,
     matches_for_candidate,
     matches_for_job,
@@ -16,7 +17,6 @@ from placements.matching import (
     skill_keywords,
     sql_score_of,
 )
-from placements.models import CompanyExclusion
 from tests.conftest import Tenant
 from tests.introductions_support import (
     make_job,
@@ -170,7 +170,7 @@ def test_the_re_challenge_exception_agrees_with_the_re_challenge_rules(tenant: T
     from applicants.services import applicant_record
     from candidates.services import candidate_register
     from mailings.models import Suppression
-    from placements.eligibility import rechallenge_allowed
+    from placements.selectors.eligibility import rechallenge_allowed
     from rechallenge.services import rechallenge_candidates
     from relay.models import Referral
     from tests.conftest import profile
@@ -218,7 +218,7 @@ def test_the_cool_down_end_follows_month_end_clamping() -> None:
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from placements.eligibility import _cool_down_end
+    from placements.selectors.eligibility import _cool_down_end
 
     japan = ZoneInfo("Asia/Tokyo")
     # 1/29, 1/30 and 1/31 plus one month are all clamped to 2/28, so on 2/28 their cool-down is over.
@@ -229,7 +229,7 @@ def test_the_cool_down_end_follows_month_end_clamping() -> None:
 def test_people_the_rules_keep_away_are_skipped_even_when_they_rank_first(
     tenant: Tenant, outsider: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from placements import matching
+    from placements.selectors import matching
 
     monkeypatch.setattr(matching, "MIN_BATCH", 1)  # one row per round: the skipping crosses several rounds
     job = make_job(outsider)
@@ -246,7 +246,7 @@ def test_people_the_rules_keep_away_are_skipped_even_when_they_rank_first(
 def test_checking_a_few_people_agrees_with_checking_everyone(
     tenant: Tenant, outsider: Tenant, operator: object
 ) -> None:
-    from placements.eligibility import eligible_among, eligible_candidates_for
+    from placements.selectors.eligibility import eligible_among, eligible_candidates_for
 
     third = third_company(operator)  # type: ignore[arg-type]
     people = [person(tenant), person(outsider), person(third), person(tenant), person(outsider)]

@@ -13,10 +13,10 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEntry
 from companies.models import Company, Contract
-from placements.credits import credit_reserve
-from placements.invoices import invoice_pdf
+from placements.documents.invoice import invoice_pdf
 from placements.models import CreditReservation, Introduction, Placement
-from placements.placement_services import PlacementError, invoice_due_on, placement_record, placement_record_leaving
+from placements.services.credit_use import credit_reserve
+from placements.services.placements import PlacementError, invoice_due_on, placement_record, placement_record_leaving
 from relay.services import company_credit_summary
 from tests.conftest import Tenant, login
 from tests.placement_support import grant_credits, introduce, make_job, source_candidate
@@ -478,7 +478,7 @@ def test_nothing_on_the_invoice_overlaps_or_leaves_the_page(
 
 
 def test_totals_count_fees_net_of_refunds_in_the_cost_reduction_rate(operator: User, tenant: Tenant) -> None:
-    from placements.placement_services import placement_totals
+    from placements.services.placements import placement_totals
 
     assert placement_totals(Placement.objects.none()).cost_reduction_rate is None
     grant_credits(tenant, 1)

@@ -25,7 +25,7 @@ from lib.periodic import JOBS, enqueue_due_jobs
 from mailings.models import OutboundEmail
 from mailings.unsubscribe import suppression_add
 from placements.models import JobOrder
-from placements.services import job_order_create, job_order_set_status
+from placements.services.jobs import job_order_create, job_order_set_status
 from rechallenge.models import Reapplication, RechallengeInvitation
 from rechallenge.services import (
     TOKEN_SALT,

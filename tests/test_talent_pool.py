@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEntry
-from placements.introductions import introduction_accept
 from placements.models import CompanyExclusion, Introduction, IntroductionRequest
-from placements.pool import REDACTED, profile_token, profile_token_read, redact, salary_band
+from placements.services.introductions import introduction_accept
+from placements.services.pool import REDACTED, profile_token, profile_token_read, redact, salary_band
 from tests.conftest import Tenant, login
 from tests.introductions_support import make_job, opt_in_rechallenge, person, withdraw_service_consent
 
@@ -176,7 +176,7 @@ def test_a_request_is_refused_for_a_foreign_or_paused_job_and_can_be_declined(
     own_job = make_job(outsider)
     foreign_job = make_job(tenant)
     paused = make_job(outsider, title="停止中の求人")
-    from placements.services import job_order_set_status
+    from placements.services.jobs import job_order_set_status
 
     job_order_set_status(job_order=paused, status="paused", actor=outsider.owner)
     url = f"/company/pool/{profile_token(outsider.company, hanako.pk)}/"
@@ -226,7 +226,7 @@ def test_exclusions_are_set_by_managers_and_read_by_members(
 def test_pages_skip_people_the_rules_keep_away_and_say_where_the_next_page_starts(
     tenant: Tenant, outsider: Tenant, outsider_client: Client
 ) -> None:
-    from placements.pool import PoolFilters, pool_page
+    from placements.services.pool import PoolFilters, pool_page
 
     oldest = person(tenant)
     person(outsider)  # rejected by outsider: never in its pool

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from relay.services import credits_expire
+from relay.ledger import credits_expire
 
 
 class Command(BaseCommand):

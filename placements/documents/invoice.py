@@ -8,6 +8,7 @@ issuer and registration number, date, what was supplied, the amount per tax rate
 from io import BytesIO
 
 from django.conf import settings
+from django.http import HttpResponse
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -164,3 +165,10 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def invoice_response(placement: Placement) -> HttpResponse:
+    """The invoice as a PDF download, for the company's and the operator's screens alike."""
+    response = HttpResponse(invoice_pdf(placement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{placement.invoice_number}.pdf"'
+    return response

@@ -25,9 +25,9 @@ from audit.services import audit_record
 from candidates.models import Candidate
 from companies.models import Company
 from lib.jatext import nfkc, search_key, split_skills
-from placements.eligibility import eligible_among
-from placements.introductions import IntroductionNotAllowed
 from placements.models import Introduction, IntroductionRequest, JobOrder
+from placements.selectors.eligibility import eligible_among
+from placements.services.introductions import IntroductionNotAllowed
 
 REDACTED = "●●●"
 POOL_PAGE_SIZE = 30

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
-from placements.credits import CreditError, active_reservation, credit_consume
 from placements.fees import Terms, placement_fee, refund_for
 from placements.models import Introduction, Placement
-from relay.services import _lock_contract
+from placements.services.credit_use import CreditError, active_reservation, credit_consume
+from relay.ledger import contract_lock
 
 
 class PlacementError(CreditError):
@@ -31,7 +31,7 @@ def placement_record(*, introduction: Introduction, start_date: date, annual_sal
     """The operator records a hire: the fee under today's contract terms, or ¥0 on a credit order (the
     reserved credit is consumed and the fee that would have been charged is kept as the company's saving)."""
     with transaction.atomic():
-        contract = _lock_contract(introduction.company_id)
+        contract = contract_lock(company_id=introduction.company_id)
         introduction = Introduction.objects.select_for_update().select_related("job_order").get(pk=introduction.pk)
         if introduction.status != Introduction.Status.HIRED:
             raise PlacementError(_("入社が確定した推薦についてのみ、成約を登録できます。"))
@@ -92,7 +92,7 @@ def placement_record_leaving(*, placement: Placement, left_on: date, actor: User
     """The placed person left on `left_on`: the refund follows the schedule copied into the placement. A
     second call corrects the date (and the refund) and is audited with both values."""
     with transaction.atomic():
-        contract = _lock_contract(placement.company_id)
+        contract = contract_lock(company_id=placement.company_id)
         placement = Placement.objects.select_for_update().get(pk=placement.pk)
         if left_on < placement.start_date:
             raise PlacementError(_("退職日は入社日以降の日付を入力してください。"))

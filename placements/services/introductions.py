@@ -19,8 +19,8 @@ from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from companies.models import Company
 from mailings.services import mail_send
-from placements.eligibility import has_service_consent, introduction_refusal
 from placements.models import Introduction, IntroductionEvent, IntroductionRequest, JobOrder, ProvisionRecord
+from placements.selectors.eligibility import has_service_consent, introduction_refusal
 
 S = Introduction.Status
 

@@ -22,12 +22,12 @@ from django.utils.translation import gettext as _
 from candidates.models import Candidate
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import nfkc, search_key, split_skills
-from placements.eligibility import (
+from placements.models import Introduction, JobOrder
+from placements.selectors.eligibility import (
     eligible_among,
     excluded_companies_for,
     has_service_consent,
 )
-from placements.models import Introduction, JobOrder
 
 CATEGORY_POINTS = 15
 LOCATION_POINTS = 15

@@ -17,7 +17,6 @@ Decisions:
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,16 +24,17 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from placements.models import CreditReservation, Introduction, JobOrder
-from relay.models import CreditEntry
-from relay.services import _balance, _lock_contract
+from relay.ledger import CreditError, contract_lock, credit_expire_returned
+from relay.ledger import credit_consume as ledger_consume
+from relay.ledger import credit_release as ledger_release
+from relay.ledger import credit_reserve as ledger_reserve
 
 # Introductions in these states have not reached the company yet (the candidate has not consented).
 NOT_YET_INTRODUCED = (Introduction.Status.PROPOSED, Introduction.Status.DECLINED, Introduction.Status.CANCELLED)
 INTERVIEW_REACHED = (Introduction.Status.INTERVIEW, Introduction.Status.OFFER, Introduction.Status.HIRED)
 
 
-class CreditError(ValidationError):
-    """A credit step the rules refuse; the message is for the person who asked."""
+__all__ = ["CreditError", "credit_consume", "credit_release", "credit_reserve"]
 
 
 def active_reservation(job_order: JobOrder) -> CreditReservation | None:
@@ -52,7 +52,7 @@ def credit_reserve(*, job_order: JobOrder, actor: User, now: datetime | None = N
     """Commit one open credit (the one expiring first) to the job order."""
     now = now or timezone.now()
     with transaction.atomic():
-        contract = _lock_contract(job_order.company_id)
+        contract = contract_lock(company_id=job_order.company_id)
         job_order = JobOrder.objects.select_for_update().get(pk=job_order.pk)
         if job_order.status != JobOrder.Status.OPEN:
             raise CreditError(_("無料紹介枠は、募集中の求人にのみご利用いただけます。"))
@@ -60,32 +60,8 @@ def credit_reserve(*, job_order: JobOrder, actor: User, now: datetime | None = N
             status__in=[CreditReservation.Status.RESERVED, CreditReservation.Status.CONSUMED]
         ).exists():
             raise CreditError(_("この求人ではすでに無料紹介枠をご利用中です(1つの求人につき1枠まで)。"))
-        if _balance(job_order.company_id) < 0:
-            raise CreditError(
-                _(
-                    "無効化された紹介の調整により無料紹介枠の残高がマイナスのため、現在はご利用いただけません。"
-                    "新たな紹介で獲得し直すとご利用いただけます。"
-                )
-            )
-        # Expiring lots are used first so the company loses as little as possible; the expiry job may not
-        # have run yet, so a lot past its date is not offered.
-        lot = (
-            CreditEntry.objects.open_lots()
-            .filter(company_id=job_order.company_id)
-            .exclude(expires_at__lte=now)
-            .order_by("expires_at", "created_at", "id")
-            .first()
-        )
-        if lot is None:
-            raise CreditError(_("ご利用いただける無料紹介枠がありません。"))
-        entry = CreditEntry.objects.create(
-            company_id=job_order.company_id,
-            kind=CreditEntry.Kind.RESERVE,
-            amount=-1,
-            lot=lot,
-            expires_at=lot.expires_at,
-            actor=actor,
-            reason=f"求人「{job_order.title}」で無料紹介枠を確保",
+        entry = ledger_reserve(
+            company_id=job_order.company_id, actor=actor, reason=f"求人「{job_order.title}」で無料紹介枠を確保", now=now
         )
         reservation = CreditReservation.objects.create(
             company_id=job_order.company_id, job_order=job_order, reserve_entry=entry, reserved_by=actor
@@ -95,7 +71,7 @@ def credit_reserve(*, job_order: JobOrder, actor: User, now: datetime | None = N
             action="credit.reserve",
             target=reservation,
             company=contract.company,
-            detail={"job_order": job_order.pk, "lot": lot.pk, "entry": entry.pk},
+            detail={"job_order": job_order.pk, "lot": entry.lot_id, "entry": entry.pk},
         )
     return reservation
 
@@ -109,7 +85,7 @@ def credit_release(
     if by_operator and not reason:
         raise CreditError(_("解除の理由を入力してください。"))
     with transaction.atomic():
-        contract = _lock_contract(reservation.company_id)
+        contract = contract_lock(company_id=reservation.company_id)
         reservation = CreditReservation.objects.select_related("job_order", "reserve_entry").get(pk=reservation.pk)
         if reservation.status != CreditReservation.Status.RESERVED:
             raise CreditError(_("この無料紹介枠はすでに確定または解除されています。"))
@@ -120,14 +96,8 @@ def credit_release(
                     "ご事情がある場合は担当者までご相談ください。"
                 )
             )
-        reserve_entry = reservation.reserve_entry
-        entry = CreditEntry.objects.create(
-            company_id=reservation.company_id,
-            kind=CreditEntry.Kind.RELEASE,
-            amount=1,
-            lot=reserve_entry,
-            applied_to_debt=_balance(reservation.company_id) < 0,
-            expires_at=reserve_entry.expires_at,
+        entry = ledger_release(
+            reserve_entry=reservation.reserve_entry,
             actor=actor,
             reason=f"求人「{reservation.job_order.title}」の無料紹介枠の確保を解除" + (f": {reason}" if reason else ""),
         )
@@ -151,31 +121,19 @@ def credit_release(
                 "applied_to_debt": entry.applied_to_debt,
             },
         )
-        if not entry.applied_to_debt and entry.expires_at is not None and entry.expires_at <= now:
-            # Reserved past its date: the credit comes back already expired, as it would have without the order.
-            expiry = CreditEntry.objects.create(
-                company_id=reservation.company_id,
-                kind=CreditEntry.Kind.EXPIRY,
-                amount=-1,
-                lot=entry,
-                reason=f"{timezone.localtime(entry.expires_at):%Y年%m月%d日} に有効期限を迎えていました(確保の解除時)",
-            )
-            audit_record(actor=None, action="credit.expire", target=expiry, company=contract.company)
+        credit_expire_returned(release_entry=entry, now=now)
     return reservation
 
 
 def credit_consume(*, reservation: CreditReservation, actor: User) -> CreditReservation:
     """The hire happened: the reserved credit is spent (USE). Called inside placement_record's transaction."""
     with transaction.atomic():
-        contract = _lock_contract(reservation.company_id)
+        contract = contract_lock(company_id=reservation.company_id)
         reservation = CreditReservation.objects.select_related("job_order", "reserve_entry").get(pk=reservation.pk)
         if reservation.status != CreditReservation.Status.RESERVED:
             raise CreditError(_("この無料紹介枠はすでに確定または解除されています。"))
-        entry = CreditEntry.objects.create(
-            company_id=reservation.company_id,
-            kind=CreditEntry.Kind.USE,
-            amount=0,
-            lot=reservation.reserve_entry,
+        entry = ledger_consume(
+            reserve_entry=reservation.reserve_entry,
             actor=actor,
             reason=f"求人「{reservation.job_order.title}」での入社により無料紹介枠を利用",
         )

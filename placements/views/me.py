@@ -9,14 +9,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from candidates.models import Candidate
 from candidates.session import candidate_required
 from placements.forms import AcceptForm
-from placements.introductions import (
+from placements.models import Introduction
+from placements.services.introductions import (
     PROVIDED_ITEM_LABELS,
     PROVIDED_ITEMS,
     IntroductionNotAllowed,
     introduction_accept,
     introduction_decline,
 )
-from placements.models import Introduction
 
 # The person sees the steps of their selection, not the notes the company and the agency write to each other.
 HIDDEN_FROM_CANDIDATE = frozenset({Introduction.Status.CANCELLED})

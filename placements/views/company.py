@@ -1,0 +1,410 @@
+"""The company's placements screens (/company/jobs/, /company/pool/): job orders, credit use, placements and
+invoices, introductions and exclusions, and the anonymous talent pool."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import (
+    company_manager_required,
+    company_object_or_404,
+    company_required,
+    request_user,
+)
+from accounts.models import User
+from audit.services import audit_record
+from companies.models import Company
+from placements.documents.invoice import invoice_response
+from placements.forms import (
+    ExclusionForm,
+    IntroductionCommentForm,
+    IntroductionMoveForm,
+    JobOrderFilterForm,
+    JobOrderForm,
+    PoolFilterForm,
+    PoolRequestForm,
+)
+from placements.models import (
+    CompanyExclusion,
+    Introduction,
+    IntroductionRequest,
+    JobOrder,
+    Placement,
+)
+from placements.selectors.job_orders import credit_panel, job_order_status_message
+from placements.services.credit_use import (
+    CreditError,
+    active_reservation,
+    credit_release,
+    credit_reserve,
+)
+from placements.services.introductions import (
+    PROVIDED_ITEM_LABELS,
+    IntroductionNotAllowed,
+    introduction_comment,
+    introduction_move,
+    pending_count,
+    provided_profile,
+    selection_moves,
+)
+from placements.services.jobs import JobOrderTransitionError, job_order_create, job_order_set_status, job_order_update
+from placements.services.placements import placement_totals
+from placements.services.pool import PoolFilters, introduction_request_create, pool_candidate, pool_page, pool_profile
+from relay.services import company_credit_summary
+
+# --- job orders ----------------------------------------------------------------------------------------------------
+
+
+@company_required
+def job_order_list(request: HttpRequest, company: Company) -> HttpResponse:
+    filters = JobOrderFilterForm(request.GET or None)
+    job_orders = JobOrder.objects.filter(company=company)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    if status:
+        job_orders = job_orders.filter(status=status)
+    page = Paginator(job_orders, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "placements/job_order_list.html",
+        {"company": company, "page": page, "filters": filters, "status": status},
+    )
+
+
+@company_manager_required
+@require_http_methods(["GET", "POST"])
+def job_order_new(request: HttpRequest, company: Company) -> HttpResponse:
+    form = JobOrderForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
+        messages.success(request, _("求人「%(title)s」を登録しました。") % {"title": job_order.title})
+        return redirect("placements:detail", pk=job_order.pk)
+    return render(request, "placements/job_order_form.html", {"company": company, "form": form})
+
+
+@company_required
+def job_order_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    job_order = company_object_or_404(company, JobOrder, pk=pk)
+    return render(
+        request,
+        "placements/job_order_detail.html",
+        {"company": company, "job_order": job_order, "credit": credit_panel(job_order)},
+    )
+
+
+@company_manager_required
+@require_http_methods(["GET", "POST"])
+def job_order_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    job_order = company_object_or_404(company, JobOrder, pk=pk)
+    form = JobOrderForm(request.POST if request.method == "POST" else None, instance=job_order)
+    if request.method == "POST" and form.is_valid():
+        job_order_update(job_order=job_order, data=form.cleaned_data, actor=request_user(request))
+        messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
+        return redirect("placements:detail", pk=job_order.pk)
+    return render(request, "placements/job_order_form.html", {"company": company, "form": form, "job_order": job_order})
+
+
+@company_manager_required
+@require_POST
+def job_order_status(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    job_order = company_object_or_404(company, JobOrder, pk=pk)
+    try:
+        job_order = job_order_set_status(
+            job_order=job_order, status=request.POST.get("status", ""), actor=request_user(request)
+        )
+    except JobOrderTransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, job_order_status_message(job_order))
+    return redirect("placements:detail", pk=job_order.pk)
+
+
+# --- credits and placements ----------------------------------------------------------------------------------------
+
+
+@company_manager_required
+@require_POST
+def job_order_credit_reserve(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    job_order = company_object_or_404(company, JobOrder, pk=pk)
+    try:
+        credit_reserve(job_order=job_order, actor=request_user(request))
+    except CreditError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("求人「%(title)s」に無料紹介枠を1枠確保しました。担当者よりご紹介の準備を進めてまいります。")
+            % {"title": job_order.title},
+        )
+    return redirect("placements:detail", pk=job_order.pk)
+
+
+@company_manager_required
+@require_POST
+def job_order_credit_release(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    job_order = company_object_or_404(company, JobOrder, pk=pk)
+    reservation = active_reservation(job_order)
+    if reservation is None:
+        messages.error(request, _("この求人で確保中の無料紹介枠はありません。"))
+        return redirect("placements:detail", pk=job_order.pk)
+    try:
+        credit_release(reservation=reservation, actor=request_user(request))
+    except CreditError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("無料紹介枠の利用を取り消しました。枠は元の有効期限のままお戻ししました。"))
+    return redirect("placements:detail", pk=job_order.pk)
+
+
+@company_manager_required
+def placement_list(request: HttpRequest, company: Company) -> HttpResponse:
+    placements = Placement.objects.filter(company=company).select_related("job_order", "candidate")
+    page = Paginator(placements, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "placements/placement_list.html",
+        {
+            "company": company,
+            "page": page,
+            "totals": placement_totals(placements),
+            "credits": company_credit_summary(company),
+        },
+    )
+
+
+@company_manager_required
+def placement_invoice(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    placement = get_object_or_404(
+        Placement.objects.select_related("company", "job_order", "candidate"), company=company, pk=pk
+    )
+    return invoice_response(placement)
+
+
+# --- operator ------------------------------------------------------------------------------------------
+
+
+# --- introductions -------------------------------------------------------------------------------------------------
+
+
+@company_required
+def introduction_list(request: HttpRequest, company: Company) -> HttpResponse:
+    introductions = (
+        Introduction.objects.filter(company=company, accepted_at__isnull=False)
+        .select_related("job_order", "candidate")
+        .order_by("-accepted_at", "-id")
+    )
+    status = request.GET.get("status", "")
+    if status in Introduction.Status.values:
+        introductions = introductions.filter(status=status)
+    job_id = request.GET.get("job", "")
+    job_order = JobOrder.objects.filter(company=company, pk=int(job_id)).first() if job_id.isdigit() else None
+    if job_order is not None:
+        introductions = introductions.filter(job_order=job_order)
+    page = Paginator(introductions, 50).get_page(request.GET.get("page"))
+    statuses = [
+        (s, Introduction.Status(s).label) for s in ("document", "interview", "offer", "hired", "rejected", "withdrawn")
+    ]
+    return render(
+        request,
+        "placements/introductions/company_list.html",
+        {
+            "company": company,
+            "page": page,
+            "status": status,
+            "statuses": statuses,
+            "job_order": job_order,
+            "pending": pending_count(company),
+        },
+    )
+
+
+def _detail_context(company: Company, introduction: Introduction) -> dict[str, object]:
+    return {
+        "company": company,
+        "introduction": introduction,
+        "profile": provided_profile(introduction),
+        "item_labels": PROVIDED_ITEM_LABELS,
+        "events": introduction.events.select_related("actor"),
+        "move_form": IntroductionMoveForm(moves=selection_moves(introduction)),
+        "comment_form": IntroductionCommentForm(),
+    }
+
+
+@company_required
+def introduction_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    introduction = company_object_or_404(company, Introduction, pk=pk, accepted_at__isnull=False)
+    return render(request, "placements/introductions/company_detail.html", _detail_context(company, introduction))
+
+
+@company_required
+@require_POST
+def introduction_move_view(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    introduction = company_object_or_404(company, Introduction, pk=pk, accepted_at__isnull=False)
+    form = IntroductionMoveForm(request.POST, moves=selection_moves(introduction))
+    if form.is_valid():
+        try:
+            introduction = introduction_move(
+                introduction=introduction,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+                actor=request_user(request),
+            )
+        except IntroductionNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("選考状況を「%(status)s」に更新しました。") % {"status": introduction.get_status_display()}
+            )
+        return redirect("placements:introduction_detail", pk=introduction.pk)
+    context = _detail_context(company, introduction)
+    context["move_form"] = form
+    return render(request, "placements/introductions/company_detail.html", context, status=400)
+
+
+@company_required
+@require_POST
+def introduction_comment_view(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    introduction = company_object_or_404(company, Introduction, pk=pk, accepted_at__isnull=False)
+    form = IntroductionCommentForm(request.POST)
+    if form.is_valid():
+        introduction_comment(
+            introduction=introduction, comment=form.cleaned_data["comment"], actor=request_user(request)
+        )
+        messages.success(request, _("コメントを記録しました。"))
+        return redirect("placements:introduction_detail", pk=introduction.pk)
+    context = _detail_context(company, introduction)
+    context["comment_form"] = form
+    return render(request, "placements/introductions/company_detail.html", context, status=400)
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def exclusions(request: HttpRequest, company: Company) -> HttpResponse:
+    user = request_user(request)
+    form = ExclusionForm(request.POST if request.method == "POST" else None, company=company)
+    if request.method == "POST":
+        if not user.can_manage_company:
+            messages.error(request, _("紹介先の除外設定は、企業のオーナーまたは管理者が変更できます。"))
+            return redirect("placements:exclusions")
+        if form.is_valid():
+            excluded = form.cleaned_data["excluded"]
+            try:
+                with transaction.atomic():
+                    exclusion = CompanyExclusion.objects.create(company=company, excluded=excluded, created_by=user)
+                    audit_record(
+                        actor=user,
+                        action="company_exclusion.create",
+                        target=exclusion,
+                        company=company,
+                        detail={"excluded": excluded.name},
+                    )
+            except IntegrityError:
+                messages.info(request, _("%(name)s はすでに除外されています。") % {"name": excluded.name})
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s を紹介先から除外しました。貴社経由の登録者は %(name)s に紹介されません。")
+                    % {"name": excluded.name},
+                )
+            return redirect("placements:exclusions")
+    rows = CompanyExclusion.objects.filter(company=company).select_related("excluded", "created_by")
+    return render(request, "placements/exclusions.html", {"company": company, "form": form, "rows": rows})
+
+
+@company_manager_required
+@require_POST
+def exclusion_delete(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    exclusion = company_object_or_404(company, CompanyExclusion, pk=pk)
+    name = exclusion.excluded.name
+    with transaction.atomic():
+        audit_record(
+            actor=request_user(request),
+            action="company_exclusion.delete",
+            target=exclusion,
+            company=company,
+            detail={"excluded": name},
+        )
+        exclusion.delete()
+    messages.success(request, _("%(name)s の除外を解除しました。") % {"name": name})
+    return redirect("placements:exclusions")
+
+
+# --- talent pool ---------------------------------------------------------------------------------------------------
+
+
+@company_required
+def pool_list(request: HttpRequest, company: Company) -> HttpResponse:
+    form = PoolFilterForm(request.GET or None)
+    filters = PoolFilters()
+    if form.is_valid():
+        filters = PoolFilters(
+            job_category=form.cleaned_data["job_category"],
+            prefecture=form.cleaned_data["prefecture"],
+            skills=form.cleaned_data["skills"],
+            min_years=form.cleaned_data["min_years"],
+            max_salary=form.cleaned_data["max_salary"],
+        )
+    start_text = request.GET.get("start", "")
+    start = int(start_text) if start_text.isdigit() else 0
+    people, next_start = pool_page(company, filters, start=start)
+    query = request.GET.copy()
+    query.pop("start", None)
+    return render(
+        request,
+        "placements/pool/list.html",
+        {
+            "company": company,
+            "form": form,
+            "profiles": [pool_profile(company, candidate) for candidate in people],
+            "query": query.urlencode(),
+            "start": start,
+            "next_start": next_start,
+        },
+    )
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def pool_detail(request: HttpRequest, company: Company, token: str) -> HttpResponse:
+    candidate = pool_candidate(company, token)
+    if candidate is None:
+        raise Http404
+    form = PoolRequestForm(request.POST if request.method == "POST" else None, company=company)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        assert isinstance(user, User)
+        try:
+            introduction_request_create(
+                company=company,
+                token=token,
+                job_order=form.cleaned_data["job_order"],
+                message=form.cleaned_data["message"],
+                actor=user,
+            )
+        except IntroductionNotAllowed as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "紹介のご依頼を承りました。キャリアアドバイザーがご本人に意向を確認し、"
+                    "ご本人が承諾された場合にプロフィールを開示いたします。"
+                ),
+            )
+            return redirect("pool:requests")
+    return render(
+        request,
+        "placements/pool/detail.html",
+        {"company": company, "profile": pool_profile(company, candidate), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@company_required
+def pool_requests(request: HttpRequest, company: Company) -> HttpResponse:
+    rows = IntroductionRequest.objects.filter(company=company).select_related("job_order", "introduction")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "placements/pool/requests.html", {"company": company, "page": page})

@@ -1,0 +1,515 @@
+"""The operator's placements screens (/ops/): job orders for any company, the credit queue, placements and fees,
+matching and introductions."""
+
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import operator_required, request_user
+from candidates.models import Candidate
+from companies.models import Company
+from placements.documents.invoice import invoice_response
+from placements.fees import Terms, placement_fee
+from placements.forms import (
+    IntroductionCommentForm,
+    IntroductionMoveForm,
+    JobOrderFilterForm,
+    JobOrderForm,
+    LeavingForm,
+    OpsJobOrderForm,
+    PlacementForm,
+    ProposeForm,
+    ReleaseForm,
+    RequestDeclineForm,
+)
+from placements.models import (
+    CreditReservation,
+    Introduction,
+    IntroductionEvent,
+    IntroductionRequest,
+    JobOrder,
+    Placement,
+)
+from placements.selectors.eligibility import introduction_refusal
+from placements.selectors.job_orders import job_order_status_message
+from placements.selectors.matching import matches_for_candidate, matches_for_job
+from placements.services.credit_use import (
+    INTERVIEW_REACHED,
+    NOT_YET_INTRODUCED,
+    CreditError,
+    active_reservation,
+    credit_release,
+)
+from placements.services.introductions import (
+    IntroductionNotAllowed,
+    introduction_cancel,
+    introduction_comment,
+    introduction_move,
+    introduction_propose,
+    introduction_request_decline,
+    selection_moves,
+)
+from placements.services.jobs import JobOrderTransitionError, job_order_create, job_order_set_status, job_order_update
+from placements.services.placements import placement_record, placement_record_leaving, placement_totals
+
+# --- job orders ----------------------------------------------------------------------------------------------------
+
+
+@operator_required
+def job_order_list(request: HttpRequest) -> HttpResponse:
+    filters = JobOrderFilterForm(request.GET or None)
+    job_orders = JobOrder.objects.select_related("company")
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    if status:
+        job_orders = job_orders.filter(status=status)
+    company_id = request.GET.get("company", "")
+    company = Company.objects.filter(pk=int(company_id)).first() if company_id.isdigit() else None
+    if company is not None:
+        job_orders = job_orders.filter(company=company)
+    page = Paginator(job_orders, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "placements/ops/job_order_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "status": status,
+            "company": company,
+            "companies": Company.objects.order_by("name"),
+        },
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def job_order_new(request: HttpRequest) -> HttpResponse:
+    initial = {"company": request.GET["company"]} if request.GET.get("company", "").isdigit() else {}
+    form = OpsJobOrderForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        company = form.cleaned_data["company"]
+        job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
+        messages.success(
+            request,
+            _("%(company)s の求人「%(title)s」を登録しました。") % {"company": company.name, "title": job_order.title},
+        )
+        return redirect("ops:job_order_edit", pk=job_order.pk)
+    return render(request, "placements/ops/job_order_form.html", {"form": form})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    job_order = get_object_or_404(JobOrder.objects.select_related("company"), pk=pk)
+    form = JobOrderForm(request.POST if request.method == "POST" else None, instance=job_order)
+    if request.method == "POST" and form.is_valid():
+        job_order_update(job_order=job_order, data=form.cleaned_data, actor=request_user(request))
+        messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
+        return redirect("ops:job_order_edit", pk=job_order.pk)
+    return render(request, "placements/ops/job_order_form.html", {"form": form, "job_order": job_order})
+
+
+@operator_required
+@require_POST
+def job_order_status(request: HttpRequest, pk: int) -> HttpResponse:
+    job_order = get_object_or_404(JobOrder, pk=pk)
+    try:
+        job_order = job_order_set_status(
+            job_order=job_order, status=request.POST.get("status", ""), actor=request_user(request)
+        )
+    except JobOrderTransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, job_order_status_message(job_order))
+    return redirect("ops:job_order_edit", pk=job_order.pk)
+
+
+# --- credit queue and placements -----------------------------------------------------------------------------------
+
+
+@operator_required
+def credit_queue(request: HttpRequest) -> HttpResponse:
+    """Credit orders waiting for introductions, oldest reservation first: the agency promised them."""
+    interviews = IntroductionEvent.objects.filter(
+        introduction__job_order=OuterRef("job_order"), status=Introduction.Status.INTERVIEW
+    )
+    reservations = (
+        CreditReservation.objects.filter(status=CreditReservation.Status.RESERVED)
+        .select_related("company", "job_order")
+        .annotate(
+            proposed=Count("job_order__introductions", distinct=True),
+            introduced=Count(
+                "job_order__introductions",
+                filter=~Q(job_order__introductions__status__in=NOT_YET_INTRODUCED),
+                distinct=True,
+            ),
+            at_interview=Count(
+                "job_order__introductions",
+                filter=Q(job_order__introductions__status__in=INTERVIEW_REACHED),
+                distinct=True,
+            ),
+            hired_unrecorded=Count(
+                "job_order__introductions",
+                filter=Q(
+                    job_order__introductions__status=Introduction.Status.HIRED,
+                    job_order__introductions__placement__isnull=True,
+                ),
+                distinct=True,
+            ),
+            interviewed_before=Exists(interviews),
+        )
+        .order_by("reserved_at", "id")
+    )
+    page = Paginator(reservations, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "reservation": r,
+            "days_waiting": (now - r.reserved_at).days,
+            "interview_reached": bool(getattr(r, "at_interview", 0) or getattr(r, "interviewed_before", False)),
+            "hired_unrecorded": getattr(r, "hired_unrecorded", 0),
+        }
+        for r in page
+    ]
+    return render(request, "placements/ops/credit_queue.html", {"page": page, "rows": rows})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def credit_release_ops(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = get_object_or_404(CreditReservation.objects.select_related("company", "job_order"), pk=pk)
+    form = ReleaseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            credit_release(
+                reservation=reservation,
+                actor=request_user(request),
+                reason=form.cleaned_data["reason"],
+                by_operator=True,
+            )
+        except CreditError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(company)s の無料紹介枠の確保を解除しました。") % {"company": reservation.company.name},
+            )
+            return redirect("ops:credit_queue")
+    return render(request, "placements/ops/credit_release.html", {"reservation": reservation, "form": form})
+
+
+@operator_required
+def placement_list_ops(request: HttpRequest) -> HttpResponse:
+    placements = Placement.objects.select_related("company", "job_order", "candidate")
+    company_id = request.GET.get("company", "")
+    company = Company.objects.filter(pk=int(company_id)).first() if company_id.isdigit() else None
+    if company is not None:
+        placements = placements.filter(company=company)
+    awaiting = (
+        Introduction.objects.filter(status=Introduction.Status.HIRED, placement__isnull=True)
+        .select_related("company", "job_order", "candidate")
+        .order_by("updated_at")
+    )
+    if company is not None:
+        awaiting = awaiting.filter(company=company)
+    page = Paginator(placements, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "placements/ops/placement_list.html",
+        {
+            "page": page,
+            "totals": placement_totals(placements),
+            "awaiting": awaiting[:50],
+            "company": company,
+            "companies": Company.objects.order_by("name"),
+        },
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def placement_new(request: HttpRequest) -> HttpResponse:
+    introduction_id = request.GET.get("introduction", "")
+    if not introduction_id.isdigit():
+        raise Http404
+    introduction = get_object_or_404(
+        Introduction.objects.select_related("company__contract", "job_order", "candidate"), pk=int(introduction_id)
+    )
+    existing = Placement.objects.filter(introduction=introduction).first()
+    if existing is not None:
+        messages.info(request, _("この推薦の成約はすでに登録されています。"))
+        return redirect("ops:placement_detail", pk=existing.pk)
+    form = PlacementForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = placement_record(introduction=introduction, actor=request_user(request), **form.cleaned_data)
+        except CreditError as error:
+            messages.error(request, str(error))
+        else:
+            if placement.waived:
+                text = _("成約を登録しました。無料紹介枠の適用により手数料は 0 円です(削減額 %(saving)s 円)。") % {
+                    "saving": f"{placement.saving_yen:,}"
+                }
+            else:
+                text = _("成約を登録しました。紹介手数料は税込 %(total)s 円です。") % {
+                    "total": f"{placement.total_yen:,}"
+                }
+            messages.success(request, text)
+            return redirect("ops:placement_detail", pk=placement.pk)
+    terms = Terms.of_contract(introduction.company.contract)
+    quote: Any = None
+    if form.is_bound and form.is_valid():
+        quote = placement_fee(form.cleaned_data["annual_salary_yen"], terms)
+    return render(
+        request,
+        "placements/ops/placement_form.html",
+        {
+            "introduction": introduction,
+            "form": form,
+            "terms": terms,
+            "contract": introduction.company.contract,
+            "reservation": active_reservation(introduction.job_order),
+            "quote": quote,
+            "hired": introduction.status == Introduction.Status.HIRED,
+        },
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = get_object_or_404(
+        Placement.objects.select_related("company", "job_order", "candidate", "introduction", "recorded_by"), pk=pk
+    )
+    form = LeavingForm(
+        request.POST if request.method == "POST" else None,
+        initial={"left_on": placement.left_on} if placement.left_on else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = placement_record_leaving(
+                placement=placement, left_on=form.cleaned_data["left_on"], actor=request_user(request)
+            )
+        except CreditError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("退職日を登録しました。返戻金は税込 %(total)s 円(返戻率 %(percent)s%%)です。")
+                % {"total": f"{placement.refund_total_yen:,}", "percent": placement.refund_percent},
+            )
+            return redirect("ops:placement_detail", pk=placement.pk)
+    return render(request, "placements/ops/placement_detail.html", {"placement": placement, "form": form})
+
+
+@operator_required
+def placement_invoice_ops(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = get_object_or_404(Placement.objects.select_related("company", "job_order", "candidate"), pk=pk)
+    return invoice_response(placement)
+
+
+# --- matching and introductions ------------------------------------------------------------------------------------
+
+
+@operator_required
+def job_matches(request: HttpRequest, pk: int) -> HttpResponse:
+    job_order = get_object_or_404(JobOrder.objects.select_related("company"), pk=pk)
+    started = time.perf_counter()
+    matches = matches_for_job(job_order)
+    elapsed_ms = round(1000 * (time.perf_counter() - started))
+    return render(
+        request,
+        "placements/ops/job_matches.html",
+        {
+            "job_order": job_order,
+            "matches": matches,
+            "elapsed_ms": elapsed_ms,
+            "proposed": job_order.introductions.count(),
+        },
+    )
+
+
+@operator_required
+def candidate_matches(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = get_object_or_404(Candidate, pk=pk)
+    return render(
+        request,
+        "placements/ops/candidate_matches.html",
+        {
+            "candidate": candidate,
+            "matches": matches_for_candidate(candidate),
+            "introductions": candidate.introductions.select_related("job_order", "company"),
+        },
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def introduction_new(request: HttpRequest) -> HttpResponse:
+    params = request.POST if request.method == "POST" else request.GET
+    job_id, candidate_id, request_id = (params.get(key, "") for key in ("job", "candidate", "request"))
+    job_order = get_object_or_404(JobOrder.objects.select_related("company"), pk=job_id) if job_id.isdigit() else None
+    candidate = get_object_or_404(Candidate, pk=candidate_id) if candidate_id.isdigit() else None
+    pool_request = (
+        get_object_or_404(IntroductionRequest, pk=request_id, status=IntroductionRequest.Status.OPEN)
+        if request_id.isdigit()
+        else None
+    )
+    if pool_request is not None:
+        job_order, candidate = pool_request.job_order, pool_request.candidate
+    if job_order is None or candidate is None:
+        messages.error(request, _("推薦する求人と求職者を選んでください。"))
+        return redirect("ops:introductions")
+    form = ProposeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            introduction = introduction_propose(
+                job_order=job_order,
+                candidate=candidate,
+                recommendation=form.cleaned_data["recommendation"],
+                actor=request_user(request),
+                request=pool_request,
+            )
+        except IntroductionNotAllowed as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s さんに求人「%(title)s」へのご紹介をお送りしました。ご本人の承諾をお待ちください。")
+                % {"name": candidate.name, "title": job_order.title},
+            )
+            return redirect("ops:introduction_detail", pk=introduction.pk)
+    return render(
+        request,
+        "placements/ops/introduction_new.html",
+        {
+            "form": form,
+            "job_order": job_order,
+            "candidate": candidate,
+            "pool_request": pool_request,
+            "refusal": introduction_refusal(candidate, job_order.company)
+            if job_order.status == JobOrder.Status.OPEN
+            else _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title},
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@operator_required
+def introduction_list(request: HttpRequest) -> HttpResponse:
+    introductions = Introduction.objects.select_related("job_order", "company", "candidate")
+    status = request.GET.get("status", "")
+    if status in Introduction.Status.values:
+        introductions = introductions.filter(status=status)
+    page = Paginator(introductions, 50).get_page(request.GET.get("page"))
+    open_requests = (
+        IntroductionRequest.objects.filter(status=IntroductionRequest.Status.OPEN)
+        .select_related("company", "job_order", "candidate", "requested_by")
+        .order_by("created_at", "id")
+    )
+    return render(
+        request,
+        "placements/ops/introduction_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Introduction.Status.choices,
+            "open_requests": open_requests,
+            "decline_form": RequestDeclineForm(),
+        },
+    )
+
+
+def _detail(request: HttpRequest, introduction: Introduction, **forms: object) -> HttpResponse:
+    context: dict[str, object] = {
+        "introduction": introduction,
+        "events": introduction.events.select_related("actor"),
+        "move_form": IntroductionMoveForm(moves=selection_moves(introduction)),
+        "comment_form": IntroductionCommentForm(),
+        "provisions": introduction.provision_records.all(),
+        **forms,
+    }
+    return render(request, "placements/ops/introduction_detail.html", context, status=400 if forms else 200)
+
+
+def _introduction(pk: int) -> Introduction:
+    return get_object_or_404(Introduction.objects.select_related("job_order", "company", "candidate"), pk=pk)
+
+
+@operator_required
+def introduction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _introduction(pk))
+
+
+@operator_required
+@require_POST
+def introduction_move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    introduction = _introduction(pk)
+    form = IntroductionMoveForm(request.POST, moves=selection_moves(introduction))
+    if not form.is_valid():
+        return _detail(request, introduction, move_form=form)
+    try:
+        introduction = introduction_move(
+            introduction=introduction,
+            status=form.cleaned_data["status"],
+            comment=form.cleaned_data["comment"],
+            actor=request_user(request),
+        )
+    except IntroductionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("選考状況を「%(status)s」に更新しました。") % {"status": introduction.get_status_display()}
+        )
+    return redirect("ops:introduction_detail", pk=introduction.pk)
+
+
+@operator_required
+@require_POST
+def introduction_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    introduction = _introduction(pk)
+    form = IntroductionCommentForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, introduction, comment_form=form)
+    introduction_comment(introduction=introduction, comment=form.cleaned_data["comment"], actor=request_user(request))
+    messages.success(request, _("コメントを記録しました。"))
+    return redirect("ops:introduction_detail", pk=introduction.pk)
+
+
+@operator_required
+@require_POST
+def introduction_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    introduction = _introduction(pk)
+    try:
+        introduction_cancel(
+            introduction=introduction, actor=request_user(request), comment=request.POST.get("comment", "")
+        )
+    except IntroductionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("推薦を取り下げました。"))
+    return redirect("ops:introduction_detail", pk=introduction.pk)
+
+
+@operator_required
+@require_POST
+def request_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    pool_request = get_object_or_404(IntroductionRequest, pk=pk)
+    form = RequestDeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("企業へのご回答を入力してください。"))
+        return redirect("ops:introductions")
+    try:
+        introduction_request_decline(request=pool_request, actor=request_user(request), note=form.cleaned_data["note"])
+    except IntroductionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("紹介依頼をお見送りとして回答しました。"))
+    return redirect("ops:introductions")
