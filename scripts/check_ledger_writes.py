@@ -3,7 +3,8 @@
 Flags, in every tracked Python file but the ledger and migrations: `CreditEntry(...)`, and
 `CreditEntry.objects.<write>(...)` or `.<write>()` on a `CreditEntry.objects...` chain, where <write> is create,
 bulk_create, get_or_create, update_or_create, update or delete. Tests may build ledger states directly, so
-tests/ is allowed; any other exception is written on its line as `# ledger-write-allowed: <why>`. Exit status 1 and one line per finding when anything is found.
+tests/ is allowed; any other exception is written on its line as `# ledger-write-allowed: <why>`.
+Exit status 1 and one line per finding when anything is found.
 
     python scripts/check_ledger_writes.py [paths...]
 """
@@ -25,9 +26,7 @@ def _chain_starts_with_credit_entry(node: ast.AST) -> bool:
     while True:
         if isinstance(node, ast.Call):
             node = node.func
-        elif isinstance(node, ast.Attribute):
-            node = node.value
-        elif isinstance(node, ast.Subscript):
+        elif isinstance(node, ast.Attribute | ast.Subscript):
             node = node.value
         else:
             return isinstance(node, ast.Name) and node.id == "CreditEntry"
@@ -48,7 +47,7 @@ def ledger_writes(source: str, filename: str = "<source>") -> Iterator[str]:
 
 def tracked_python_files() -> list[str]:
     output = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],  # noqa: S607
         capture_output=True,
         text=True,
         check=True,
