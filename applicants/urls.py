@@ -1,18 +1,18 @@
 from django.urls import path
 
-from applicants import views
+from applicants.views import company
 
 app_name = "applicants"
 urlpatterns = [
-    path("", views.applicant_list, name="list"),
-    path("new/", views.applicant_add, name="add"),
-    path("<int:pk>/", views.applicant_detail, name="detail"),
-    path("imports/", views.import_list, name="imports"),
-    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
-    path("imports/<int:pk>/start/", views.import_start, name="import_start"),
-    path("imports/<int:pk>/resume/", views.import_resume, name="import_resume"),
-    path("imports/<int:pk>/discard/", views.import_discard, name="import_discard"),
-    path("imports/presets/", views.preset_list, name="presets"),
-    path("imports/presets/<int:pk>/", views.preset_edit, name="preset_edit"),
-    path("imports/presets/<int:pk>/delete/", views.preset_delete, name="preset_delete"),
+    path("", company.applicant_list, name="list"),
+    path("new/", company.applicant_add, name="add"),
+    path("<int:pk>/", company.applicant_detail, name="detail"),
+    path("imports/", company.import_list, name="imports"),
+    path("imports/<int:pk>/", company.import_detail, name="import_detail"),
+    path("imports/<int:pk>/start/", company.import_start, name="import_start"),
+    path("imports/<int:pk>/resume/", company.import_resume, name="import_resume"),
+    path("imports/<int:pk>/discard/", company.import_discard, name="import_discard"),
+    path("imports/presets/", company.preset_list, name="presets"),
+    path("imports/presets/<int:pk>/", company.preset_edit, name="preset_edit"),
+    path("imports/presets/<int:pk>/delete/", company.preset_delete, name="preset_delete"),
 ]

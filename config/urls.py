@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from audit import urls as audit_urls
 from candidates import urls as candidates_urls
 from companies import urls as companies_urls
 from insights import urls as insights_urls
@@ -16,6 +17,7 @@ ops_urlpatterns = [
     *companies_urls.ops_urlpatterns,
     *candidates_urls.ops_urlpatterns,
     *relay_urls.ops_urlpatterns,
+    *audit_urls.ops_urlpatterns,
     *insights_urls.ops_urlpatterns,
     *placements_urls.ops_urlpatterns,
 ]

@@ -135,7 +135,7 @@ def test_pausing_a_link_closes_its_landing_page(owner_client: Client, tenant: Te
 
 
 def test_the_snippet_is_polite_japanese_with_the_link(tenant: Tenant) -> None:
-    from companies.views import rejection_snippet
+    from companies.views.company import rejection_snippet
 
     snippet = rejection_snippet(tenant.link)
     assert tenant.link.public_url in snippet

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required, request_user
 from accounts.services import invitation_create
-from audit.models import AuditEntry
 from companies.forms import CompanyForm, ContractForm, InviteForm
 from companies.models import Company
 from companies.services import company_create, contract_update
@@ -84,16 +83,3 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invitations": company.invitations.filter(accepted_at__isnull=True),
         },
     )
-
-
-@operator_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("company")
-    company_id = request.GET.get("company", "")
-    if company_id.isdigit():
-        entries = entries.filter(company_id=int(company_id))
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    return render(request, "audit/ops_log.html", {"page": page, "action": action, "company_id": company_id})

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from candidates.forms import ConsentForm, DeleteAccountForm, EmailForm, ProfileForm, ResumeForm
 from candidates.models import Candidate, Consent
-from candidates.ops import resume_response
 from candidates.services import (
     candidate_delete,
     candidate_export,
@@ -26,6 +25,7 @@ from candidates.services import (
 )
 from candidates.session import candidate_login, candidate_logout, candidate_required
 from candidates.tokens import candidate_token_read
+from candidates.views.ops import resume_response
 from insights.services import survey_status
 from relay.models import Referral
 

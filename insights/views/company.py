@@ -12,49 +12,15 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import company_manager_required, company_required
 from accounts.models import User
-from candidates.models import Candidate
-from candidates.session import candidate_required
 from companies.models import Company
 from insights import charts, metrics
-from insights.forms import PeriodForm, RecruitingCostForm, ReportMonthForm, SurveyForm
+from insights.forms import PeriodForm, RecruitingCostForm, ReportMonthForm
 from insights.kpis import MIN_ANSWERS, TOKYO, period_from_request, satisfaction_summary
 from insights.models import RecruitingCostProfile
 from insights.reports import monthly_report_data, monthly_report_pdf, previous_month
 from insights.services import (
-    SurveyAlreadyAnswered,
-    SurveyNotAvailable,
     recruiting_costs_save,
-    survey_response_create,
-    survey_status,
 )
-
-
-@candidate_required
-@require_http_methods(["GET", "POST"])
-def survey(request: HttpRequest, candidate: Candidate) -> HttpResponse:
-    status = survey_status(candidate=candidate)
-    if status is None:
-        return render(request, "insights/survey_unavailable.html", {"candidate": candidate})
-    if status.answered:
-        if request.method == "POST":
-            messages.info(request, _("このアンケートにはすでにご回答いただいています。ご協力ありがとうございました。"))
-        return render(request, "insights/survey_thanks.html", {"candidate": candidate, "company": status.company})
-    form = SurveyForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            survey_response_create(candidate=candidate, answers=form.cleaned_data)
-        except SurveyAlreadyAnswered:
-            messages.info(request, _("このアンケートにはすでにご回答いただいています。ご協力ありがとうございました。"))
-        except SurveyNotAvailable:
-            return render(request, "insights/survey_unavailable.html", {"candidate": candidate})
-        else:
-            messages.success(request, _("アンケートにご回答いただき、ありがとうございました。"))
-        return redirect("survey:answer")
-    return render(
-        request,
-        "insights/survey.html",
-        {"candidate": candidate, "company": status.company, "form": form, "min_answers": MIN_ANSWERS},
-    )
 
 
 def satisfaction_context(request: HttpRequest, company: Company | None) -> dict[str, object]:

@@ -10,7 +10,7 @@ from accounts.access import operator_required
 from insights import charts, metrics
 from insights.forms import PeriodForm
 from insights.kpis import period_from_request, satisfaction_by_company
-from insights.views import satisfaction_context
+from insights.views.company import satisfaction_context
 
 
 @operator_required

@@ -2,12 +2,10 @@ import json
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
@@ -22,7 +20,7 @@ from integrations.services import (
     integration_secret_regenerate,
     integration_set_enabled,
 )
-from integrations.webhooks import GENERIC_EVENT, MAX_BODY_BYTES, webhook_event_receive, webhook_event_retry
+from integrations.webhooks import GENERIC_EVENT, MAX_BODY_BYTES, webhook_event_retry
 
 logger = logging.getLogger(__name__)
 
@@ -205,34 +203,3 @@ def api_key_revoke_view(request: HttpRequest, company: Company, pk: int) -> Http
     api_key_revoke(api_key=api_key, actor=request_user(request))
     messages.info(request, _("API キー「%(name)s」を無効にしました。") % {"name": api_key.name})
     return redirect("integrations:api_keys")
-
-
-def _json(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message}, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-@csrf_exempt  # ATSs sign their requests (HMAC) instead; nothing here relies on a browser session.
-def webhook_receive(request: HttpRequest, kind: str, token: str) -> HttpResponse:
-    if request.method != "POST":
-        response = _json(405, "method_not_allowed", _("POST で送信してください。"))
-        response["Allow"] = "POST"
-        return response
-    integration = Integration.objects.filter(kind=kind, token=token).select_related("company").first()
-    if integration is None:
-        return _json(404, "not_found", _("この URL の連携はありません。"))
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES:
-        return _json(
-            413, "payload_too_large", _("本文が大きすぎます (上限 %(kb)s KB)。") % {"kb": MAX_BODY_BYTES // 1024}
-        )
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        return _json(
-            413, "payload_too_large", _("本文が大きすぎます (上限 %(kb)s KB)。") % {"kb": MAX_BODY_BYTES // 1024}
-        )
-    delivery = webhook_event_receive(integration=integration, body=body, headers=request.headers)
-    return JsonResponse(delivery.body, status=delivery.http_status, json_dumps_params={"ensure_ascii": False})
