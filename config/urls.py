@@ -18,6 +18,7 @@ ops_urlpatterns = [
     *relay_urls.ops_urlpatterns,
     *insights_urls.ops_urlpatterns,
     *placements_urls.ops_urlpatterns,
+    *mailings_urls.ops_urlpatterns,
 ]
 
 urlpatterns = [

@@ -21,7 +21,7 @@ from candidates.services import candidate_delete, candidate_register, candidate_
 from companies.models import Contract
 from lib.periodic import JOBS, enqueue_due_jobs
 from mailings.models import OutboundEmail
-from mailings.unsubscribe import suppression_add
+from mailings.services.unsubscribe import suppression_add
 from placements.models import JobOrder
 from placements.services import job_order_create, job_order_set_status
 from rechallenge.demo import seed_rechallenge

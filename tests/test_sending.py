@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from applicants.models import Applicant, ApplicantImport
 from audit.models import AuditEntry
-from mailings.dispatch import outbox_dispatch
 from mailings.models import OutboundEmail, RejectionTemplate, TemplateVersion
-from mailings.outbox import rejection_email_queue
+from mailings.services.dispatch import outbox_dispatch
+from mailings.services.outbox import rejection_email_queue
 from tests.conftest import Tenant, login
 from tests.outbox_support import make_applicant, make_version
 

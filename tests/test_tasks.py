@@ -161,7 +161,7 @@ def test_it_retries_a_temporary_smtp_failure_later_with_back_off(settings: Any) 
 def test_it_records_a_failed_delivery_after_the_last_attempt(settings: Any) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from mailings.tasks import MAX_ATTEMPTS
+    from lib.mail import MAX_ATTEMPTS
 
     settings.TASKS = DB_TASKS
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -179,7 +179,7 @@ def test_it_records_a_failed_delivery_after_the_last_attempt(settings: Any) -> N
 def test_it_treats_5xx_replies_as_permanent_and_4xx_as_temporary() -> None:
     import smtplib
 
-    from mailings.tasks import _is_permanent
+    from lib.mail import is_permanent_error as _is_permanent
 
     assert _is_permanent(smtplib.SMTPRecipientsRefused({"x@example.jp": (550, b"no such user")}))
     assert not _is_permanent(smtplib.SMTPRecipientsRefused({"x@example.jp": (451, b"try later")}))
