@@ -214,7 +214,9 @@ def outbox_dispatch_soon() -> None:
     if mail_is_muted():
         return
     db = transaction.get_connection()
-    if db.in_atomic_block and any(func is _enqueue_dispatch for _, func, _ in db.run_on_commit):
+    # Once per transaction level: a wake-up already waiting at this very savepoint covers this row too.
+    here = set(db.savepoint_ids)
+    if db.in_atomic_block and any(func is _enqueue_dispatch and sids == here for sids, func, _ in db.run_on_commit):
         return
     # Robust: if the queue is unreachable the email stays QUEUED and the per-minute job sends it.
     transaction.on_commit(_enqueue_dispatch, robust=True)
