@@ -30,6 +30,18 @@ def mail_render(*, template: str, context: dict[str, Any], language: str | None 
     return subject.strip(), body.strip() + "\n"
 
 
+# Mail addressed to a company's own people, which its outbox shows. Mail to a candidate stays off the company's
+# screens (an introduction proposed must not reveal who was proposed, DESIGN §3); operators see it all.
+COMPANY_AUDIENCE_KINDS = frozenset(
+    {
+        OutboundEmail.Kind.COMPANY_INVITATION,
+        OutboundEmail.Kind.INTRODUCTION_ACCEPTED,
+        OutboundEmail.Kind.MONTHLY_REPORT,
+        OutboundEmail.Kind.RECHALLENGE_REAPPLICATION,
+    }
+)
+
+
 def _company_of(context: dict[str, Any]) -> Company | None:
     """The company a mail is about, when its context names one (directly or through the job order)."""
     for value in (context.get("company"), getattr(context.get("job_order"), "company", None)):
@@ -57,14 +69,15 @@ def mail_send(
     """Render `mailings/email/<template>.txt` into an outbox row of that kind, sent as soon as the caller's
     transaction commits. None inside mail_muted() (demo data, back-filled history): nothing is written.
 
-    The company (shown in its outbox) and the candidate default to the ones the context names. Transactional
+    The company (shown in its outbox) defaults to the one the context names when the mail is for the company's
+    own people; the candidate, when the mail is addressed to them. Transactional
     mail is never promotional, so an unsubscribe never stops it."""
     if mail_is_muted():
         return None
     kind = OutboundEmail.Kind(template)  # a template without a kind is a programming error: fail loudly
     subject, body = mail_render(template=template, context=context, language=language)
     return outbox_enqueue(
-        company=company or _company_of(context),
+        company=company or (_company_of(context) if kind in COMPANY_AUDIENCE_KINDS else None),
         kind=kind,
         idempotency_key=f"{kind}:{uuid.uuid4().hex}",
         to_email=to,
