@@ -52,9 +52,9 @@ def run() -> None:
     from accounts.models import User
     from applicants.models import Applicant
     from companies.services import company_create
-    from mailings.dispatch import outbox_dispatch
     from mailings.models import MailSettings, OutboundEmail, RejectionTemplate, TemplateVersion
-    from mailings.sending import Schedule, When, rejection_emails_send
+    from mailings.services.dispatch import outbox_dispatch
+    from mailings.services.sending import Schedule, When, rejection_emails_send
 
     operator = User.objects.create_user("bench@example.jp", None, name="bench", operator_role="admin")
     company = company_create(name="ベンチ株式会社", name_kana="", contract_terms={}, actor=operator)

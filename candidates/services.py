@@ -20,7 +20,7 @@ from candidates.tokens import candidate_token_make
 from companies.models import RelayLink
 from lib.jatext import nfkc
 from mailings.services import mail_send
-from mailings.tracking import email_registered
+from mailings.services.tracking import email_registered
 from relay.models import Referral, Touch
 from relay.services import referral_evaluate
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company, Contract, RelayLink
-from mailings.template_services import rejection_templates_install_defaults
+from mailings.services.templates import rejection_templates_install_defaults
 
 DEFAULT_LINK_LABEL = "通常"
 

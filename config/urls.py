@@ -20,6 +20,7 @@ ops_urlpatterns = [
     *audit_urls.ops_urlpatterns,
     *insights_urls.ops_urlpatterns,
     *placements_urls.ops_urlpatterns,
+    *mailings_urls.ops_urlpatterns,
 ]
 
 urlpatterns = [

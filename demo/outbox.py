@@ -14,11 +14,11 @@ from accounts.models import User
 from applicants.models import Applicant
 from applicants.services import applicant_record
 from companies.models import Company
-from mailings.dispatch import PERMANENT_REASON, outbox_dispatch, stored_text
 from mailings.models import OutboundEmail, RejectionTemplate, TemplateVersion
-from mailings.outbox import default_link
-from mailings.sending import Schedule, When, rejection_emails_send
-from mailings.tracking import email_clicked, email_registered
+from mailings.services.dispatch import PERMANENT_REASON, outbox_dispatch
+from mailings.services.outbox import default_link, stored_text
+from mailings.services.sending import Schedule, When, rejection_emails_send
+from mailings.services.tracking import email_clicked, email_registered
 
 DEMO_APPLICANTS = [
     ("DEMO-1001", "佐々木 陽菜", "ササキ ヒナ", "法人営業"),

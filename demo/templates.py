@@ -5,8 +5,8 @@ from datetime import time
 from applicants.models import Applicant
 from companies.models import Company
 from mailings.models import AutoSendRule, RejectionTemplate
-from mailings.outbox import mail_settings_for
-from mailings.template_services import (
+from mailings.services.outbox import mail_settings_for
+from mailings.services.templates import (
     auto_send_rule_save,
     mail_settings_update,
     rejection_templates_install_defaults,

@@ -25,7 +25,7 @@ from integrations.schemas import RejectedApplicantIn, aware
 from integrations.services import api_key_authenticate, applicants_post
 from lib.jatext import nfkc
 from mailings.models import OutboundEmail, RejectionTemplate
-from mailings.outbox import applicant_personal_url, default_link
+from mailings.services.outbox import applicant_personal_url, default_link
 from relay.stats import company_figures
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from companies.models import Company
 from integrations.models import API_KEY_PREFIX, ApiKey, Integration, WebhookEvent, new_webhook_secret
 from integrations.schemas import RejectedApplicantIn
 from mailings.models import OutboundEmail, TemplateVersion
-from mailings.outbox import rejection_email_queue, rejection_email_schedule_by_rule
+from mailings.services.outbox import rejection_email_queue, rejection_email_schedule_by_rule
 
 # The delivery log is for troubleshooting; it is kept this long, so unsigned noise cannot pile up for ever.
 WEBHOOK_LOG_RETENTION = timedelta(days=180)

@@ -30,7 +30,7 @@ from integrations.lever import LeverApiError, lever_archive_reason_is_hire, leve
 from integrations.models import Integration, WebhookEvent
 from integrations.schemas import RejectedApplicantIn
 from mailings.models import OutboundEmail
-from mailings.outbox import rejection_email_schedule_by_rule
+from mailings.services.outbox import rejection_email_schedule_by_rule
 
 logger = logging.getLogger(__name__)
 

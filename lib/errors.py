@@ -8,9 +8,5 @@ views catch `RuleRefused` and show `str(error)` beside the form instead of answe
 class RuleRefused(Exception):
     """A business rule said no. `str(error)` is the message for the person who asked."""
 
-    def __init__(self, message: object = "", *args: object) -> None:
-        super().__init__(message, *args)
-        self.message = str(message)
-
     def __str__(self) -> str:
-        return self.message
+        return str(self.args[0]) if self.args else ""

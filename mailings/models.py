@@ -1,4 +1,7 @@
+import re
+from collections.abc import Iterable
 from datetime import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -6,6 +9,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import Applicant
+from lib.jatext import normalize_email
+
+if TYPE_CHECKING:
+    from companies.models import Company
 
 
 class DevMail(models.Model):
@@ -119,15 +126,30 @@ class AutoSendRule(models.Model):
 
 
 class OutboundEmail(models.Model):
-    """The outbox: one row per email the platform sends for a company, rendered when it is queued.
+    """The outbox: one row per email the platform sends, rendered when it is queued (the one mail pipeline).
 
     The task worker claims due rows (status SENDING) before talking to SMTP and marks them SENT after, so a
     row is handed to SMTP at most once (DESIGN.md §3 rule 12 and issue "Rejection emails that send themselves").
+    Rejection and re-challenge mail is written by a company; every other kind is transactional (a sign-in link,
+    a notice) and is rendered from `mailings/email/<kind>.txt`. Transactional mail to a candidate who belongs
+    to no company has no company.
     """
 
     class Kind(models.TextChoices):
         REJECTION = "rejection", _("不採用通知")
         RECHALLENGE = "rechallenge", _("再チャレンジのご案内")
+        # Transactional kinds: the value is the name of the template under mailings/email/.
+        CANDIDATE_VERIFY = "candidate_verify", _("メールアドレスの確認")
+        CANDIDATE_LOGIN = "candidate_login", _("マイページへのログインリンク")
+        CANDIDATE_ALREADY_REGISTERED = "candidate_already_registered", _("登録済みのお知らせ")
+        COMPANY_INVITATION = "company_invitation", _("メンバーへのご招待")
+        INTRODUCTION_PROPOSED = "introduction_proposed", _("企業のご紹介")
+        INTRODUCTION_ACCEPTED = "introduction_accepted", _("ご紹介承諾のお知らせ")
+        ADVISOR_INTERVIEW_SCHEDULED = "advisor_interview_scheduled", _("キャリア面談の日程のご案内")
+        ADVISOR_INTERVIEW_CANCELLED = "advisor_interview_cancelled", _("キャリア面談の取り消し")
+        SURVEY_INVITATION = "survey_invitation", _("アンケートのお願い")
+        MONTHLY_REPORT = "monthly_report", _("月次レポート")
+        RECHALLENGE_REAPPLICATION = "rechallenge_reapplication", _("再応募のお知らせ")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("送信待ち")
@@ -136,10 +158,15 @@ class OutboundEmail(models.Model):
         FAILED = "failed", _("送信失敗")
         CANCELLED = "cancelled", _("取り消し")
 
-    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="outbound_emails")
-    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    company = models.ForeignKey(
+        "companies.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_emails"
+    )
+    kind = models.CharField(_("種類"), max_length=40, choices=Kind.choices)
     # Promotional mail (特定電子メール) carries the sender's identity, an unsubscribe link and List-Unsubscribe.
     is_promotional = models.BooleanField(default=False)
+    # The body holds a sign-in link (a one-time login, verification or invitation token): only its owner may read
+    # it, so every screen shows `shown_body`, never `body`. Decided when the row is written, never afterwards.
+    is_secret = models.BooleanField(default=False)
     idempotency_key = models.CharField(max_length=200, unique=True)
     applicant = models.ForeignKey(Applicant, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
     candidate = models.ForeignKey(
@@ -181,6 +208,16 @@ class OutboundEmail(models.Model):
         return f"{self.kind} → {self.to_email} ({self.status})"
 
     @property
+    def is_transactional(self) -> bool:
+        """A notice or sign-in link the platform sends on its own: never promotional, never suppressed."""
+        return self.kind not in COMPANY_WRITTEN_KINDS
+
+    @property
+    def shown_body(self) -> str:
+        """The body as every screen shows it: with the sign-in links masked when the mail is secret."""
+        return mask_links(self.body) if self.is_secret else self.body
+
+    @property
     def progress(self) -> tuple[str, str]:
         """How far this email got, for lists: registered beats clicked beats the sending status."""
         if self.registered_at:
@@ -192,6 +229,47 @@ class OutboundEmail(models.Model):
         return self.status, str(self.get_status_display())
 
 
+COMPANY_WRITTEN_KINDS = frozenset({OutboundEmail.Kind.REJECTION, OutboundEmail.Kind.RECHALLENGE})
+# The kinds whose link signs its reader in: whoever holds the URL acts as the person it was sent to.
+SECRET_KINDS = frozenset(
+    {
+        OutboundEmail.Kind.CANDIDATE_VERIFY,
+        OutboundEmail.Kind.CANDIDATE_LOGIN,
+        OutboundEmail.Kind.CANDIDATE_ALREADY_REGISTERED,
+        OutboundEmail.Kind.COMPANY_INVITATION,
+        OutboundEmail.Kind.SURVEY_INVITATION,
+    }
+)
+
+_LINK = re.compile(r"https?://\S+")
+MASKED_LINK = _("(本人専用のリンクのため表示しません)")
+
+
+def mask_links(text: str) -> str:
+    """Every URL in `text` replaced by a placeholder: a secret mail's link stays with the person it was sent to."""
+    return _LINK.sub(str(MASKED_LINK), text)
+
+
+class SuppressionQuerySet(models.QuerySet["Suppression"]):
+    def blocking(self, *, company: "Company | None", emails: Iterable[str] | None = None) -> "SuppressionQuerySet":
+        """The unsubscribes that forbid promotional mail from `company` (its own and the global ones), or only the
+        global ones when company is None; narrowed to `emails` (normalized here) when given."""
+        scope = models.Q(company__isnull=True)
+        if company is not None:
+            scope |= models.Q(company=company)
+        rows = self.filter(scope)
+        if emails is not None:
+            rows = rows.filter(email_normalized__in={normalize_email(email) for email in emails})
+        return rows
+
+    def blocks(self, *, email: str, company: "Company | None") -> bool:
+        """May not `company` send promotional mail to `email`? The one question every sender asks."""
+        return self.blocking(company=company, emails=[email]).exists()
+
+    def addresses(self) -> set[str]:
+        return set(self.values_list("email_normalized", flat=True))
+
+
 class Suppression(models.Model):
     """An address that asked not to receive promotional mail: from one company, or (company empty) from all."""
 
@@ -201,6 +279,8 @@ class Suppression(models.Model):
     )
     reason = models.CharField(max_length=40, default="unsubscribe")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuppressionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("配信停止")

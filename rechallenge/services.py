@@ -23,9 +23,9 @@ from companies.models import Company, Contract
 from lib.dates import add_months
 from lib.jatext import normalize_email
 from mailings.models import OutboundEmail, Suppression
-from mailings.outbox import mail_settings_for, outbox_enqueue
 from mailings.services import mail_send
-from mailings.unsubscribe import unsubscribe_url
+from mailings.services.outbox import mail_settings_for, outbox_enqueue
+from mailings.services.unsubscribe import unsubscribe_url
 from placements.models import JobOrder
 from rechallenge.models import Reapplication, RechallengeInvitation
 from relay.models import Referral

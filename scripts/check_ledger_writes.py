@@ -56,7 +56,7 @@ def tracked_python_files() -> list[str]:
 
 
 def violations(paths: Iterable[str]) -> list[str]:
-    found = []
+    found: list[str] = []
     for path in paths:
         if path == LEDGER or path.startswith(ALLOWED_PREFIXES) or not Path(path).is_file():
             continue

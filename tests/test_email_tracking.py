@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mailings.dispatch import outbox_dispatch
 from mailings.models import OutboundEmail
-from mailings.outbox import rejection_email_queue
-from mailings.tracking import email_clicked, email_registered
+from mailings.services.dispatch import outbox_dispatch
+from mailings.services.outbox import rejection_email_queue
+from mailings.services.tracking import email_clicked, email_registered
 from relay.models import Click, Referral
 from relay.stats import company_figures, period_figures
 from tests.conftest import Tenant, login, register, register_verified

@@ -11,8 +11,8 @@ from applicants.models import Applicant
 from audit.models import AuditEntry
 from lib.dates import JST
 from mailings.models import AutoSendRule, MailSettings, RejectionTemplate
-from mailings.outbox import mail_settings_for, rule_for, send_time_after_rejection
-from mailings.rule_schedule import rule_explanation
+from mailings.selectors import rule_explanation
+from mailings.services.outbox import mail_settings_for, rule_for, send_time_after_rejection
 from tests.conftest import Tenant, login
 
 pytestmark = pytest.mark.django_db

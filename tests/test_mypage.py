@@ -48,8 +48,10 @@ def test_asking_for_a_sign_in_link_answers_the_same_for_unknown_addresses(
     assert known.status_code == unknown.status_code == 200
     assert "ログイン用のリンクをお送りしました" in known.content.decode()
     assert "ログイン用のリンクをお送りしました" in unknown.content.decode()
-    assert [m.to for m in mail.outbox] == [[candidate.email]]
-    link = re.search(r"http://testserver(/me/auth/\S+/)", str(mail.outbox[0].body))
+    # The registration's verification mail leaves with the same dispatch; only one sign-in link went out.
+    sign_ins = [m for m in mail.outbox if "/me/auth/" in str(m.body)]
+    assert [m.to for m in sign_ins] == [[candidate.email]]
+    link = re.search(r"http://testserver(/me/auth/\S+/)", str(sign_ins[0].body))
     assert link
     assert client.get(link.group(1))["Location"] == "/me/"
     assert Client().get(link.group(1)).status_code == 400  # used once

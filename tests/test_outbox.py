@@ -9,18 +9,16 @@ from django.core import mail
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from mailings.dispatch import (
+from lib.mail import MAX_ATTEMPTS
+from mailings.models import OutboundEmail
+from mailings.services.dispatch import (
     INTERRUPTED_REASON,
-    outbox_cancel,
     outbox_claim_next,
     outbox_dispatch,
     outbox_fail_interrupted,
-    outbox_resend,
 )
-from mailings.models import OutboundEmail
-from mailings.outbox import outbox_enqueue, rejection_email_queue
-from mailings.tasks import MAX_ATTEMPTS
-from mailings.unsubscribe import suppression_add
+from mailings.services.outbox import outbox_cancel, outbox_enqueue, outbox_resend, rejection_email_queue
+from mailings.services.unsubscribe import suppression_add
 from tests.conftest import Tenant
 from tests.outbox_support import FaultyServer, faulty_smtp, make_applicant, make_version, sign_as
 
@@ -324,14 +322,14 @@ def test_the_dispatch_task_hands_the_rest_to_a_fresh_task_when_its_time_is_up(
 ) -> None:
     from django_tasks import default_task_backend
 
-    import mailings.dispatch
+    import mailings.services.dispatch
     from mailings.tasks import dispatch_outbox
 
     settings.TASKS = DUMMY_TASKS
     for _ in range(3):
         queue(tenant)
-    real = mailings.dispatch.outbox_dispatch
-    monkeypatch.setattr(mailings.dispatch, "outbox_dispatch", lambda: real(time_budget=0.0))
+    real = mailings.services.dispatch.outbox_dispatch
+    monkeypatch.setattr(mailings.services.dispatch, "outbox_dispatch", lambda: real(time_budget=0.0))
 
     dispatch_outbox.call()
 
@@ -397,7 +395,7 @@ def test_the_demo_outbox_shows_every_state_sends_nothing_and_can_be_seeded_twice
 def test_it_tells_a_server_outage_from_a_refused_message() -> None:
     import smtplib
 
-    from mailings.dispatch import _server_unavailable
+    from lib.mail import smtp_server_unavailable as _server_unavailable
 
     assert _server_unavailable(ConnectionRefusedError())
     assert _server_unavailable(TimeoutError())

@@ -16,10 +16,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
-from mailings.dispatch import INTERRUPTED_REASON, outbox_dispatch
 from mailings.models import OutboundEmail
-from mailings.outbox import outbox_enqueue, rejection_email_queue
-from mailings.unsubscribe import unsubscribe_read
+from mailings.services.dispatch import INTERRUPTED_REASON, outbox_dispatch
+from mailings.services.outbox import outbox_enqueue, rejection_email_queue
+from mailings.services.unsubscribe import unsubscribe_read
 from relay.models import Referral
 from tests.conftest import Tenant
 from tests.outbox_support import make_applicant, make_version, sign_as, start_faulty_server
@@ -191,7 +191,7 @@ from applicants.models import Applicant
 from applicants.services import applicant_record
 from companies.services import company_create
 from mailings.models import RejectionTemplate, TemplateVersion
-from mailings.outbox import rejection_email_queue
+from mailings.services.outbox import rejection_email_queue
 
 operator = User.objects.create_user("ops@kill.example.jp", None, name="ops", operator_role="admin")
 company = company_create(name="株式会社キル試験", name_kana="", contract_terms={}, actor=operator)

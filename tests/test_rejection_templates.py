@@ -12,8 +12,8 @@ from companies.models import RelayLink
 from mailings.library import LIBRARY
 from mailings.merge import normalize_fields, render_merge, template_text_errors
 from mailings.models import RejectionTemplate, TemplateVersion
-from mailings.outbox import mail_settings_for, merge_values
-from mailings.template_services import (
+from mailings.services.outbox import mail_settings_for, merge_values
+from mailings.services.templates import (
     rejection_template_create,
     rejection_template_update,
     rejection_templates_install_defaults,

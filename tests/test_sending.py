@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from applicants.models import Applicant, ApplicantImport
 from audit.models import AuditEntry
-from mailings.dispatch import outbox_dispatch
 from mailings.models import OutboundEmail, RejectionTemplate, TemplateVersion
-from mailings.outbox import rejection_email_queue
+from mailings.services.dispatch import outbox_dispatch
+from mailings.services.outbox import rejection_email_queue
 from tests.conftest import Tenant, login
 from tests.outbox_support import make_applicant, make_version
 
@@ -355,7 +355,7 @@ def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
 ) -> None:
     from django_tasks import default_task_backend
 
-    from mailings import sending
+    from mailings.services import sending
     from mailings.tasks import queue_rejection_emails
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
@@ -387,7 +387,7 @@ def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
 def test_the_plan_looks_up_large_selections_in_chunks(
     owner_client: Client, tenant: Tenant, version: TemplateVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mailings import sending
+    from mailings.services import sending
 
     monkeypatch.setattr(sending, "LOOKUP_CHUNK", 2)  # as if the selection were larger than SQLite's parameter limit
     applicants = [make_applicant(tenant.company) for _ in range(5)]

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from mailings.models import OutboundEmail, Suppression
-from mailings.outbox import outbox_enqueue
-from mailings.unsubscribe import suppression_add, unsubscribe_read, unsubscribe_token, unsubscribe_url
+from mailings.services.outbox import outbox_enqueue
+from mailings.services.unsubscribe import suppression_add, unsubscribe_read, unsubscribe_token, unsubscribe_url
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db

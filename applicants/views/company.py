@@ -240,7 +240,7 @@ def applicant_list(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 def applicant_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     applicant = company_object_or_404(company, Applicant, pk=pk)
-    from mailings.outbox import applicant_personal_url
+    from mailings.services.outbox import applicant_personal_url
 
     try:
         personal_url = applicant_personal_url(applicant=applicant)

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 from candidates.forms import RegistrationForm
 from candidates.services import candidate_register
 from companies.models import RelayLink
-from mailings.tracking import email_clicked
+from mailings.services.tracking import email_clicked
 from relay.services import click_record
 
 CLICKED_SESSION_KEY = "relay_clicked_links"

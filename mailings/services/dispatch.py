@@ -10,7 +10,7 @@ import smtplib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -20,12 +20,10 @@ from django.db.models import F, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from audit.services import audit_record
-from mailings.models import OutboundEmail
-from mailings.mute import mail_is_muted
-from mailings.tasks import MAX_ATTEMPTS, _is_permanent, retry_delay
-from mailings.unsubscribe import unsubscribe_url
+from lib.mail import MAX_ATTEMPTS, is_permanent_error, retry_delay, smtp_error_detail, smtp_server_unavailable
+from mailings.models import OutboundEmail, Suppression
+from mailings.services.outbox import outbox_message_id, sender_address, stored_text
+from mailings.services.unsubscribe import unsubscribe_url
 
 Status = OutboundEmail.Status
 
@@ -36,25 +34,9 @@ SUPPRESSED_REASON = _("宛先の方から配信停止のお申し出があった
 PERMANENT_REASON = _("送信先のメールサーバーが受け取りを拒否しました。メールアドレスをご確認ください。(%(detail)s)")
 RETRY_REASON = _("一時的なエラーのため、%(when)s に自動で再送します。(%(detail)s)")
 GAVE_UP_REASON = _("一時的なエラーが %(attempts)s 回続いたため、送信を中止しました。(%(detail)s)")
-CANCELLED_REASON = _("%(name)s さんが送信を取り消しました。")
 
 # Rows handed to one SMTP connection before it is closed and the next batch claims afresh.
 BATCH_SIZE = 20
-
-
-def stored_text(text: object) -> str:
-    """Reasons are stored in the site language, whoever's request or worker produced them."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(text)
-
-
-def sender_address() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-
-
-def outbox_message_id() -> str:
-    domain = sender_address().rpartition("@")[2] or "career-relay.invalid"
-    return make_msgid(domain=domain)
 
 
 def outbox_message(email: OutboundEmail) -> EmailMessage:
@@ -64,10 +46,16 @@ def outbox_message(email: OutboundEmail) -> EmailMessage:
         url = unsubscribe_url(email=email.to_email, company=email.company)
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if email.is_transactional:
+        from_email = settings.DEFAULT_FROM_EMAIL  # the platform speaks for itself, exactly as it always has
+    elif email.from_name:
+        from_email = formataddr((email.from_name, sender_address()))
+    else:
+        from_email = sender_address()
     return EmailMessage(
         subject=email.subject,
         body=email.body,
-        from_email=formataddr((email.from_name, sender_address())) if email.from_name else sender_address(),
+        from_email=from_email,
         to=[email.to_email],
         reply_to=[email.reply_to] if email.reply_to else None,
         headers=headers,
@@ -109,26 +97,14 @@ def outbox_claim_next(*, now: datetime | None = None) -> OutboundEmail | None:
             return email
 
 
-def _error_detail(error: Exception) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
-            for code, message in error.recipients.values()
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        message = error.smtp_error
-        return f"{error.smtp_code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
-    return f"{type(error).__name__}: {error}"[:500]
-
-
 def _mine(email: OutboundEmail) -> QuerySet[OutboundEmail]:
     # Only the worker holding this claim may record the outcome.
     return OutboundEmail.objects.filter(pk=email.pk, claimed_at=email.claimed_at)
 
 
 def _record_failure(email: OutboundEmail, error: Exception, now: datetime) -> str:
-    detail = _error_detail(error)
-    if _is_permanent(error):
+    detail = smtp_error_detail(error)
+    if is_permanent_error(error):
         _mine(email).update(
             status=Status.FAILED, failed_at=now, last_error=stored_text(PERMANENT_REASON) % {"detail": detail}
         )
@@ -150,9 +126,8 @@ def _record_failure(email: OutboundEmail, error: Exception, now: datetime) -> st
 
 def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
     """Send one claimed row over an open connection; returns sent, retried, failed or cancelled."""
-    from mailings.outbox import is_suppressed
-
-    if email.is_promotional and is_suppressed(email=email.to_email, company=email.company):
+    # Transactional mail is never promotional: an unsubscribe never stops a sign-in link.
+    if email.is_promotional and Suppression.objects.blocks(email=email.to_email, company=email.company):
         _mine(email).update(status=Status.CANCELLED, last_error=stored_text(SUPPRESSED_REASON))
         return "cancelled"
     try:
@@ -162,22 +137,12 @@ def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.close()  # a half-broken session must not carry the next message
         outcome = _record_failure(email, error, timezone.now())
-        return SERVER_UNAVAILABLE if _server_unavailable(error) else outcome
+        return SERVER_UNAVAILABLE if smtp_server_unavailable(error) else outcome
     _mine(email).update(status=Status.SENT, sent_at=timezone.now(), failed_at=None, last_error="")
     return "sent"
 
 
 SERVER_UNAVAILABLE = "server_unavailable"
-
-
-def _server_unavailable(error: Exception) -> bool:
-    """The server, not this message, is the problem: trying the next emails now would only use up their attempts."""
-    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
-        return True
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code == 421
-    # Any other SMTPException is about this message; a bare OSError (refused, timed out) is about the server.
-    return not isinstance(error, smtplib.SMTPException)
 
 
 @dataclass
@@ -218,43 +183,3 @@ def outbox_dispatch(*, time_budget: float = 45.0, batch_size: int = BATCH_SIZE) 
             return report
     report.more_due = OutboundEmail.objects.filter(status=Status.QUEUED, send_after__lte=timezone.now()).exists()
     return report
-
-
-def _enqueue_dispatch() -> None:
-    from mailings.tasks import dispatch_outbox
-
-    dispatch_outbox.enqueue()
-
-
-def outbox_dispatch_soon() -> None:
-    """Ask a worker to empty the outbox once the current transaction commits (once per transaction)."""
-    if mail_is_muted():
-        return
-    db = transaction.get_connection()
-    if db.in_atomic_block and any(func is _enqueue_dispatch for _, func, _ in db.run_on_commit):
-        return
-    # Robust: if the queue is unreachable the email stays QUEUED and the per-minute job sends it.
-    transaction.on_commit(_enqueue_dispatch, robust=True)
-
-
-def outbox_resend(*, email: OutboundEmail, actor: User) -> bool:
-    """A person looked at a failed email and asks for one more explicit attempt on the same row."""
-    with transaction.atomic():
-        resent = OutboundEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
-            status=Status.QUEUED, send_after=timezone.now(), claimed_at=None, failed_at=None
-        )
-        if resent:
-            audit_record(actor=actor, action="outbound_email.resend", target=email, company=email.company)
-            outbox_dispatch_soon()
-    return bool(resent)
-
-
-def outbox_cancel(*, email: OutboundEmail, actor: User) -> bool:
-    """Stop an email that has not been handed to a worker yet."""
-    with transaction.atomic():
-        cancelled = OutboundEmail.objects.filter(pk=email.pk, status=Status.QUEUED).update(
-            status=Status.CANCELLED, last_error=stored_text(CANCELLED_REASON) % {"name": actor.display_name}
-        )
-        if cancelled:
-            audit_record(actor=actor, action="outbound_email.cancel", target=email, company=email.company)
-    return bool(cancelled)

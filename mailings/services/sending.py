@@ -18,8 +18,9 @@ from accounts.models import User
 from applicants.models import Applicant
 from audit.services import audit_record
 from companies.models import Company, RelayLink
+from lib.tasks import enqueue_on_commit
 from mailings.models import OutboundEmail, TemplateVersion
-from mailings.outbox import (
+from mailings.services.outbox import (
     applicant_personal_url,
     business_days_send_time,
     rejection_email_queue,
@@ -188,18 +189,14 @@ def rejection_emails_send_later(
     actor: User,
 ) -> None:
     """Hand a large send to the worker once the request's transaction commits."""
-    from mailings.tasks import queue_rejection_emails
-
-    applicant_ids = [applicant.pk for applicant in applicants]
-    transaction.on_commit(
-        lambda: queue_rejection_emails.enqueue(
-            company_id=company.pk,
-            applicant_ids=applicant_ids,
-            version_id=version.pk,
-            link_id=link.pk,
-            schedule=schedule.to_json(),
-            actor_id=actor.pk,
-        )
+    enqueue_on_commit(
+        "mailings.tasks.queue_rejection_emails",
+        company_id=company.pk,
+        applicant_ids=[applicant.pk for applicant in applicants],
+        version_id=version.pk,
+        link_id=link.pk,
+        schedule=schedule.to_json(),
+        actor_id=actor.pk,
     )
 
 

@@ -1,22 +1,44 @@
-"""Putting email in the outbox. The worker that empties it lives in mailings.tasks."""
+"""Putting email in the outbox, and what a person does to a row (resend, cancel). The worker that empties it is
+mailings.services.dispatch, run by the task mailings.tasks.dispatch_outbox."""
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from email.utils import make_msgid, parseaddr
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from applicants.models import Applicant
+from audit.services import audit_record
 from candidates.models import Candidate
 from companies.models import Company, RelayLink
 from lib.business_days import add_business_days
-from lib.jatext import normalize_email
-from mailings.dispatch import outbox_dispatch_soon, outbox_message_id
+from lib.dates import JST
+from lib.tasks import task_by_path
 from mailings.merge import render_merge
 from mailings.models import AutoSendRule, MailSettings, OutboundEmail, Suppression, TemplateVersion
+from mailings.mute import mail_is_muted
 
-JAPAN = ZoneInfo("Asia/Tokyo")
+Status = OutboundEmail.Status
+
+CANCELLED_REASON = _("%(name)s さんが送信を取り消しました。")
+
+
+def stored_text(text: object) -> str:
+    """Reasons are stored in the site language, whoever's request or worker produced them."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return str(text)
+
+
+def sender_address() -> str:
+    return parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def outbox_message_id() -> str:
+    domain = sender_address().rpartition("@")[2] or "career-relay.invalid"
+    return make_msgid(domain=domain)
 
 
 def mail_settings_for(company: Company) -> MailSettings:
@@ -28,16 +50,9 @@ def mail_settings_for(company: Company) -> MailSettings:
         return settings
 
 
-def is_suppressed(*, email: str, company: Company) -> bool:
-    """Unsubscribed from this company's promotional mail, or from all promotional mail."""
-    return Suppression.objects.filter(email_normalized=normalize_email(email), company__in=[company]).exists() or (
-        Suppression.objects.filter(email_normalized=normalize_email(email), company__isnull=True).exists()
-    )
-
-
 def outbox_enqueue(
     *,
-    company: Company,
+    company: Company | None,
     kind: str,
     idempotency_key: str,
     to_email: str,
@@ -49,25 +64,33 @@ def outbox_enqueue(
     candidate: Candidate | None = None,
     template_version: TemplateVersion | None = None,
     actor: User | None = None,
+    is_secret: bool = False,
 ) -> OutboundEmail | None:
-    """Queue one email; the same idempotency key twice returns the first row. None: suppressed promotional mail."""
+    """Queue one email; the same idempotency key twice returns the first row. None: suppressed promotional mail.
+
+    Company-written mail goes out under the company's sender name and reply-to; transactional mail (no
+    company, or a transactional kind) under the platform's own address."""
     existing = OutboundEmail.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    if is_promotional and is_suppressed(email=to_email, company=company):
+    if is_promotional and Suppression.objects.blocks(email=to_email, company=company):
         return None
-    settings = mail_settings_for(company)
+    from_name, reply_to = "", ""
+    if company is not None and kind in (OutboundEmail.Kind.REJECTION, OutboundEmail.Kind.RECHALLENGE):
+        settings = mail_settings_for(company)
+        from_name, reply_to = settings.sender_name or company.name, settings.reply_to
     email = OutboundEmail(
         company=company,
         kind=kind,
         is_promotional=is_promotional,
+        is_secret=is_secret,
         idempotency_key=idempotency_key,
         applicant=applicant,
         candidate=candidate,
         template_version=template_version,
         to_email=to_email,
-        from_name=settings.sender_name or company.name,
-        reply_to=settings.reply_to,
+        from_name=from_name,
+        reply_to=reply_to,
         subject=subject,
         body=body,
         send_after=send_after or timezone.now(),
@@ -143,9 +166,9 @@ def rejection_email_queue(
 
 def business_days_send_time(*, rejected_at: datetime, business_days: int, send_time: time) -> datetime:
     """`business_days` Japanese business days after the rejection, at `send_time` in Japan; never in the past."""
-    rejected_day = timezone.localtime(rejected_at, JAPAN).date()
+    rejected_day = timezone.localtime(rejected_at, JST).date()
     day = add_business_days(rejected_day, business_days)
-    moment = datetime.combine(day, send_time, tzinfo=JAPAN)
+    moment = datetime.combine(day, send_time, tzinfo=JST)
     now = timezone.now()
     return moment if moment > now else now
 
@@ -179,3 +202,47 @@ def rejection_email_schedule_by_rule(*, applicant: Applicant) -> OutboundEmail |
         rejected_at=applicant.rejected_at or timezone.now(), business_days=rule.business_days_after, rule=rule
     )
     return rejection_email_queue(applicant=applicant, version=version, send_after=send_after)
+
+
+def _enqueue_dispatch() -> None:
+    # By dotted path: the task module imports these services, never the other way round.
+    task_by_path("mailings.tasks.dispatch_outbox").enqueue()
+
+
+def outbox_dispatch_soon() -> None:
+    """Ask a worker to empty the outbox once the current transaction commits (once per transaction)."""
+    if mail_is_muted():
+        return
+    db = transaction.get_connection()
+    # Once per transaction level: a wake-up already waiting at this very savepoint covers this row too.
+    here = set(db.savepoint_ids)
+    if db.in_atomic_block and any(func is _enqueue_dispatch and sids == here for sids, func, _ in db.run_on_commit):
+        return
+    # Robust: if the queue is unreachable the email stays QUEUED and the per-minute job sends it.
+    transaction.on_commit(_enqueue_dispatch, robust=True)
+
+
+def outbox_resend(*, email: OutboundEmail, actor: User) -> bool:
+    """A person looked at a failed email and asks for one more explicit attempt on the same row.
+
+    The same row goes again, unchanged: a sign-in mail carries the link it was issued with (the person gets the
+    message they should have got), and it still goes only to the address it was written for."""
+    with transaction.atomic():
+        resent = OutboundEmail.objects.filter(pk=email.pk, status=Status.FAILED).update(
+            status=Status.QUEUED, send_after=timezone.now(), claimed_at=None, failed_at=None
+        )
+        if resent:
+            audit_record(actor=actor, action="outbound_email.resend", target=email, company=email.company)
+            outbox_dispatch_soon()
+    return bool(resent)
+
+
+def outbox_cancel(*, email: OutboundEmail, actor: User) -> bool:
+    """Stop an email that has not been handed to a worker yet."""
+    with transaction.atomic():
+        cancelled = OutboundEmail.objects.filter(pk=email.pk, status=Status.QUEUED).update(
+            status=Status.CANCELLED, last_error=stored_text(CANCELLED_REASON) % {"name": actor.display_name}
+        )
+        if cancelled:
+            audit_record(actor=actor, action="outbound_email.cancel", target=email, company=email.company)
+    return bool(cancelled)

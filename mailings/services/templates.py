@@ -1,6 +1,6 @@
 """Writing rejection templates, the company's mail settings and its auto-send rules. Every change is audited.
 
-Kept apart from mailings.services (which sends mail) so that the outbox and the template editor grow independently.
+Kept apart from the outbox (mailings.services.outbox) so that sending and the template editor grow independently.
 """
 
 from datetime import time
@@ -14,7 +14,7 @@ from companies.models import Company
 from mailings.library import LIBRARY, LibraryTemplate
 from mailings.merge import normalize_fields, template_text_validate
 from mailings.models import AutoSendRule, MailSettings, RejectionTemplate, TemplateVersion
-from mailings.outbox import mail_settings_for
+from mailings.services.outbox import mail_settings_for
 
 
 def template_text_clean(*, subject: str, body: str) -> tuple[str, str]:

@@ -1,8 +1,12 @@
-"""Screens for rejection templates, mail settings and auto-send rules under /company/mail/."""
+"""The company's mail screens under /company/mail/: rejection templates, mail settings, auto-send rules,
+sending rejection emails and the outbox (every e-mail sent for the company, transactional ones included)."""
 
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,15 +16,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from accounts.models import User
-from applicants.models import Applicant
+from applicants.models import Applicant, ApplicantImport
 from companies.models import Company, RelayLink
+from mailings.forms import (
+    AutoSendRuleForm,
+    MailSettingsForm,
+    RejectionTemplateForm,
+    RuleTimingForm,
+    SendForm,
+)
 from mailings.library import LIBRARY, LIBRARY_BY_KEY
 from mailings.merge import merge_tokens, render_merge, template_text_errors
-from mailings.models import AutoSendRule, RejectionTemplate, TemplateVersion
-from mailings.outbox import default_link, mail_settings_for
-from mailings.rule_schedule import rule_coverage, rule_example, rule_explanation, rule_rows
-from mailings.template_forms import AutoSendRuleForm, MailSettingsForm, RejectionTemplateForm, RuleTimingForm
-from mailings.template_services import (
+from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, TemplateVersion
+from mailings.selectors import rule_coverage, rule_example, rule_explanation, rule_rows
+from mailings.services import sending
+from mailings.services.outbox import default_link, mail_settings_for, merge_values
+from mailings.services.sending import personal_links_csv, sending_plan
+from mailings.services.templates import (
     auto_send_rule_delete,
     auto_send_rule_save,
     library_entry_text,
@@ -32,6 +44,7 @@ from mailings.template_services import (
     rejection_templates_install_defaults,
     template_text_clean,
 )
+from mailings.views.outbox import email_action, email_detail_page, outbox_page
 
 # The preview's applicant: realistic, and obviously nobody real. Its link carries this reference, which no
 # applicant row ever has (real ones are "cr-" + 16 hex digits), so a click on a preview ties to nobody.
@@ -351,3 +364,147 @@ def rule_delete(request: HttpRequest, company: Company, pk: int) -> HttpResponse
     auto_send_rule_delete(rule=rule, actor=request_user(request))
     messages.info(request, _("自動送信ルールを削除しました。"))
     return redirect("mailings:rules")
+
+
+# --- sending rejection emails (company screens) ----------------------------------------------------------------------
+
+
+@dataclass
+class Chosen:
+    applicants: list[Applicant]
+    requested: int
+    batch: ApplicantImport | None
+    ids: list[int]
+
+    def query(self) -> str:
+        if self.batch is not None:
+            return urlencode({"import": self.batch.pk})
+        return urlencode([("applicant", pk) for pk in self.ids])
+
+
+def _chosen(request: HttpRequest, company: Company) -> Chosen:
+    """Applicants from `?import=<id>` or repeated `applicant=<id>`; other companies' ids are simply not found."""
+    data = request.POST if request.method == "POST" else request.GET
+    import_id = data.get("import", "").strip()
+    if import_id:
+        if not import_id.isdigit():
+            raise Http404
+        batch = company_object_or_404(company, ApplicantImport, pk=int(import_id))
+        applicants = list(batch.applicants.filter(company=company).order_by("id"))
+        return Chosen(applicants=applicants, requested=len(applicants), batch=batch, ids=[])
+    ids = sorted({int(v) for v in data.getlist("applicant") if v.strip().isdigit() and len(v.strip()) < 19})
+    applicants = sending.applicants_by_ids(company=company, ids=ids)
+    return Chosen(applicants=applicants, requested=len(ids), batch=None, ids=ids)
+
+
+SKIPPED_SHOWN = 200
+
+
+@company_manager_required
+@require_http_methods(["GET", "POST"])
+def send(request: HttpRequest, company: Company) -> HttpResponse:
+    chosen = _chosen(request, company)
+    plan = sending_plan(company=company, applicants=chosen.applicants, requested=chosen.requested)
+    form = SendForm(request.POST if request.method == "POST" else None, company=company)
+    preview = None
+    if request.method == "POST" and plan.eligible and form.is_valid():
+        version = form.version
+        if version is None:
+            form.add_error("template", _("このテンプレートには保存された本文がありません。"))
+        elif request.POST.get("confirm") == "1":
+            if len(plan.eligible) > sending.BACKGROUND_THRESHOLD:
+                sending.rejection_emails_send_later(
+                    company=company,
+                    applicants=plan.eligible,
+                    version=version,
+                    link=form.cleaned_data["link"],
+                    schedule=form.schedule,
+                    actor=request_user(request),
+                )
+                messages.success(
+                    request,
+                    _("%(n)s 件のお祈りメールの送信予約を受け付けました。数分で送信状況に反映されます。")
+                    % {"n": intcomma(len(plan.eligible))},
+                )
+            else:
+                result = sending.rejection_emails_send(
+                    company=company,
+                    applicants=plan.eligible,
+                    version=version,
+                    link=form.cleaned_data["link"],
+                    schedule=form.schedule,
+                    actor=request_user(request),
+                )
+                messages.success(
+                    request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(result.queued)}
+                )
+            return redirect("mailings:outbox")
+        else:
+            first = plan.eligible[0]
+            values = merge_values(applicant=first, link=form.cleaned_data["link"])
+            preview = {
+                "applicant": first,
+                "subject": render_merge(version.subject, values),
+                "body": render_merge(version.body, values),
+                "send_after": form.schedule.send_after_for(first, now=timezone.now()),
+            }
+    return render(
+        request,
+        "mailings/send.html",
+        {
+            "company": company,
+            "chosen": chosen,
+            "plan": plan,
+            "skipped_shown": plan.skipped[:SKIPPED_SHOWN],
+            "form": form,
+            "preview": preview,
+            "has_templates": form.fields["template"].queryset.exists(),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@company_required
+def outbox(request: HttpRequest, company: Company) -> HttpResponse:
+    return outbox_page(request, OutboundEmail.objects.filter(company=company), company=company)
+
+
+@company_required
+def email_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    return email_detail_page(request, company_object_or_404(company, OutboundEmail, pk=pk), company=company)
+
+
+@company_manager_required
+@require_POST
+def email_resend(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    email = company_object_or_404(company, OutboundEmail, pk=pk)
+    return email_action(request, email, action="resend", detail_url="mailings:email_detail")
+
+
+@company_manager_required
+@require_POST
+def email_cancel(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    email = company_object_or_404(company, OutboundEmail, pk=pk)
+    return email_action(request, email, action="cancel", detail_url="mailings:email_detail")
+
+
+@company_required
+def links_csv(request: HttpRequest, company: Company) -> HttpResponse:
+    chosen = _chosen(request, company)
+    link_id = request.GET.get("link", "").strip()
+    if link_id:
+        if not link_id.isdigit():
+            raise Http404
+        link = company_object_or_404(company, RelayLink, pk=int(link_id))
+    else:
+        try:
+            link = default_link(company)
+        except RelayLink.DoesNotExist:
+            raise Http404 from None
+    encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
+    content = personal_links_csv(applicants=chosen.applicants, link=link, encoding=encoding)
+    response = HttpResponse(
+        content, content_type=f"text/csv; charset={'Shift_JIS' if encoding == 'cp932' else 'utf-8'}"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="personal-links-{stamp}.csv"'
+    return response

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 
 from companies.models import Company
 from lib.jatext import normalize_email
+from lib.links import absolute_reverse
 from mailings.models import Suppression
 
 UNSUBSCRIBE_SALT = "mailings.unsubscribe"
@@ -36,7 +35,7 @@ def unsubscribe_read(token: str) -> UnsubscribeRequest | None:
 
 
 def unsubscribe_url(*, email: str, company: Company | None) -> str:
-    return settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(email=email, company=company)])
+    return absolute_reverse("unsubscribe", args=[unsubscribe_token(email=email, company=company)])
 
 
 def suppression_add(*, email: str, company: Company | None, reason: str = "unsubscribe") -> Suppression:

@@ -1,16 +1,19 @@
-"""How the auto-send rules read on screen: which rule wins for whom, in plain Japanese, with an example date."""
+"""Reads for the mail screens: how the auto-send rules read (which rule wins for whom, in plain Japanese, with an
+example date) and the outbox as the company and the operators list it."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from applicants.models import Applicant
 from companies.models import Company
-from mailings.models import AutoSendRule
-from mailings.outbox import rule_for, send_time_after_rejection
+from lib.jatext import nfkc
+from mailings.models import AutoSendRule, OutboundEmail
+from mailings.services.outbox import rule_for, send_time_after_rejection
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ def _applies(rule: AutoSendRule) -> bool:
 
 
 def _priority_key(rule: AutoSendRule) -> tuple[bool, bool, int]:
-    # The order mailings.outbox.rule_for tries rules in: exact stage before any stage, then exact track, then oldest.
+    # The order mailings.services.outbox.rule_for tries rules in: exact stage before any stage, then exact track,
+    # then oldest.
     return (rule.stage == "", rule.track == "", rule.pk)
 
 
@@ -95,3 +99,29 @@ def rule_coverage(company: Company) -> list[Coverage]:
             explanation = rule_explanation(rule) if rule is not None else ""
             coverage.append(Coverage(str(stage_label), str(track_label), rule, explanation))
     return coverage
+
+
+def outbox_filtered(emails: QuerySet[OutboundEmail], *, status: str, kind: str, query: str) -> QuerySet[OutboundEmail]:
+    """The outbox as a screen lists it: by status (or click/registration progress), kind and free words."""
+    emails = emails.select_related("applicant", "company")
+    if status == "clicked":
+        emails = emails.filter(clicked_at__isnull=False, registered_at__isnull=True)
+    elif status == "registered":
+        emails = emails.filter(registered_at__isnull=False)
+    elif status:
+        emails = emails.filter(status=status)
+    if kind:
+        emails = emails.filter(kind=kind)
+    for word in nfkc(query).split():
+        emails = emails.filter(
+            Q(to_email__icontains=word)
+            | Q(subject__icontains=word)
+            | Q(applicant__name__icontains=word)
+            | Q(applicant__external_id__icontains=word)
+        )
+    return emails
+
+
+def outbox_counts(emails: QuerySet[OutboundEmail]) -> dict[str, int]:
+    """How many rows of `emails` are in each status."""
+    return dict(emails.values_list("status").annotate(n=Count("id")).order_by())
