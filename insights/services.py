@@ -109,7 +109,7 @@ def survey_invitation_send(*, candidate: Candidate) -> bool:
     if referral is None:
         return False
     # Someone who asked for no more mail from us at all does not get this one either.
-    suppressed = Suppression.objects.filter(email_normalized=candidate.email_normalized, company__isnull=True).exists()
+    suppressed = Suppression.objects.blocks(email=candidate.email_normalized, company=None)
     with transaction.atomic():
         try:
             with transaction.atomic():

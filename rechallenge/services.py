@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -96,11 +95,7 @@ def _rechallenge_granted(candidate: Candidate) -> bool:
 
 
 def _suppressed_addresses(company: Company, emails: set[str]) -> set[str]:
-    return set(
-        Suppression.objects.filter(email_normalized__in=emails)
-        .filter(Q(company=company) | Q(company__isnull=True))
-        .values_list("email_normalized", flat=True)
-    )
+    return Suppression.objects.blocking(company=company, emails=emails).addresses()
 
 
 def rechallenge_stopped(*, candidate: Candidate, company: Company) -> bool:

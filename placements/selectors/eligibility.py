@@ -96,7 +96,7 @@ def rechallenge_allowed(company: Company, among: Among = None) -> QuerySet[Refer
     rejected_at = Subquery(
         Applicant.objects.filter(company=company, ref=OuterRef("applicant_ref")).values("rejected_at")[:1]
     )
-    unsubscribed = Suppression.objects.filter(Q(company=company) | Q(company__isnull=True)).values("email_normalized")
+    unsubscribed = Suppression.objects.blocking(company=company).values("email_normalized")
     referrals = Referral.objects.filter(company=company, candidate__isnull=False)
     if among is not None:
         referrals = referrals.filter(candidate_id__in=among)
