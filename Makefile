@@ -25,9 +25,10 @@ run: $(STAMP) $(MO)
 test: $(STAMP) $(MO)
 	@bash scripts/test.sh
 
+# The shape of the code: ruff (incl. complexity, time zones, banned APIs), mypy strict (tests too), the layer
+# contracts (.importlinter) and the ledger's single writer. `make test` runs the same through scripts/test.sh.
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	SECRET_KEY=type-check-only $(BIN)/mypy .
+	@bash scripts/lint.sh
 
 messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=staticfiles

@@ -20,7 +20,7 @@ MAX_PARAMS = 30_000  # under SQLite's default limit of 32,766 bound variables pe
 MAX_ROWS = 1000
 
 
-def _getter(field: models.Field, now: Any) -> Callable[[dict[str, Any]], Any]:
+def _getter(field: models.Field[Any, Any], now: Any) -> Callable[[dict[str, Any]], Any]:
     """A function from a row's values to the field's database value, doing per row only what the field needs."""
     name = field.attname
     ops = connection.ops
@@ -90,6 +90,6 @@ def _insert_postgresql(
     cursor.execute(
         f"INSERT INTO {table} ({names}) SELECT {names} FROM import_rows ON CONFLICT DO NOTHING"  # noqa: S608
     )
-    inserted = max(cursor.rowcount, 0)
+    inserted: int = max(cursor.rowcount, 0)
     cursor.execute("DROP TABLE import_rows")
     return inserted

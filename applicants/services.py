@@ -156,7 +156,9 @@ class ChunkVerdict:
     not_rejected: int = 0
 
 
-def _in_company(company: Company, column: str, values: Sequence[str], select: str, join: str = "") -> list[tuple]:
+def _in_company(
+    company: Company, column: str, values: Sequence[str], select: str, join: str = ""
+) -> list[tuple[Any, ...]]:
     """Rows of the company's applicants whose `column` is one of `values`.
 
     Raw SQL: building a 5,000-item IN through the ORM costs more than running it, on every chunk.
@@ -175,7 +177,7 @@ def _in_company(company: Company, column: str, values: Sequence[str], select: st
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [company.pk, *params])
-        return cursor.fetchall()
+        return list(cursor.fetchall())
 
 
 def _existing_by_key(company: Company, keys: Iterable[str]) -> dict[str, tuple[int | None, int | None, str, str]]:

@@ -1,18 +1,20 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from accounts.models import User
 from audit.models import AuditEntry
-from companies.models import Company
+
+if TYPE_CHECKING:  # audit sits below every app that records into it; it only names their types
+    from accounts.models import User
+    from companies.models import Company
 
 
 def audit_record(
     *,
-    actor: User | None,
+    actor: "User | None",
     action: str,
     target: models.Model | None = None,
-    company: Company | None = None,
+    company: "Company | None" = None,
     detail: dict[str, Any] | None = None,
     actor_label: str = "",
 ) -> AuditEntry:

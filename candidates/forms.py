@@ -10,7 +10,7 @@ from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc, normalize_email, normalize_furigana, normalize_phone, split_skills
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm[Candidate]):
     """Name, furigana, contact and career basics. Nothing a placement agency may not collect (職業安定法)."""
 
     prefecture = forms.TypedChoiceField(

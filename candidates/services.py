@@ -3,7 +3,6 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from candidates.resume import resume_validate
 from candidates.tokens import candidate_token_make
 from companies.models import RelayLink
 from lib.jatext import nfkc
+from lib.links import absolute_url
 from mailings.services import mail_send
 from mailings.services.tracking import email_registered
 from relay.models import Referral, Touch
@@ -34,7 +34,7 @@ class Registration:
 
 
 def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def candidate_send_login_link(*, candidate: Candidate, template: str = "candidate_login") -> None:
@@ -332,7 +332,7 @@ def _resume_display_name(uploaded_name: str) -> str:
     return name if name.lower().endswith(".pdf") else f"{name}.pdf"
 
 
-def candidate_resume_save(*, candidate: Candidate, file: UploadedFile, actor: User | None) -> Candidate:
+def candidate_resume_save(*, candidate: Candidate, file: UploadedFile[bytes], actor: User | None) -> Candidate:
     """Store a new résumé PDF (checked by content and size), replacing the previous one.
 
     `actor=None` means the candidate on My Page.

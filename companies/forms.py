@@ -10,7 +10,7 @@ from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(forms.ModelForm[Company]):
     class Meta:
         model = Company
         fields = ["name", "name_kana", "landing_message"]
@@ -75,7 +75,7 @@ class PercentField(forms.DecimalField):
 FEE_TERMS = ("fee_rate_percent", "minimum_fee_yen", "refund_schedule", "consumption_tax_percent")
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(forms.ModelForm[Contract]):
     fee_rate_percent = PercentField(
         label=_("紹介手数料率(%)"),
         min_value=0,
@@ -175,7 +175,7 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label=_("ロール"), choices=User.CompanyRole.choices, initial=User.CompanyRole.OWNER)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
+        email: str = self.cleaned_data["email"]
         if User.objects.filter(email=email).exists():
             raise forms.ValidationError(_("このメールアドレスのユーザーはすでに登録されています。"))
         return email

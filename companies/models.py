@@ -2,7 +2,6 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from lib.jatext import search_key
+from lib.links import absolute_url
 
 APPLICANT_REF_SALT = "relay.applicant-ref"
 
@@ -181,7 +181,7 @@ class RelayLink(models.Model):
 
     @property
     def public_url(self) -> str:
-        return settings.SITE_URL + self.get_absolute_url()
+        return absolute_url(self.get_absolute_url())
 
     def sign_applicant_ref(self, applicant_ref: str) -> str:
         """An unforgeable token tying a registration to the company's own rejected application (its ATS id)."""

@@ -6,7 +6,7 @@ taken over all answers, the difference rounded to the nearest integer with halve
 Periods are half-open [start, end) and their boundaries are Asia/Tokyo calendar days.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -175,7 +175,7 @@ class SatisfactionSummary:
     comments_truncated: bool = False  # more comments exist than COMMENT_LIMIT
 
 
-QUESTIONS = {
+QUESTIONS: dict[str, Callable[[], str]] = {
     "contact_speed": lambda: _("連絡の速さ"),
     "contact_courtesy": lambda: _("連絡の丁寧さ・誠実さ"),
     "future_interest": lambda: _("今後の関心"),

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 
 def field_path(location: Sequence[Any]) -> str:
@@ -11,39 +12,47 @@ def field_path(location: Sequence[Any]) -> str:
     return ".".join(str(part) for part in location)
 
 
+# Messages that need no value from the error; marked for makemessages, translated when shown.
+_FIXED_MESSAGES = {
+    "missing": gettext_noop("必須の項目です。"),
+    "string_type": gettext_noop("文字列で指定してください。"),
+    "str_type": gettext_noop("文字列で指定してください。"),
+    "int_type": gettext_noop("整数で指定してください。"),
+    "int_parsing": gettext_noop("整数で指定してください。"),
+    "int_from_float": gettext_noop("整数で指定してください。"),
+    "model_type": gettext_noop("オブジェクト ({…}) で指定してください。"),
+    "dict_type": gettext_noop("オブジェクト ({…}) で指定してください。"),
+    "model_attributes_type": gettext_noop("オブジェクト ({…}) で指定してください。"),
+    "list_type": gettext_noop("配列 ([…]) で指定してください。"),
+    "bool_type": gettext_noop("true または false で指定してください。"),
+    "bool_parsing": gettext_noop("true または false で指定してください。"),
+    "extra_forbidden": gettext_noop("この項目は受け付けていません。"),
+}
+_TOO_SHORT = ("string_too_short", "too_short", "list_too_short")
+_TOO_LONG = ("string_too_long", "too_long", "list_too_long")
+
+
 def error_message(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     context = error.get("ctx") or {}
-    if kind == "missing":
-        return _("必須の項目です。")
-    if kind in ("string_too_short", "too_short", "list_too_short") and context.get("min_length") in (1, None):
+    if kind in _FIXED_MESSAGES:
+        return _(_FIXED_MESSAGES[kind])
+    if kind in _TOO_SHORT and context.get("min_length") in (1, None):
         return _("空にはできません。")
-    if kind in ("string_too_short", "too_short", "list_too_short"):
+    if kind in _TOO_SHORT:
         return _("%(n)s 件(文字)以上にしてください。") % {"n": context.get("min_length")}
-    if kind in ("string_too_long", "too_long", "list_too_long"):
+    if kind in _TOO_LONG:
         return _("%(n)s 件(文字)以内にしてください。") % {"n": context.get("max_length")}
-    if kind in ("string_type", "str_type"):
-        return _("文字列で指定してください。")
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return _("整数で指定してください。")
     if kind in ("greater_than_equal", "greater_than"):
         return _("%(n)s 以上の値にしてください。") % {"n": context.get("ge", context.get("gt"))}
     if kind in ("less_than_equal", "less_than"):
         return _("%(n)s 以下の値にしてください。") % {"n": context.get("le", context.get("lt"))}
-    if kind.startswith("datetime") or kind.startswith("timezone"):
+    if kind.startswith(("datetime", "timezone")):
         return _("日時は ISO 8601 形式 (例: 2026-11-20T10:00:00+09:00) で指定してください。")
     if kind.startswith("date"):
         return _("日付は YYYY-MM-DD 形式で指定してください。")
     if kind in ("literal_error", "enum"):
         return _("次のいずれかを指定してください: %(choices)s") % {"choices": context.get("expected", "")}
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return _("オブジェクト ({…}) で指定してください。")
-    if kind == "list_type":
-        return _("配列 ([…]) で指定してください。")
-    if kind == "bool_type" or kind == "bool_parsing":
-        return _("true または false で指定してください。")
-    if kind == "extra_forbidden":
-        return _("この項目は受け付けていません。")
     if kind == "value_error":
         # Raised by our own validators, whose messages are already translated.
         return str(context.get("error") or error.get("msg", ""))

@@ -31,7 +31,7 @@ class IntegrationForm(forms.Form):
         self.company = company
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if Integration.objects.filter(company=self.company, name=name).exists():
             raise forms.ValidationError(_("同じ名前の連携がすでにあります。"))
         return name
@@ -63,7 +63,7 @@ class ApiKeyForm(forms.Form):
         self.company = company
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if ApiKey.objects.active().filter(company=self.company, name=name).exists():
             raise forms.ValidationError(_("同じ名前の有効な API キーがすでにあります。"))
         return name

@@ -50,7 +50,8 @@ def _get(*, api_key: str, path: str) -> dict[str, Any]:
         raise LeverApiError(_("Lever API の応答を読み取れませんでした。")) from None
     if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
         raise LeverApiError(_("Lever API の応答を読み取れませんでした。"))
-    return data["data"]
+    payload: dict[str, Any] = data["data"]
+    return payload
 
 
 def lever_opportunity_fetch(*, api_key: str, opportunity_id: str) -> LeverOpportunity:

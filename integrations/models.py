@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lib.links import absolute_url
+
 API_KEY_PREFIX = "cr_live_"
 
 
@@ -68,7 +70,7 @@ class Integration(models.Model):
 
     @property
     def endpoint_url(self) -> str:
-        return settings.SITE_URL + self.endpoint_path
+        return absolute_url(self.endpoint_path)
 
     @property
     def secret_hint(self) -> str:

@@ -107,7 +107,7 @@ class JapaneseTimeField(forms.TimeField):
         return super().to_python(value)
 
 
-class AutoSendRuleForm(forms.ModelForm):
+class AutoSendRuleForm(forms.ModelForm[AutoSendRule]):
     send_time = JapaneseTimeField(
         label=_("送信時刻"),
         initial=time(10, 0),
@@ -182,12 +182,12 @@ class RuleTimingForm(forms.Form):
     send_time = JapaneseTimeField(input_formats=["%H:%M", "%H:%M:%S"])
 
 
-class TemplateChoiceField(forms.ModelChoiceField):
+class TemplateChoiceField(forms.ModelChoiceField[RejectionTemplate]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}({obj.get_stage_display()}・{obj.get_track_display()})"
 
 
-class LinkChoiceField(forms.ModelChoiceField):
+class LinkChoiceField(forms.ModelChoiceField[RelayLink]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.label}(/r/{obj.code})"
 

@@ -35,7 +35,7 @@ class ManYenField(forms.IntegerField):
         return super().to_python(value)
 
 
-class JobOrderForm(forms.ModelForm):
+class JobOrderForm(forms.ModelForm[JobOrder]):
     salary_min = ManYenField(
         label=_("想定年収の下限(万円)"),
         min_value=1,

@@ -21,6 +21,7 @@ from candidates.models import Candidate, Consent
 from companies.models import Company, Contract
 from lib.dates import add_months
 from lib.jatext import normalize_email
+from lib.links import absolute_reverse
 from mailings.models import OutboundEmail, Suppression
 from mailings.services import mail_send
 from mailings.services.outbox import mail_settings_for, outbox_enqueue
@@ -181,7 +182,7 @@ def rechallenge_token_read(token: str) -> RechallengeInvitation | None:
 
 
 def rechallenge_page_url(invitation: RechallengeInvitation) -> str:
-    return settings.SITE_URL + reverse("rechallenge:page", args=[rechallenge_token(invitation)])
+    return absolute_reverse("rechallenge:page", args=[rechallenge_token(invitation)])
 
 
 def _render_invitation(invitation: RechallengeInvitation, job_orders: list[JobOrder]) -> tuple[str, str]:

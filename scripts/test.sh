@@ -24,8 +24,7 @@ else
   missing "browser tests: Debian's chromium is not installed"
 fi
 
-echo "== ruff"; $BIN/ruff check .
-echo "== mypy"; SECRET_KEY=type-check-only $BIN/mypy .
+bash scripts/lint.sh
 
 if $BIN/python -c "import redis,sys; redis.Redis.from_url('$REDIS_URL_FOR_TESTS', socket_connect_timeout=2).ping()" 2>/dev/null; then
   export REDIS_TEST_URL="$REDIS_URL_FOR_TESTS"

@@ -5,7 +5,6 @@ the operator then move the selection along; every change leaves an IntroductionE
 
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from audit.services import audit_record
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from companies.models import Company
+from lib.links import absolute_url
 from mailings.services import mail_send
 from placements.models import Introduction, IntroductionEvent, IntroductionRequest, JobOrder, ProvisionRecord
 from placements.selectors.eligibility import has_service_consent, introduction_refusal
@@ -96,7 +96,7 @@ def _event(introduction: Introduction, *, comment: str = "", actor: User | None 
 
 
 def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def _locked(introduction: Introduction) -> Introduction:
