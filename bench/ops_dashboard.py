@@ -26,8 +26,9 @@ def run() -> None:
     from accounts.models import User
     from companies.models import Company, Contract, RelayLink
     from companies.services import company_create
-    from insights import metrics
-    from insights.kpis import TOKYO, Period
+    from insights.selectors import metrics
+    from lib.dates import JST as TOKYO
+    from lib.dates import Period
     from relay.models import Referral
 
     operator = User.objects.create_user("bench@example.jp", None, name="bench", operator_role="admin")

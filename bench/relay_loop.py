@@ -28,10 +28,10 @@ def run() -> None:
     from accounts.models import User
     from candidates.services import candidate_register, candidate_verify_email
     from companies.services import company_create
+    from insights.selectors.funnel import company_figures
     from lib.jatext import normalize_phone
     from mailings.mute import mail_muted
     from relay.models import Referral
-    from relay.stats import company_figures
 
     operator = User.objects.create_user("bench@example.jp", None, name="bench", operator_role="admin")
     company = company_create(name="ベンチ株式会社", name_kana="", contract_terms={}, actor=operator)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from insights.kpis import ScoreBar
+from insights.selectors.kpis import ScoreBar
 
 BAR_STEP = 40
 BAR_WIDTH = 28

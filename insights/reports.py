@@ -16,8 +16,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from companies.models import Company
-from insights import metrics
-from insights.kpis import TOKYO, Period
+from insights.selectors import metrics
+from lib.dates import JST as TOKYO
+from lib.dates import Period
 from lib.pdf import GOTHIC, MINCHO, register_fonts, shorten, wrap
 
 # reportlab's built-in Japanese CID fonts: the PDF viewer supplies the glyphs, no font file ships.

@@ -13,8 +13,8 @@ from audit.services import audit_record
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from companies.models import Company
-from insights.kpis import TOKYO
 from insights.models import MonthlyReport, RecruitingCostProfile, SurveyInvitation, SurveyResponse
+from lib.dates import JST as TOKYO
 from mailings.models import Suppression
 from mailings.services import mail_send
 from relay.models import Referral

@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 from pydantic import StringConstraints, model_validator
 
 from companies.models import Company, RelayLink
+from insights.selectors.funnel import company_figures
 from integrations.errors import field_errors, summary
 from integrations.models import ApiKey
 from integrations.schemas import RejectedApplicantIn, aware
@@ -26,7 +27,6 @@ from integrations.services import api_key_authenticate, applicants_post
 from lib.jatext import nfkc
 from mailings.models import OutboundEmail, RejectionTemplate
 from mailings.services.outbox import applicant_personal_url, default_link
-from relay.stats import company_figures
 
 logger = logging.getLogger(__name__)
 

@@ -61,7 +61,7 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["company", "status"]),
             models.Index(fields=["link", "status"]),
-            # Period figures of the KPI dashboard (insights.metrics) read one company's date range.
+            # Period figures of the KPI dashboard (insights.selectors.metrics) read one company's date range.
             models.Index(fields=["company", "registered_at"], name="referral_company_registered"),
             models.Index(fields=["company", "counted_at"], name="referral_company_counted"),
         ]

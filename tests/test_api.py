@@ -13,12 +13,12 @@ from django.utils import timezone
 from applicants.models import Applicant
 from applicants.services import applicant_record
 from companies.services import relay_link_create, relay_link_set_active
+from insights.selectors.funnel import company_figures
 from integrations.models import ApiKey
 from integrations.services import api_key_create, api_key_revoke
 from mailings.models import OutboundEmail, RejectionTemplate
 from mailings.services.dispatch import outbox_dispatch
 from mailings.services.outbox import rejection_email_queue
-from relay.stats import company_figures
 from tests.conftest import Tenant, register_verified
 from tests.hooks_support import rejection_rule
 

@@ -7,12 +7,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from insights.selectors.funnel import company_figures, period_figures
 from mailings.models import OutboundEmail
 from mailings.services.dispatch import outbox_dispatch
 from mailings.services.outbox import rejection_email_queue
 from mailings.services.tracking import email_clicked, email_registered
 from relay.models import Click, Referral
-from relay.stats import company_figures, period_figures
 from tests.conftest import Tenant, login, register, register_verified
 from tests.outbox_support import make_applicant, make_version
 from tests.test_registration import form_data

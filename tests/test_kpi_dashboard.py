@@ -14,10 +14,10 @@ from accounts.models import User
 from audit.models import AuditEntry
 from candidates.models import Candidate
 from candidates.services import candidate_register
-from insights import metrics
-from insights.kpis import TOKYO, Period
 from insights.models import RecruitingCostProfile, SurveyResponse
-from lib.dates import JST
+from insights.selectors import metrics
+from lib.dates import JST, Period
+from lib.dates import JST as TOKYO
 from mailings.models import OutboundEmail
 from placements.models import Introduction, JobOrder, Placement
 from placements.services.credit_use import credit_reserve

@@ -14,9 +14,9 @@ from django.test import Client
 
 from accounts.models import User
 from companies.models import Company
-from insights import metrics
 from insights.models import MonthlyReport
 from insights.reports import monthly_report_data, monthly_report_pdf, previous_month
+from insights.selectors import metrics
 from insights.services import monthly_reports_send
 from lib.dates import jst_today
 from lib.models import ScheduledRun

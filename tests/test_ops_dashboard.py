@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from insights import metrics
-from insights.kpis import Period
+from insights.selectors import metrics
+from lib.dates import Period
 from placements.models import Placement
 from relay.models import CreditEntry
 from tests.conftest import Tenant, login, make_tenant

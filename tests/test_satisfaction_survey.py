@@ -18,17 +18,16 @@ from candidates.models import Candidate
 from candidates.services import candidate_delete
 from candidates.tokens import candidate_token_make
 from demo.insights import seed_survey
-from insights.kpis import (
-    Period,
+from insights.models import SurveyInvitation, SurveyResponse
+from insights.selectors.kpis import (
     nps,
     period_from_request,
     responses_in,
     satisfaction_by_company,
     satisfaction_summary,
 )
-from insights.models import SurveyInvitation, SurveyResponse
 from insights.services import SurveyAlreadyAnswered, survey_invitations_send, survey_response_create
-from lib.dates import JST
+from lib.dates import JST, Period
 from lib.periodic import JOBS, daily_at_ten
 from mailings.services.dispatch import outbox_dispatch
 from relay.models import Referral
@@ -491,7 +490,7 @@ def test_the_demo_answers_show_figures_and_are_added_once(tenant: Tenant) -> Non
 def test_only_the_newest_comments_are_listed_when_there_are_many(
     owner_client: Client, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("insights.kpis.COMMENT_LIMIT", 2)
+    monkeypatch.setattr("insights.selectors.kpis.COMMENT_LIMIT", 2)
     for n in range(5):
         answer(tenant, 9, comment=f"感想{n}番")
     summary = satisfaction_summary(tenant.company, this_month())

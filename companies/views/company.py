@@ -14,8 +14,8 @@ from accounts.services import invitation_create
 from companies.forms import CompanyForm, InviteForm, RelayLinkForm
 from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
+from insights.selectors.funnel import company_figures, link_figures
 from relay.models import Referral
-from relay.stats import company_figures, link_figures
 
 
 @company_required

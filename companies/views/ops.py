@@ -13,9 +13,9 @@ from accounts.services import invitation_create
 from companies.forms import CompanyForm, ContractForm, InviteForm
 from companies.models import Company
 from companies.services import company_create, contract_update
+from insights.selectors.funnel import company_figures
 from lib.jatext import matching_every_word
 from relay.models import CreditEntry
-from relay.stats import company_figures
 
 
 @operator_required

@@ -13,14 +13,16 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import company_manager_required, company_required
 from accounts.models import User
 from companies.models import Company
-from insights import charts, metrics
+from insights import charts
 from insights.forms import PeriodForm, RecruitingCostForm, ReportMonthForm
-from insights.kpis import MIN_ANSWERS, TOKYO, period_from_request, satisfaction_summary
 from insights.models import RecruitingCostProfile
 from insights.reports import monthly_report_data, monthly_report_pdf, previous_month
+from insights.selectors import metrics
+from insights.selectors.kpis import MIN_ANSWERS, period_from_request, satisfaction_summary
 from insights.services import (
     recruiting_costs_save,
 )
+from lib.dates import JST as TOKYO
 
 
 def satisfaction_context(request: HttpRequest, company: Company | None) -> dict[str, object]:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from candidates.models import Candidate
 from candidates.session import candidate_required
 from insights.forms import SurveyForm
-from insights.kpis import MIN_ANSWERS
+from insights.selectors.kpis import MIN_ANSWERS
 from insights.services import (
     SurveyAlreadyAnswered,
     SurveyNotAvailable,

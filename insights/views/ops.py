@@ -7,9 +7,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import operator_required
-from insights import charts, metrics
+from insights import charts
 from insights.forms import PeriodForm
-from insights.kpis import period_from_request, satisfaction_by_company
+from insights.selectors import metrics
+from insights.selectors.kpis import period_from_request, satisfaction_by_company
 from insights.views.company import satisfaction_context
 
 

@@ -7,6 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company, RelayLink
+from insights.selectors.metrics import funnel, link_funnels, sent_emails
+from lib.dates import JST as TOKYO
+from lib.dates import Period
 from relay.models import CreditSummary
 from relay.services import company_credit_summary
 
@@ -56,8 +59,7 @@ class CompanyFigures:
 
 
 def link_figures(links: list[RelayLink]) -> list[LinkFigures]:
-    """Clicks and referral counts for the given links since the beginning (`insights.metrics.link_funnels`)."""
-    from insights.metrics import link_funnels
+    """Clicks and referral counts for the given links since the beginning (`metrics.link_funnels`)."""
 
     return [
         LinkFigures(
@@ -72,9 +74,7 @@ def link_figures(links: list[RelayLink]) -> list[LinkFigures]:
 
 
 def period_figures(company: Company, *, now: datetime | None = None) -> list[PeriodFigures]:
-    """This month and last month (Japan time), by the §5 definitions of `insights.metrics.funnel`."""
-    from insights.kpis import TOKYO, Period
-    from insights.metrics import funnel
+    """This month and last month (Japan time), by the §5 definitions of `insights.selectors.metrics.funnel`."""
 
     this_month = Period.months(last_month=(now or timezone.now()).astimezone(TOKYO).date())
     result = []
@@ -94,13 +94,11 @@ def period_figures(company: Company, *, now: datetime | None = None) -> list[Per
 
 
 def company_sent_count(company: Company) -> int:
-    from insights.metrics import sent_emails
 
     return sent_emails(company).count()
 
 
 def company_figures(company: Company) -> CompanyFigures:
-    from insights.metrics import funnel
 
     per_link = link_figures(list(company.links.all()))
     everything = funnel(company, None)

@@ -8,101 +8,25 @@ Periods are half-open [start, end) and their boundaries are Asia/Tokyo calendar 
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from companies.models import Company
 from insights.models import NPS_MAX, SCALE_MAX, SurveyResponse
-from lib.dates import add_months
+from lib.dates import JST as TOKYO
+from lib.dates import Period
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 MIN_ANSWERS = 5
 COMMENT_LIMIT = 200
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
 SCORES = tuple(range(NPS_MAX + 1))
-
-
-def tokyo_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=TOKYO)
-
-
-def _is_month_start(moment: datetime) -> bool:
-    local = moment.astimezone(TOKYO)
-    return local.day == 1 and local.time() == time.min
-
-
-def _month_index(moment: datetime) -> int:
-    local = moment.astimezone(TOKYO)
-    return local.year * 12 + local.month - 1
-
-
-@dataclass(frozen=True)
-class Period:
-    """[start, end): aware datetimes, on Asia/Tokyo midnights for every period the screens offer."""
-
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if timezone.is_naive(self.start) or timezone.is_naive(self.end):
-            raise ValueError("Period boundaries must be aware datetimes")
-        if self.start >= self.end:
-            raise ValueError("Period must end after it starts")
-
-    @classmethod
-    def days(cls, first: date, last: date) -> "Period":
-        """From the first to the last calendar day, both included."""
-        return cls(tokyo_midnight(first), tokyo_midnight(last + timedelta(days=1)))
-
-    @classmethod
-    def months(cls, *, last_month: date, count: int = 1) -> "Period":
-        """`count` whole calendar months ending with the month of `last_month`."""
-        end = tokyo_midnight(last_month.replace(day=1))
-        end = add_months(end, 1)
-        return cls(add_months(end, -count), end)
-
-    @property
-    def month_count(self) -> int | None:
-        """How many whole calendar months the period spans, or None when it does not start and end on a 1st."""
-        if _is_month_start(self.start) and _is_month_start(self.end):
-            return _month_index(self.end) - _month_index(self.start)
-        return None
-
-    @property
-    def first_day(self) -> date:
-        return self.start.astimezone(TOKYO).date()
-
-    @property
-    def last_day(self) -> date:
-        return (self.end.astimezone(TOKYO) - timedelta(microseconds=1)).date()
-
-    def previous(self) -> "Period":
-        """The period of the same length just before: the previous N calendar months, or the previous N days."""
-        months = self.month_count
-        if months is not None:
-            start = tokyo_midnight(self.first_day)
-            return Period(add_months(start, -months), start)
-        return Period(self.start - (self.end - self.start), self.start)
-
-    def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
-
-    @property
-    def label(self) -> str:
-        months = self.month_count
-        if months == 1:
-            return date_format(self.first_day, "YEAR_MONTH_FORMAT")
-        first, last = date_format(self.first_day, "DATE_FORMAT"), date_format(self.last_day, "DATE_FORMAT")
-        return _("%(first)s〜%(last)s") % {"first": first, "last": last}
 
 
 def nps(responses: Iterable[SurveyResponse | int]) -> int | None:

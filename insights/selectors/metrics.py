@@ -1,7 +1,7 @@
 """Every KPI of DESIGN.md §5, defined once: the company dashboard, its CSV export and the API read these.
 
 Conventions (also shown on the dashboard):
-- A period is half-open [start, end) on Asia/Tokyo calendar days (`insights.kpis.Period`).
+- A period is half-open [start, end) on Asia/Tokyo calendar days (`insights.selectors.kpis.Period`).
 - Flows count the events whose own timestamp falls in the period: sent = rejection emails with status SENT by
   `sent_at`; clicks by `Click.created_at`; registrations by `Referral.registered_at` (every registration, an
   invalidated one too: the person did register); counted referrals by `counted_at`, excluding those the
@@ -29,9 +29,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from companies.models import Company, RelayLink
-from insights.kpis import TOKYO, Period, SatisfactionSummary, satisfaction_summary
 from insights.models import RecruitingCostProfile
-from lib.dates import add_months
+from insights.selectors.kpis import SatisfactionSummary, satisfaction_summary
+from lib.dates import JST as TOKYO
+from lib.dates import Period, add_months
 from mailings.models import OutboundEmail
 from placements.models import Placement
 from placements.services.placements import placement_totals
