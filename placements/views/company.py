@@ -35,7 +35,7 @@ from placements.models import (
     JobOrder,
     Placement,
 )
-from placements.selectors.job_orders import credit_panel, job_order_status_message
+from placements.selectors.job_orders import credit_panel
 from placements.services.credit_use import (
     CreditError,
     active_reservation,
@@ -46,14 +46,14 @@ from placements.services.introductions import (
     PROVIDED_ITEM_LABELS,
     IntroductionNotAllowed,
     introduction_comment,
-    introduction_move,
     pending_count,
     provided_profile,
     selection_moves,
 )
-from placements.services.jobs import JobOrderTransitionError, job_order_create, job_order_set_status, job_order_update
+from placements.services.jobs import job_order_create, job_order_update
 from placements.services.placements import placement_totals
 from placements.services.pool import PoolFilters, introduction_request_create, pool_candidate, pool_page, pool_profile
+from placements.views import introduction_move_from, job_order_status_change
 from relay.services import company_credit_summary
 
 # --- job orders ----------------------------------------------------------------------------------------------------
@@ -110,15 +110,7 @@ def job_order_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespo
 @company_manager_required
 @require_POST
 def job_order_status(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
-    job_order = company_object_or_404(company, JobOrder, pk=pk)
-    try:
-        job_order = job_order_set_status(
-            job_order=job_order, status=request.POST.get("status", ""), actor=request_user(request)
-        )
-    except JobOrderTransitionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, job_order_status_message(job_order))
+    job_order = job_order_status_change(request, company_object_or_404(company, JobOrder, pk=pk))
     return redirect("placements:detail", pk=job_order.pk)
 
 
@@ -245,19 +237,7 @@ def introduction_move_view(request: HttpRequest, company: Company, pk: int) -> H
     introduction = company_object_or_404(company, Introduction, pk=pk, accepted_at__isnull=False)
     form = IntroductionMoveForm(request.POST, moves=selection_moves(introduction))
     if form.is_valid():
-        try:
-            introduction = introduction_move(
-                introduction=introduction,
-                status=form.cleaned_data["status"],
-                comment=form.cleaned_data["comment"],
-                actor=request_user(request),
-            )
-        except IntroductionNotAllowed as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request, _("選考状況を「%(status)s」に更新しました。") % {"status": introduction.get_status_display()}
-            )
+        introduction = introduction_move_from(request, introduction, form)
         return redirect("placements:introduction_detail", pk=introduction.pk)
     context = _detail_context(company, introduction)
     context["move_form"] = form

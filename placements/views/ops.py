@@ -39,7 +39,6 @@ from placements.models import (
     Placement,
 )
 from placements.selectors.eligibility import introduction_refusal
-from placements.selectors.job_orders import job_order_status_message
 from placements.selectors.matching import matches_for_candidate, matches_for_job
 from placements.services.credit_use import (
     INTERVIEW_REACHED,
@@ -52,13 +51,13 @@ from placements.services.introductions import (
     IntroductionNotAllowed,
     introduction_cancel,
     introduction_comment,
-    introduction_move,
     introduction_propose,
     introduction_request_decline,
     selection_moves,
 )
-from placements.services.jobs import JobOrderTransitionError, job_order_create, job_order_set_status, job_order_update
+from placements.services.jobs import job_order_create, job_order_update
 from placements.services.placements import placement_record, placement_record_leaving, placement_totals
+from placements.views import introduction_move_from, job_order_status_change
 
 # --- job orders ----------------------------------------------------------------------------------------------------
 
@@ -119,15 +118,7 @@ def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @operator_required
 @require_POST
 def job_order_status(request: HttpRequest, pk: int) -> HttpResponse:
-    job_order = get_object_or_404(JobOrder, pk=pk)
-    try:
-        job_order = job_order_set_status(
-            job_order=job_order, status=request.POST.get("status", ""), actor=request_user(request)
-        )
-    except JobOrderTransitionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, job_order_status_message(job_order))
+    job_order = job_order_status_change(request, get_object_or_404(JobOrder, pk=pk))
     return redirect("ops:job_order_edit", pk=job_order.pk)
 
 
@@ -455,19 +446,7 @@ def introduction_move_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = IntroductionMoveForm(request.POST, moves=selection_moves(introduction))
     if not form.is_valid():
         return _detail(request, introduction, move_form=form)
-    try:
-        introduction = introduction_move(
-            introduction=introduction,
-            status=form.cleaned_data["status"],
-            comment=form.cleaned_data["comment"],
-            actor=request_user(request),
-        )
-    except IntroductionNotAllowed as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, _("選考状況を「%(status)s」に更新しました。") % {"status": introduction.get_status_display()}
-        )
+    introduction = introduction_move_from(request, introduction, form)
     return redirect("ops:introduction_detail", pk=introduction.pk)
 
 
