@@ -23,6 +23,7 @@ from applicants.problems import Problem, problem, row_text
 from audit.services import audit_record
 from companies.models import Company
 from lib.jatext import nfkc
+from lib.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -340,10 +341,7 @@ def applicant_import_upload(
 
 
 def _enqueue_run(batch: ApplicantImport) -> None:
-    from applicants.tasks import applicant_import_run
-
-    batch_id = batch.pk
-    transaction.on_commit(lambda: applicant_import_run.enqueue(import_id=batch_id))
+    enqueue_on_commit("applicants.tasks.applicant_import_run", import_id=batch.pk)
 
 
 @transaction.atomic
