@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, User
 from audit.services import audit_record
 from companies.models import Company
 from lib.jatext import normalize_email
+from lib.links import absolute_reverse
 from mailings.services import mail_send
 
 
@@ -30,7 +30,7 @@ def invitation_create(*, company: Company, email: str, name: str, role: str, inv
                 "invitation": invitation,
                 "company": company,
                 "inviter": invited_by,
-                "url": settings.SITE_URL + reverse("accounts:invitation", args=[token]),
+                "url": absolute_reverse("accounts:invitation", args=[token]),
                 "days": settings.INVITATION_MAX_AGE_DAYS,
             },
         )

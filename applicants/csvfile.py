@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from applicants.models import applicant_normalized
 from applicants.problems import Problem, problem, row_text
+from lib.errors import RuleRefused
 from lib.jatext import nfkc
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -143,7 +144,7 @@ _DATE = re.compile(
 MAX_LENGTHS = {"external_id": 100, "name": 100, "name_kana": 100, "email": 254, "position": 200}
 
 
-class CsvFileError(Exception):
+class CsvFileError(RuleRefused):
     """The file as a whole cannot be read: the message is shown to the person who uploaded it."""
 
 

@@ -19,6 +19,7 @@ from companies.models import Company
 from insights.selectors import metrics
 from lib.dates import JST as TOKYO
 from lib.dates import Period
+from lib.links import absolute_url
 from lib.pdf import GOTHIC, MINCHO, register_fonts, shorten, wrap
 
 # reportlab's built-in Japanese CID fonts: the PDF viewer supplies the glyphs, no font file ships.
@@ -51,7 +52,7 @@ def dashboard_url(period: Period) -> str:
     """The company dashboard for exactly this period (`period_from_request` takes custom start/end dates)."""
     days = {"start": f"{period.first_day:%Y-%m-%d}", "end": f"{period.last_day:%Y-%m-%d}"}
     query = urlencode({"period": "custom", **days})
-    return f"{settings.SITE_URL}{reverse('insights:dashboard')}?{query}"
+    return absolute_url(f"{reverse('insights:dashboard')}?{query}")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,8 @@ from candidates.tokens import candidate_token_make
 from companies.models import Company
 from insights.models import MonthlyReport, RecruitingCostProfile, SurveyInvitation, SurveyResponse
 from lib.dates import JST as TOKYO
+from lib.errors import RuleRefused
+from lib.links import absolute_reverse, absolute_url
 from mailings.models import Suppression
 from mailings.services import mail_send
 from relay.models import Referral
@@ -26,11 +27,11 @@ INVITATION_DELAY = timedelta(days=7)
 INVITATION_WINDOW = timedelta(days=30)
 
 
-class SurveyAlreadyAnswered(Exception):
+class SurveyAlreadyAnswered(RuleRefused):
     """The candidate has already answered about this company: one answer per candidate per company."""
 
 
-class SurveyNotAvailable(Exception):
+class SurveyNotAvailable(RuleRefused):
     """The candidate has no company to answer about (no referral, or it was invalidated)."""
 
 
@@ -83,7 +84,7 @@ def survey_url(candidate: Candidate) -> str:
     """A one-time sign-in link that lands on the survey page."""
     token = candidate_token_make(candidate, "login")
     query = urlencode({"next": reverse("survey:answer")})
-    return f"{settings.SITE_URL}{reverse('candidates:magic', args=[token])}?{query}"
+    return absolute_url(f"{reverse('candidates:magic', args=[token])}?{query}")
 
 
 def survey_invitation_candidates(*, now: datetime) -> Any:
@@ -125,7 +126,7 @@ def survey_invitation_send(*, candidate: Candidate) -> bool:
                 "candidate": candidate,
                 "company": referral.company,
                 "url": survey_url(candidate),
-                "login_url": settings.SITE_URL + reverse("candidates:login"),
+                "login_url": absolute_reverse("candidates:login"),
             },
         )
     return True
@@ -184,7 +185,7 @@ def monthly_report_send(*, company: Company, month: date, today: date | None = N
                     "owner": owner,
                     "company": company,
                     "report": report,
-                    "report_url": f"{settings.SITE_URL}{reverse('insights:report')}?month={month:%Y-%m}",
+                    "report_url": absolute_url(f"{reverse('insights:report')}?month={month:%Y-%m}"),
                 },
             )
     return True

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -20,6 +19,7 @@ from audit.services import audit_record
 from candidates.models import Candidate, Consent
 from companies.models import Company, Contract
 from lib.dates import add_months
+from lib.errors import RuleRefused
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
 from mailings.models import OutboundEmail, Suppression
@@ -39,7 +39,7 @@ JOBS_IN_EMAIL = 10
 PROVIDED_ITEMS = ("name", "furigana", "email", "phone")
 
 
-class RechallengeNotAllowed(Exception):
+class RechallengeNotAllowed(RuleRefused):
     """An invitation or re-application the rules do not allow; the message is shown to the person as is."""
 
 
@@ -159,8 +159,8 @@ def rechallenge_token(invitation: RechallengeInvitation) -> str:
     return signing.dumps({"i": invitation.pk}, salt=TOKEN_SALT)
 
 
-class TokenExpired(Exception):
-    pass
+class TokenExpired(RuleRefused):
+    """The signed link is older than it may be."""
 
 
 def rechallenge_token_read(token: str) -> RechallengeInvitation | None:
@@ -202,7 +202,7 @@ def _render_invitation(invitation: RechallengeInvitation, job_orders: list[JobOr
         "link_days": LINK_MAX_AGE_DAYS,
         "unsubscribe_company_url": unsubscribe_url(email=candidate.email, company=company),
         "unsubscribe_all_url": unsubscribe_url(email=candidate.email, company=None),
-        "consents_url": settings.SITE_URL + reverse("candidates:consents"),
+        "consents_url": absolute_reverse("candidates:consents"),
         "OPERATOR_NAME": settings.OPERATOR_NAME,
         "OPERATOR_CONTACT_EMAIL": settings.OPERATOR_CONTACT_EMAIL,
         "OPERATOR_ADDRESS": settings.OPERATOR_ADDRESS,
@@ -384,7 +384,7 @@ def rechallenge_reapply(*, invitation: RechallengeInvitation, job_order: JobOrde
                         "company": company,
                         "candidate": candidate,
                         "job_order": job_order,
-                        "url": settings.SITE_URL + reverse("rechallenge:company"),
+                        "url": absolute_reverse("rechallenge:company"),
                     },
                     # Company users have no recorded language either; the request's may be the candidate's.
                     language=settings.LANGUAGE_CODE,

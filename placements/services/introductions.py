@@ -17,6 +17,7 @@ from audit.services import audit_record
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
 from companies.models import Company
+from lib.errors import RuleRefused
 from lib.links import absolute_url
 from mailings.services import mail_send
 from placements.models import Introduction, IntroductionEvent, IntroductionRequest, JobOrder, ProvisionRecord
@@ -68,7 +69,7 @@ PROVISION_PURPOSE = "求人への職業紹介(推薦)のため"
 CANDIDATE_LABEL = "求職者本人"
 
 
-class IntroductionNotAllowed(ValueError):
+class IntroductionNotAllowed(RuleRefused, ValueError):
     """A proposal, answer or move the rules do not allow; the message is shown to the person as is."""
 
 

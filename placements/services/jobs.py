@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company
+from lib.errors import RuleRefused
 from placements.models import JobOrder
 
 JOB_ORDER_FIELDS = (
@@ -22,7 +23,7 @@ JOB_ORDER_FIELDS = (
 )
 
 
-class JobOrderTransitionError(ValueError):
+class JobOrderTransitionError(RuleRefused, ValueError):
     """The requested status change is not one a job order can make (e.g. closed → paused)."""
 
 
