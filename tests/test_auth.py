@@ -112,7 +112,7 @@ def test_it_locks_sign_in_after_five_failures_even_with_the_right_password(tenan
     assert fifth.status_code == 429
     assert sixth.status_code == 429
     assert LOCKED_OUT in sixth.content.decode()
-    assert "accounts/locked_out.html" in [t.name for t in sixth.templates]
+    assert "accounts/public/locked_out.html" in [t.name for t in sixth.templates]
     assert signed_in_user_id(client) is None
 
 

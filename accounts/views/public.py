@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    template_name = "accounts/login.html"
+    template_name = "accounts/public/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
@@ -32,20 +32,20 @@ class LoginView(auth_views.LoginView):
 logout = auth_views.LogoutView.as_view()
 
 password_reset = auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset.html",
+    template_name="accounts/public/password_reset.html",
     form_class=ResetPasswordForm,
     extra_email_context={"site_url": settings.SITE_URL},
     email_template_name="accounts/password_reset_email.txt",
     subject_template_name="accounts/password_reset_subject.txt",
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
-password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="accounts/public/password_reset_done.html")
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="accounts/password_reset_confirm.html",
+    template_name="accounts/public/password_reset_confirm.html",
     success_url=reverse_lazy("accounts:password_reset_complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
-    template_name="accounts/password_reset_complete.html"
+    template_name="accounts/public/password_reset_complete.html"
 )
 
 
@@ -53,7 +53,7 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = Invitation.objects.find_usable(token)
     if found is None:
-        return render(request, "accounts/invitation_invalid.html", status=404)
+        return render(request, "accounts/public/invitation_invalid.html", status=404)
     form = AcceptInvitationForm(request.POST if request.method == "POST" else None, invitation=found)
     if request.method == "POST" and form.is_valid():
         user = invitation_accept(
@@ -64,4 +64,4 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             request, _("ようこそ、%(name)s さん。キャリアリレーのご利用を開始しました。") % {"name": user.name}
         )
         return redirect("companies:dashboard")
-    return render(request, "accounts/invitation.html", {"form": form, "invitation": found})
+    return render(request, "accounts/public/invitation.html", {"form": form, "invitation": found})

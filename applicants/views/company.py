@@ -64,7 +64,7 @@ def import_list(request: HttpRequest, company: Company) -> HttpResponse:
     page = Paginator(imports, 30).get_page(request.GET.get("page"))
     return render(
         request,
-        "applicants/import_list.html",
+        "applicants/company/import_list.html",
         {"company": company, "form": form, "page": page, "presets": ImportPreset.objects.filter(company=company)},
     )
 
@@ -84,10 +84,10 @@ def import_detail(request: HttpRequest, company: Company, pk: int) -> HttpRespon
             row | {"message": row_text(row["number"], row["problems"]) if row.get("problems") else ""}
             for row in batch.preview_rows
         ]
-        return render(request, "applicants/import_preview.html", context)
+        return render(request, "applicants/company/import_preview.html", context)
     if getattr(request, "htmx", False):
         if batch.status == ApplicantImport.Status.RUNNING:
-            return render(request, "applicants/_import_progress.html", context)
+            return render(request, "applicants/company/_import_progress.html", context)
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"  # finished: reload once to show the row report
         return response
@@ -100,7 +100,7 @@ def import_detail(request: HttpRequest, company: Company, pk: int) -> HttpRespon
         "kind": kind,
         "kinds": batch.issues.model.Kind.choices,
     }
-    return render(request, "applicants/import_report.html", context)
+    return render(request, "applicants/company/import_report.html", context)
 
 
 def _column_labels(batch: ApplicantImport) -> list[tuple[str, str]]:
@@ -157,7 +157,9 @@ def preset_list(request: HttpRequest, company: Company) -> HttpResponse:
             messages.success(request, _("プリセット「%(name)s」を保存しました。") % {"name": preset.name})
             return redirect("applicants:presets")
     presets = ImportPreset.objects.filter(company=company)
-    return render(request, "applicants/preset_list.html", {"company": company, "form": form, "presets": presets})
+    return render(
+        request, "applicants/company/preset_list.html", {"company": company, "form": form, "presets": presets}
+    )
 
 
 @company_manager_required
@@ -175,7 +177,7 @@ def preset_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse
         )
         messages.success(request, _("プリセット「%(name)s」を保存しました。") % {"name": preset.name})
         return redirect("applicants:presets")
-    return render(request, "applicants/preset_edit.html", {"company": company, "form": form, "preset": preset})
+    return render(request, "applicants/company/preset_edit.html", {"company": company, "form": form, "preset": preset})
 
 
 @company_manager_required
@@ -234,7 +236,7 @@ def applicant_list(request: HttpRequest, company: Company) -> HttpResponse:
         )
     )
     page = Paginator(applicants, 50).get_page(request.GET.get("page"))
-    return render(request, "applicants/applicant_list.html", {"company": company, "form": form, "page": page})
+    return render(request, "applicants/company/applicant_list.html", {"company": company, "form": form, "page": page})
 
 
 @company_required
@@ -249,7 +251,7 @@ def applicant_detail(request: HttpRequest, company: Company, pk: int) -> HttpRes
     emails = applicant.emails.select_related("template_version__template").order_by("-created_at")
     return render(
         request,
-        "applicants/applicant_detail.html",
+        "applicants/company/applicant_detail.html",
         {"company": company, "applicant": applicant, "personal_url": personal_url, "emails": emails},
     )
 
@@ -281,4 +283,4 @@ def applicant_add(request: HttpRequest, company: Company) -> HttpResponse:
         else:
             messages.info(request, _("同じ応募者がすでに登録されています。登録済みの内容を表示しています。"))
         return redirect("applicants:detail", pk=recorded.applicant.pk)
-    return render(request, "applicants/applicant_add.html", {"company": company, "form": form})
+    return render(request, "applicants/company/applicant_add.html", {"company": company, "form": form})

@@ -18,4 +18,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if action:
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    return render(request, "audit/ops_log.html", {"page": page, "action": action, "company_id": company_id})
+    return render(request, "audit/ops/log.html", {"page": page, "action": action, "company_id": company_id})

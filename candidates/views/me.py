@@ -33,7 +33,7 @@ from relay.models import Referral
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     candidate = candidate_token_read(token, "verify")
     if candidate is None:
-        return render(request, "candidates/link_invalid.html", status=400)
+        return render(request, "candidates/me/link_invalid.html", status=400)
     candidate_verify_email(candidate=candidate)
     candidate_login(request, candidate)
     messages.success(request, _("メールアドレスの確認が完了しました。ご登録ありがとうございます。"))
@@ -50,7 +50,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def magic(request: HttpRequest, token: str) -> HttpResponse:
     candidate = candidate_token_read(token, "login")
     if candidate is None:
-        return render(request, "candidates/link_invalid.html", status=400)
+        return render(request, "candidates/me/link_invalid.html", status=400)
     if candidate.email_verified_at is None:
         # Opening a link sent to the address proves it as well as the verification link does.
         candidate_verify_email(candidate=candidate)
@@ -70,8 +70,8 @@ def login(request: HttpRequest) -> HttpResponse:
         if candidate is not None:
             candidate_send_login_link(candidate=candidate)
         # The same answer whether or not the address is registered.
-        return render(request, "candidates/login_sent.html", {"email": form.cleaned_data["email"]})
-    return render(request, "candidates/login.html", {"form": form})
+        return render(request, "candidates/me/login_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "candidates/me/login.html", {"form": form})
 
 
 @require_POST
@@ -85,7 +85,7 @@ def _mypage(request: HttpRequest, candidate: Candidate, resume_form: ResumeForm 
     referral = Referral.objects.filter(candidate=candidate).select_related("company").first()
     return render(
         request,
-        "candidates/mypage.html",
+        "candidates/me/mypage.html",
         {
             "candidate": candidate,
             "referral": referral,
@@ -139,7 +139,7 @@ def profile_edit(request: HttpRequest, candidate: Candidate) -> HttpResponse:
         candidate_update_profile(candidate=candidate, profile=form.cleaned_data)
         messages.success(request, _("プロフィールを更新しました。"))
         return redirect("candidates:mypage")
-    return render(request, "candidates/profile_edit.html", {"form": form, "candidate": candidate})
+    return render(request, "candidates/me/profile_edit.html", {"form": form, "candidate": candidate})
 
 
 @candidate_required
@@ -154,7 +154,7 @@ def consents(request: HttpRequest, candidate: Candidate) -> HttpResponse:
     history = candidate.consents.all()[:50]
     return render(
         request,
-        "candidates/consents.html",
+        "candidates/me/consents.html",
         {"form": form, "candidate": candidate, "history": history, "kinds": dict(Consent.Kind.choices)},
     )
 
@@ -175,5 +175,5 @@ def delete_account(request: HttpRequest, candidate: Candidate) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         candidate_delete(candidate=candidate)
         candidate_logout(request)
-        return render(request, "candidates/deleted.html")
-    return render(request, "candidates/delete.html", {"form": form, "candidate": candidate})
+        return render(request, "candidates/me/deleted.html")
+    return render(request, "candidates/me/delete.html", {"form": form, "candidate": candidate})

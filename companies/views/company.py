@@ -23,7 +23,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
     recent = Referral.objects.filter(company=company).select_related("link")[:10]
     return render(
         request,
-        "companies/dashboard.html",
+        "companies/company/dashboard.html",
         {"company": company, "figures": company_figures(company), "recent": recent},
     )
 
@@ -37,7 +37,7 @@ def referral_list(request: HttpRequest, company: Company) -> HttpResponse:
     page = Paginator(referrals, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "companies/referral_list.html",
+        "companies/company/referral_list.html",
         {"company": company, "page": page, "status": status, "statuses": Referral.Status.choices},
     )
 
@@ -54,7 +54,7 @@ def link_list(request: HttpRequest, company: Company) -> HttpResponse:
             messages.success(request, _("リレーリンク「%(label)s」を作成しました。") % {"label": link.label})
             return redirect("companies:link_detail", pk=link.pk)
     figures = company_figures(company)
-    return render(request, "companies/link_list.html", {"company": company, "form": form, "figures": figures})
+    return render(request, "companies/company/link_list.html", {"company": company, "form": form, "figures": figures})
 
 
 def rejection_snippet(link: RelayLink) -> str:
@@ -68,7 +68,7 @@ def link_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse
     qr_svg = segno.make(link.public_url, error="m").svg_inline(scale=5, border=2)
     return render(
         request,
-        "companies/link_detail.html",
+        "companies/company/link_detail.html",
         {"company": company, "link": link, "snippet": rejection_snippet(link), "qr_svg": qr_svg, "figures": figures},
     )
 
@@ -119,7 +119,7 @@ def users(request: HttpRequest, company: Company) -> HttpResponse:
             return redirect("companies:users")
     return render(
         request,
-        "companies/users.html",
+        "companies/company/users.html",
         {
             "company": company,
             "form": form,
@@ -137,4 +137,4 @@ def settings_edit(request: HttpRequest, company: Company) -> HttpResponse:
         form.save()
         messages.success(request, _("企業情報を更新しました。"))
         return redirect("companies:settings")
-    return render(request, "companies/settings.html", {"company": company, "form": form})
+    return render(request, "companies/company/settings.html", {"company": company, "form": form})

@@ -47,7 +47,7 @@ def satisfaction_context(request: HttpRequest, company: Company | None) -> dict[
 def satisfaction(request: HttpRequest, company: Company) -> HttpResponse:
     return render(
         request,
-        "insights/satisfaction.html",
+        "insights/company/satisfaction.html",
         {"company": company, **satisfaction_context(request, company)},
     )
 
@@ -119,7 +119,7 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
 
 @company_required
 def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
-    return render(request, "insights/dashboard.html", dashboard_context(request, company))
+    return render(request, "insights/company/dashboard.html", dashboard_context(request, company))
 
 
 def kpi_csv(company: Company, rows: list[metrics.KpiRow], period_label: str, previous_label: str) -> bytes:
@@ -160,7 +160,7 @@ def costs(request: HttpRequest, company: Company) -> HttpResponse:
     form = RecruitingCostForm(initial=initial)
     return render(
         request,
-        "insights/costs.html",
+        "insights/company/costs.html",
         {"company": company, "form": form, "profile": profile, "can_manage": can_manage},
     )
 
@@ -176,7 +176,9 @@ def costs_update(request: HttpRequest, company: Company) -> HttpResponse:
         return redirect("insights:dashboard")
     profile = RecruitingCostProfile.objects.filter(company=company).first()
     return render(
-        request, "insights/costs.html", {"company": company, "form": form, "profile": profile, "can_manage": True}
+        request,
+        "insights/company/costs.html",
+        {"company": company, "form": form, "profile": profile, "can_manage": True},
     )
 
 
@@ -194,7 +196,7 @@ def report(request: HttpRequest, company: Company) -> HttpResponse:
     data = monthly_report_data(company, month)
     return render(
         request,
-        "insights/report.html",
+        "insights/company/report.html",
         {"company": company, "form": form, "report": data, "month_value": f"{month:%Y-%m}"},
     )
 

@@ -23,11 +23,11 @@ from insights.services import (
 def survey(request: HttpRequest, candidate: Candidate) -> HttpResponse:
     status = survey_status(candidate=candidate)
     if status is None:
-        return render(request, "insights/survey_unavailable.html", {"candidate": candidate})
+        return render(request, "insights/me/survey_unavailable.html", {"candidate": candidate})
     if status.answered:
         if request.method == "POST":
             messages.info(request, _("このアンケートにはすでにご回答いただいています。ご協力ありがとうございました。"))
-        return render(request, "insights/survey_thanks.html", {"candidate": candidate, "company": status.company})
+        return render(request, "insights/me/survey_thanks.html", {"candidate": candidate, "company": status.company})
     form = SurveyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -35,12 +35,12 @@ def survey(request: HttpRequest, candidate: Candidate) -> HttpResponse:
         except SurveyAlreadyAnswered:
             messages.info(request, _("このアンケートにはすでにご回答いただいています。ご協力ありがとうございました。"))
         except SurveyNotAvailable:
-            return render(request, "insights/survey_unavailable.html", {"candidate": candidate})
+            return render(request, "insights/me/survey_unavailable.html", {"candidate": candidate})
         else:
             messages.success(request, _("アンケートにご回答いただき、ありがとうございました。"))
         return redirect("survey:answer")
     return render(
         request,
-        "insights/survey.html",
+        "insights/me/survey.html",
         {"candidate": candidate, "company": status.company, "form": form, "min_answers": MIN_ANSWERS},
     )

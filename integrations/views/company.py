@@ -44,7 +44,7 @@ def _list_page(request: HttpRequest, company: Company, form: IntegrationForm, st
     integrations = company.integrations.all()
     return render(
         request,
-        "integrations/integration_list.html",
+        "integrations/company/integration_list.html",
         {"company": company, "integrations": integrations, "form": form, "kinds": Integration.Kind},
         status=status,
     )
@@ -98,7 +98,7 @@ def integration_detail(request: HttpRequest, company: Company, pk: int) -> HttpR
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "integrations/integration_detail.html",
+        "integrations/company/integration_detail.html",
         {
             "company": company,
             "integration": integration,
@@ -185,7 +185,7 @@ def api_key_list(request: HttpRequest, company: Company) -> HttpResponse:
         return redirect("integrations:api_keys")
     return render(
         request,
-        "integrations/api_keys.html",
+        "integrations/company/api_keys.html",
         {
             "company": company,
             "form": form,

@@ -99,7 +99,7 @@ def template_list(request: HttpRequest, company: Company) -> HttpResponse:
     rows = [(template, max(template.versions.all(), key=lambda v: v.number, default=None)) for template in ordered]
     return render(
         request,
-        "mailings/templates/list.html",
+        "mailings/company/template_list.html",
         {"company": company, "rows": rows, "signature_missing": not mail_settings_for(company).signature},
     )
 
@@ -128,7 +128,7 @@ def template_create(request: HttpRequest, company: Company) -> HttpResponse:
         form = RejectionTemplateForm(initial=initial, company=company)
     return render(
         request,
-        "mailings/templates/create.html",
+        "mailings/company/template_create.html",
         _editor_context(company, form, library=LIBRARY, chosen=request.GET.get("library", "")),
     )
 
@@ -168,7 +168,7 @@ def template_detail(request: HttpRequest, company: Company, pk: int) -> HttpResp
     rules = AutoSendRule.objects.filter(company=company, template=template, is_active=True).count()
     return render(
         request,
-        "mailings/templates/detail.html",
+        "mailings/company/template_detail.html",
         _editor_context(company, form, template=template, current=current, rules_using=rules),
     )
 
@@ -192,7 +192,7 @@ def template_preview(request: HttpRequest, company: Company) -> HttpResponse:
     track = request.POST.get("track", "")
     return render(
         request,
-        "mailings/templates/_preview.html",
+        "mailings/company/_template_preview.html",
         {"preview": _rendered(company, subject=subject, body=body, track=track)},
     )
 
@@ -221,7 +221,7 @@ def template_versions(request: HttpRequest, company: Company, pk: int) -> HttpRe
     versions = template.versions.select_related("created_by")
     return render(
         request,
-        "mailings/templates/versions.html",
+        "mailings/company/template_versions.html",
         {"company": company, "template": template, "versions": versions, "current": template.current_version},
     )
 
@@ -240,7 +240,7 @@ def template_version(request: HttpRequest, company: Company, pk: int, number: in
     template = version.template
     return render(
         request,
-        "mailings/templates/version.html",
+        "mailings/company/template_version.html",
         {
             "company": company,
             "template": template,
@@ -285,7 +285,9 @@ def mail_settings(request: HttpRequest, company: Company) -> HttpResponse:
             mail_settings_update(company=company, actor=request_user(request), **form.cleaned_data)
             messages.success(request, _("メール送信設定を保存しました。"))
             return redirect("mailings:mail_settings")
-    return render(request, "mailings/templates/settings.html", {"company": company, "form": form, "settings": settings})
+    return render(
+        request, "mailings/company/mail_settings.html", {"company": company, "form": form, "settings": settings}
+    )
 
 
 def _timing(form: AutoSendRuleForm) -> dict[str, object] | None:
@@ -309,7 +311,7 @@ def _timing(form: AutoSendRuleForm) -> dict[str, object] | None:
 def rule_explain(request: HttpRequest, company: Company) -> HttpResponse:
     """The rule form posts its timing (htmx, as the user types); the explanation and an example date come back."""
     form = AutoSendRuleForm(request.POST, company=company)
-    return render(request, "mailings/templates/_rule_explain.html", {"timing": _timing(form)})
+    return render(request, "mailings/company/_rule_explain.html", {"timing": _timing(form)})
 
 
 @company_required
@@ -328,7 +330,7 @@ def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
             return redirect("mailings:rules")
     return render(
         request,
-        "mailings/templates/rules.html",
+        "mailings/company/rule_list.html",
         {
             "company": company,
             "form": form,
@@ -352,7 +354,7 @@ def rule_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
         return redirect("mailings:rules")
     return render(
         request,
-        "mailings/templates/rule_edit.html",
+        "mailings/company/rule_edit.html",
         {"company": company, "form": form, "rule": rule, "timing": _timing(form)},
     )
 
@@ -450,7 +452,7 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
             }
     return render(
         request,
-        "mailings/send.html",
+        "mailings/company/send.html",
         {
             "company": company,
             "chosen": chosen,

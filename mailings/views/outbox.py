@@ -23,7 +23,11 @@ PAGE_SIZE = 50
 
 
 def outbox_page(
-    request: HttpRequest, emails: QuerySet[OutboundEmail], *, template: str = "mailings/outbox.html", **extra: Any
+    request: HttpRequest,
+    emails: QuerySet[OutboundEmail],
+    *,
+    template: str = "mailings/company/outbox.html",
+    **extra: Any,
 ) -> HttpResponse:
     form = OutboxFilterForm(request.GET)
     shown = emails
@@ -36,7 +40,7 @@ def outbox_page(
 
 
 def email_detail_page(
-    request: HttpRequest, email: OutboundEmail, *, template: str = "mailings/email_detail.html", **extra: Any
+    request: HttpRequest, email: OutboundEmail, *, template: str = "mailings/company/email_detail.html", **extra: Any
 ) -> HttpResponse:
     # The template shows email.shown_body, never email.body: a sign-in link stays with its owner.
     return render(request, template, {"email": email, **extra})

@@ -69,7 +69,7 @@ def job_order_list(request: HttpRequest, company: Company) -> HttpResponse:
     page = Paginator(job_orders, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "placements/job_order_list.html",
+        "placements/company/job_order_list.html",
         {"company": company, "page": page, "filters": filters, "status": status},
     )
 
@@ -82,7 +82,7 @@ def job_order_new(request: HttpRequest, company: Company) -> HttpResponse:
         job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を登録しました。") % {"title": job_order.title})
         return redirect("placements:detail", pk=job_order.pk)
-    return render(request, "placements/job_order_form.html", {"company": company, "form": form})
+    return render(request, "placements/company/job_order_form.html", {"company": company, "form": form})
 
 
 @company_required
@@ -90,7 +90,7 @@ def job_order_detail(request: HttpRequest, company: Company, pk: int) -> HttpRes
     job_order = company_object_or_404(company, JobOrder, pk=pk)
     return render(
         request,
-        "placements/job_order_detail.html",
+        "placements/company/job_order_detail.html",
         {"company": company, "job_order": job_order, "credit": credit_panel(job_order)},
     )
 
@@ -104,7 +104,9 @@ def job_order_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespo
         job_order_update(job_order=job_order, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
         return redirect("placements:detail", pk=job_order.pk)
-    return render(request, "placements/job_order_form.html", {"company": company, "form": form, "job_order": job_order})
+    return render(
+        request, "placements/company/job_order_form.html", {"company": company, "form": form, "job_order": job_order}
+    )
 
 
 @company_manager_required
@@ -157,7 +159,7 @@ def placement_list(request: HttpRequest, company: Company) -> HttpResponse:
     page = Paginator(placements, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "placements/placement_list.html",
+        "placements/company/placement_list.html",
         {
             "company": company,
             "page": page,
@@ -201,7 +203,7 @@ def introduction_list(request: HttpRequest, company: Company) -> HttpResponse:
     ]
     return render(
         request,
-        "placements/introductions/company_list.html",
+        "placements/company/introduction_list.html",
         {
             "company": company,
             "page": page,
@@ -228,7 +230,7 @@ def _detail_context(company: Company, introduction: Introduction) -> dict[str, o
 @company_required
 def introduction_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     introduction = company_object_or_404(company, Introduction, pk=pk, accepted_at__isnull=False)
-    return render(request, "placements/introductions/company_detail.html", _detail_context(company, introduction))
+    return render(request, "placements/company/introduction_detail.html", _detail_context(company, introduction))
 
 
 @company_required
@@ -241,7 +243,7 @@ def introduction_move_view(request: HttpRequest, company: Company, pk: int) -> H
         return redirect("placements:introduction_detail", pk=introduction.pk)
     context = _detail_context(company, introduction)
     context["move_form"] = form
-    return render(request, "placements/introductions/company_detail.html", context, status=400)
+    return render(request, "placements/company/introduction_detail.html", context, status=400)
 
 
 @company_required
@@ -257,7 +259,7 @@ def introduction_comment_view(request: HttpRequest, company: Company, pk: int) -
         return redirect("placements:introduction_detail", pk=introduction.pk)
     context = _detail_context(company, introduction)
     context["comment_form"] = form
-    return render(request, "placements/introductions/company_detail.html", context, status=400)
+    return render(request, "placements/company/introduction_detail.html", context, status=400)
 
 
 @company_required
@@ -291,7 +293,7 @@ def exclusions(request: HttpRequest, company: Company) -> HttpResponse:
                 )
             return redirect("placements:exclusions")
     rows = CompanyExclusion.objects.filter(company=company).select_related("excluded", "created_by")
-    return render(request, "placements/exclusions.html", {"company": company, "form": form, "rows": rows})
+    return render(request, "placements/company/exclusions.html", {"company": company, "form": form, "rows": rows})
 
 
 @company_manager_required
@@ -334,7 +336,7 @@ def pool_list(request: HttpRequest, company: Company) -> HttpResponse:
     query.pop("start", None)
     return render(
         request,
-        "placements/pool/list.html",
+        "placements/company/pool_list.html",
         {
             "company": company,
             "form": form,
@@ -377,7 +379,7 @@ def pool_detail(request: HttpRequest, company: Company, token: str) -> HttpRespo
             return redirect("pool:requests")
     return render(
         request,
-        "placements/pool/detail.html",
+        "placements/company/pool_detail.html",
         {"company": company, "profile": pool_profile(company, candidate), "form": form},
         status=400 if form.errors else 200,
     )
@@ -387,4 +389,4 @@ def pool_detail(request: HttpRequest, company: Company, token: str) -> HttpRespo
 def pool_requests(request: HttpRequest, company: Company) -> HttpResponse:
     rows = IntroductionRequest.objects.filter(company=company).select_related("job_order", "introduction")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "placements/pool/requests.html", {"company": company, "page": page})
+    return render(request, "placements/company/pool_requests.html", {"company": company, "page": page})

@@ -47,7 +47,7 @@ def company_overview(request: HttpRequest, company: Company) -> HttpResponse:
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
     return render(
         request,
-        "rechallenge/company.html",
+        "rechallenge/company/invitations.html",
         {
             "company": company,
             "contract": contract,

@@ -24,9 +24,9 @@ def _invitation_or_error(request: HttpRequest, token: str) -> RechallengeInvitat
     try:
         invitation = rechallenge_token_read(token)
     except TokenExpired:
-        return render(request, "rechallenge/link_expired.html", {"days": LINK_MAX_AGE_DAYS}, status=410)
+        return render(request, "rechallenge/public/link_expired.html", {"days": LINK_MAX_AGE_DAYS}, status=410)
     if invitation is None:
-        return render(request, "rechallenge/link_invalid.html", status=404)
+        return render(request, "rechallenge/public/link_invalid.html", status=404)
     return invitation
 
 
@@ -46,12 +46,12 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     invitation = found
     assert invitation.candidate is not None
     if rechallenge_stopped(candidate=invitation.candidate, company=invitation.company):
-        return render(request, "rechallenge/stopped.html", {"company": invitation.company})
+        return render(request, "rechallenge/public/stopped.html", {"company": invitation.company})
     rechallenge_click(invitation=invitation)
     job_orders = JobOrder.objects.filter(company=invitation.company).open().order_by("-updated_at", "-pk")
     return render(
         request,
-        "rechallenge/page.html",
+        "rechallenge/public/page.html",
         {
             "invitation": invitation,
             "company": invitation.company,
@@ -71,7 +71,7 @@ def reapply(request: HttpRequest, token: str, job_pk: int) -> HttpResponse:
     invitation = found
     assert invitation.candidate is not None
     if rechallenge_stopped(candidate=invitation.candidate, company=invitation.company):
-        return render(request, "rechallenge/stopped.html", {"company": invitation.company})
+        return render(request, "rechallenge/public/stopped.html", {"company": invitation.company})
     job_order = get_object_or_404(JobOrder, company=invitation.company, pk=job_pk)
     already = Reapplication.objects.filter(candidate=invitation.candidate, job_order=job_order).first()
     if request.method == "POST" and already is None:
@@ -91,7 +91,7 @@ def reapply(request: HttpRequest, token: str, job_pk: int) -> HttpResponse:
         return redirect("rechallenge:page", token=token)
     return render(
         request,
-        "rechallenge/reapply.html",
+        "rechallenge/public/reapply.html",
         {
             "invitation": invitation,
             "company": invitation.company,

@@ -15,7 +15,7 @@ CLICKED_SESSION_KEY = "relay_clicked_links"
 def landing(request: HttpRequest, code: str) -> HttpResponse:
     link = get_object_or_404(RelayLink.objects.select_related("company"), code=code.lower())
     if not link.is_active:
-        return render(request, "relay/link_closed.html", {"link": link}, status=410)
+        return render(request, "relay/public/link_closed.html", {"link": link}, status=410)
     if request.method == "GET" and "ref" in request.GET:
         # Keep the signed applicant reference out of the address bar and out of shared screenshots.
         request.session[f"relay_ref:{link.code}"] = request.GET["ref"][:500]
@@ -43,13 +43,13 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
             request.session[CLICKED_SESSION_KEY] = [*clicked[-49:], link.code]
         if applicant_ref:
             email_clicked(company_id=link.company_id, applicant_ref=applicant_ref)
-    return render(request, "relay/landing.html", {"link": link, "company": link.company, "form": form})
+    return render(request, "relay/public/landing.html", {"link": link, "company": link.company, "form": form})
 
 
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     link = get_object_or_404(RelayLink.objects.select_related("company"), code=code.lower())
     return render(
         request,
-        "relay/thanks.html",
+        "relay/public/thanks.html",
         {"link": link, "company": link.company, "email": request.session.pop("relay_registered_email", "")},
     )
