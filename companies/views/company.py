@@ -2,7 +2,6 @@ import io
 
 import segno
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -10,12 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
+from accounts.forms import InviteForm
 from accounts.services import invitation_create
-from companies.forms import CompanyForm, InviteForm, RelayLinkForm
+from companies.forms import CompanyForm, RelayLinkForm
 from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
 from insights.selectors.funnel import company_figures, link_figures
 from relay.models import Referral
+from relay.selectors import referrals_page
 
 
 @company_required
@@ -31,10 +32,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 def referral_list(request: HttpRequest, company: Company) -> HttpResponse:
     referrals = Referral.objects.filter(company=company).select_related("link")
-    status = request.GET.get("status", "")
-    if status in Referral.Status.values:
-        referrals = referrals.filter(status=status)
-    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    page, status = referrals_page(referrals, status=request.GET.get("status", ""), number=request.GET.get("page"))
     return render(
         request,
         "companies/company/referral_list.html",

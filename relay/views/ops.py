@@ -1,30 +1,19 @@
 """Operator console: referrals across companies, and their invalidation."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required
 from accounts.models import User
 from lib.jatext import matching_every_word
+from relay.forms import InvalidateForm
 from relay.models import Referral
+from relay.selectors import referrals_page
 from relay.services import referral_invalidate
-
-
-class InvalidateForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("無効化の理由"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("例: 同一人物による重複登録、虚偽の登録内容"),
-        error_messages={"required": gettext_lazy("無効化の理由を入力してください。")},
-    )
 
 
 @operator_required
@@ -36,10 +25,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         "company__search_text",
         "candidate__search_text",
     )
-    status = request.GET.get("status", "")
-    if status in Referral.Status.values:
-        referrals = referrals.filter(status=status)
-    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    page, status = referrals_page(referrals, status=request.GET.get("status", ""), number=request.GET.get("page"))
     return render(
         request,
         "relay/ops/referral_list.html",
