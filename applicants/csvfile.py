@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,11 +20,11 @@ from django.utils.translation import gettext_lazy
 
 from applicants.models import applicant_normalized
 from applicants.problems import Problem, problem, row_text
+from lib.dates import JST
 from lib.errors import RuleRefused
 from lib.jatext import nfkc
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-JAPAN = ZoneInfo("Asia/Tokyo")
 
 STAGE_DOCUMENT = "document"
 STAGE_FIRST = "first_interview"
@@ -288,7 +287,7 @@ def parse_date(value: str) -> datetime | None:
     if match is None:
         raise ValueError(text)
     year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-    return datetime.combine(date(year, month, day), time(hour, minute, second), tzinfo=JAPAN)
+    return datetime.combine(date(year, month, day), time(hour, minute, second), tzinfo=JST)
 
 
 @lru_cache(maxsize=1024)

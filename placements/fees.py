@@ -14,11 +14,12 @@ means it falls before the same day N months later (1 April + 1 month → leaving
 31 January + 1 month → before 28/29 February, the month's last day standing in for a missing 31st).
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
+
+from lib.dates import add_months
 
 BASIS = 10_000  # basis points in 100 %
 
@@ -96,17 +97,11 @@ def placement_fee(annual_salary_yen: int, terms: FeeTerms) -> FeeQuote:
     return FeeQuote(fee_yen=fee, tax_yen=tax, total_yen=fee + tax, minimum_applied=minimum_applied)
 
 
-def _add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def refund_period_end(start_date: date, row: dict[str, Any]) -> date:
     """The last leaving date (inclusive) that a schedule row covers."""
     if row["unit"] == "days":
         return start_date + timedelta(days=row["within"] - 1)
-    return _add_months(start_date, row["within"]) - timedelta(days=1)
+    return add_months(start_date, row["within"]) - timedelta(days=1)
 
 
 def refund_percent(start_date: date, left_on: date, schedule: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> int:

@@ -3,8 +3,7 @@ the invitations (automatic at 6 and 12 months, or sent by the company after the 
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -18,7 +17,7 @@ from applicants.models import Applicant
 from audit.services import audit_record
 from candidates.models import Candidate, Consent
 from companies.models import Company, Contract
-from lib.dates import add_months
+from lib.dates import JST, add_months, jst_today
 from lib.errors import RuleRefused
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
@@ -30,7 +29,6 @@ from placements.models import JobOrder
 from rechallenge.models import Reapplication, RechallengeInvitation
 from relay.models import Referral
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 TOKEN_SALT = "rechallenge.invitation"  # noqa: S105 (a signing salt, not a secret)
 LINK_MAX_AGE_DAYS = 60
 SEND_HOUR = 10  # invitations found by the nightly run wait until a civil hour in Japan
@@ -41,14 +39,6 @@ PROVIDED_ITEMS = ("name", "furigana", "email", "phone")
 
 class RechallengeNotAllowed(RuleRefused):
     """An invitation or re-application the rules do not allow; the message is shown to the person as is."""
-
-
-def japan_today(now: datetime | None = None) -> date:
-    return timezone.localtime(now or timezone.now(), JAPAN).date()
-
-
-def months_after(day: date, months: int) -> date:
-    return add_months(datetime.combine(day, time()), months).date()
 
 
 def applicant_label(applicant: Applicant) -> str:
@@ -108,7 +98,7 @@ def rechallenge_stopped(*, candidate: Candidate, company: Company) -> bool:
 
 def rechallenge_candidates(*, company: Company, today: date | None = None) -> list[RechallengeCandidate]:
     """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan."""
-    today = today or japan_today()
+    today = today or jst_today()
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
     referrals = list(
         Referral.objects.filter(company=company, candidate__isnull=False)
@@ -137,8 +127,8 @@ def rechallenge_candidates(*, company: Company, today: date | None = None) -> li
             continue
         applicant = applicants.get(referral.applicant_ref) if referral.applicant_ref else None
         rejected_at = (applicant.rejected_at if applicant else None) or referral.registered_at
-        rejected_on = timezone.localtime(rejected_at, JAPAN).date()
-        first_due_on = months_after(rejected_on, contract.rechallenge_first_months)
+        rejected_on = timezone.localtime(rejected_at, JST).date()
+        first_due_on = add_months(rejected_on, contract.rechallenge_first_months)
         if today < first_due_on:
             continue
         found.append(
@@ -148,7 +138,7 @@ def rechallenge_candidates(*, company: Company, today: date | None = None) -> li
                 applicant=applicant,
                 rejected_on=rejected_on,
                 first_due_on=first_due_on,
-                second_due_on=months_after(rejected_on, contract.rechallenge_second_months),
+                second_due_on=add_months(rejected_on, contract.rechallenge_second_months),
                 sent=frozenset(sent.get(candidate.pk, set())),
             )
         )
@@ -219,7 +209,7 @@ def rechallenge_idempotency_key(*, candidate: Candidate, company: Company, seque
 
 
 def _civil_send_time(now: datetime) -> datetime:
-    local = timezone.localtime(now, JAPAN)
+    local = timezone.localtime(now, JST)
     if local.hour >= SEND_HOUR:
         return now
     return local.replace(hour=SEND_HOUR, minute=0, second=0, microsecond=0)
@@ -243,7 +233,7 @@ def rechallenge_invite(
     Returns None when the outbox refused it because the address unsubscribed a moment ago.
     """
     now = now or timezone.now()
-    today = japan_today(now)
+    today = jst_today(now)
     job_orders = _open_job_orders(company)
     if not job_orders:
         raise RechallengeNotAllowed(_("募集中の求人がないため、再チャレンジのご案内はお送りできません。"))
@@ -308,7 +298,7 @@ def _invite(
 def rechallenge_invitations_send(*, now: datetime | None = None) -> int:
     """The daily run: every due invitation of every company with an open job order, each exactly once."""
     now = now or timezone.now()
-    today = japan_today(now)
+    today = jst_today(now)
     queued = 0
     companies = Company.objects.filter(job_orders__status=JobOrder.Status.OPEN).distinct().order_by("pk")
     for company in companies:

@@ -431,7 +431,7 @@ def test_the_company_sees_eligible_people_without_identity_until_they_re_apply(
     unknown = rejected_candidate(tenant, with_applicant=False, name="秘密 太郎", email="secret@example.jp")
     referral = Referral.objects.get(candidate=unknown)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("rechallenge.views.company.japan_today", lambda: date(2026, 12, 1))
+        patch.setattr("rechallenge.views.company.jst_today", lambda: date(2026, 12, 1))
         page = owner_client.get("/rechallenge/company/").content.decode()
     assert "応募 太郎(営業職)" in page  # the company's own applicant row
     assert f"登録者 #{referral.pk}" in page

@@ -11,7 +11,6 @@ One place decides it for matching, introductions and the pool, so the three can 
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
@@ -20,13 +19,10 @@ from django.utils.translation import gettext as _
 from applicants.models import Applicant
 from candidates.models import Candidate, Consent
 from companies.models import Company, Contract
-from lib.dates import add_months
+from lib.dates import JST, add_months, jst_today
 from mailings.models import Suppression
 from placements.models import CompanyExclusion
 from relay.models import Referral
-
-JAPAN = ZoneInfo("Asia/Tokyo")
-
 
 Among = Collection[int] | None  # narrows every subquery to these people (matching checks a few hundred at a time)
 
@@ -71,15 +67,13 @@ def companies_blocked_for(company: Company) -> set[int]:
 def _cool_down_end(months: int, today: date) -> datetime:
     """The first moment (Japan time) of the day after the last rejection day whose cool-down has ended by today.
 
-    Re-challenge counts the cool-down as `months_after(rejected_on, months) <= today`, where months_after
+    Re-challenge counts the cool-down as `add_months(rejected_on, months) <= today`, where add_months
     clamps to the month's end; that holds for a run of days up to some last day, found here exactly.
     """
-    from rechallenge.services import months_after
-
     last = add_months(datetime.combine(today, time()), -months).date()
-    while months_after(last + timedelta(days=1), months) <= today:
+    while add_months(last + timedelta(days=1), months) <= today:
         last += timedelta(days=1)
-    return datetime.combine(last + timedelta(days=1), time(), tzinfo=JAPAN)
+    return datetime.combine(last + timedelta(days=1), time(), tzinfo=JST)
 
 
 def rechallenge_allowed(company: Company, among: Among = None) -> QuerySet[Referral]:
@@ -90,8 +84,6 @@ def rechallenge_allowed(company: Company, among: Among = None) -> QuerySet[Refer
     or from everything, and the cool-down counted from the rejection (the company's own rejection date when the
     applicant reference is known, otherwise the registration) has passed in Japan.
     """
-    from rechallenge.services import japan_today
-
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
     rejected_at = Subquery(
         Applicant.objects.filter(company=company, ref=OuterRef("applicant_ref")).values("rejected_at")[:1]
@@ -110,7 +102,7 @@ def rechallenge_allowed(company: Company, among: Among = None) -> QuerySet[Refer
                 default=Coalesce(rejected_at, F("registered_at")),
             )
         )
-        .filter(rejected__lt=_cool_down_end(contract.rechallenge_first_months, japan_today()))
+        .filter(rejected__lt=_cool_down_end(contract.rechallenge_first_months, jst_today()))
     )
 
 

@@ -10,12 +10,12 @@ from accounts.access import company_manager_required, company_object_or_404, com
 from accounts.models import User
 from applicants.models import Applicant
 from companies.models import Company, Contract
+from lib.dates import jst_today
 from placements.models import JobOrder
 from rechallenge.models import Reapplication, RechallengeInvitation
 from rechallenge.services import (
     RechallengeNotAllowed,
     applicant_label,
-    japan_today,
     rechallenge_candidates,
     rechallenge_invite,
 )
@@ -26,7 +26,7 @@ from relay.models import Referral
 
 @company_required
 def company_overview(request: HttpRequest, company: Company) -> HttpResponse:
-    today = japan_today()
+    today = jst_today()
     eligible = rechallenge_candidates(company=company, today=today)
     rows = [{"eligible": e, "due": e.due_sequence(today)} for e in eligible]
     labels = {e.referral.pk: e.label for e in eligible}
