@@ -16,9 +16,8 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from applicants.models import applicant_normalized
+from applicants.models import IMPORT_FIELDS, applicant_normalized
 from applicants.problems import Problem, problem, row_text
 from lib.dates import JST
 from lib.errors import RuleRefused
@@ -32,23 +31,6 @@ STAGE_FINAL = "final_interview"
 TRACK_NEW = "new_graduate"
 TRACK_MID = "mid_career"
 
-# Our fields, in the order a mapping form shows them.
-FIELDS: dict[str, object] = {
-    "external_id": gettext_lazy("応募者ID"),
-    "name": gettext_lazy("氏名"),
-    "last_name": gettext_lazy("姓"),
-    "first_name": gettext_lazy("名"),
-    "name_kana": gettext_lazy("フリガナ"),
-    "last_name_kana": gettext_lazy("セイ"),
-    "first_name_kana": gettext_lazy("メイ"),
-    "email": gettext_lazy("メールアドレス"),
-    "position": gettext_lazy("応募職種"),
-    "stage": gettext_lazy("選考段階"),
-    "track": gettext_lazy("採用区分"),
-    "interview_date": gettext_lazy("面接日"),
-    "rejected_at": gettext_lazy("不採用日"),
-    "outcome": gettext_lazy("選考結果"),
-}
 
 # Header names for each field. HERP Hire's help centre names 名前 / 募集職種 / 選考ステップ / 応募時刻 / 応募経路 /
 # 選考終了理由 for its applications CSV; HRMOS採用's documents an 応募者情報CSV with the final selection status and
@@ -252,7 +234,7 @@ def detect_format(headers: Sequence[str]) -> str | None:
 def layout_for(headers: Sequence[str], *, mapping: dict[str, str] | None = None, format: str = "generic") -> Layout:
     """The known system's layout, or, with a mapping (our field → their header), the layout it names."""
     if mapping:
-        wanted = {name: (header,) for name, header in mapping.items() if header and name in FIELDS}
+        wanted = {name: (header,) for name, header in mapping.items() if header and name in IMPORT_FIELDS}
         columns, names = _resolve(headers, wanted)
         unmatched = [aliases[0] for name, aliases in wanted.items() if name not in columns]
         if unmatched:
@@ -357,7 +339,7 @@ def is_valid_email(value: str) -> bool:
 
 def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_stage: str, default_track: str) -> Row:
     width = len(record)
-    cell = dict.fromkeys(FIELDS, "")
+    cell = dict.fromkeys(IMPORT_FIELDS, "")
     for name, i in layout.columns.items():
         if i < width:
             cell[name] = record[i]

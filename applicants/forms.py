@@ -5,8 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applicants.csvfile import FIELDS, MAX_FILE_BYTES
-from applicants.models import Applicant, ApplicantImport, ImportPreset
+from applicants.csvfile import MAX_FILE_BYTES
+from applicants.models import IMPORT_FIELDS, Applicant, ApplicantImport, ImportPreset
 from companies.models import Company
 from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc
@@ -79,13 +79,13 @@ class ImportPresetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.company = company
         self.preset = preset
-        for name, label in FIELDS.items():
+        for name, label in IMPORT_FIELDS.items():
             self.fields[_mapping_field_name(name)] = forms.CharField(
                 label=_("「%(field)s」の列名") % {"field": label}, max_length=100, required=False
             )
 
     def mapping_fields(self) -> list[forms.BoundField]:
-        return [self[_mapping_field_name(name)] for name in FIELDS]
+        return [self[_mapping_field_name(name)] for name in IMPORT_FIELDS]
 
     def clean_name(self) -> str:
         name = nfkc(self.cleaned_data["name"])
@@ -109,7 +109,7 @@ class ImportPresetForm(forms.Form):
         cleaned = getattr(self, "cleaned_data", {})
         return {
             name: nfkc(cleaned.get(_mapping_field_name(name)) or "")
-            for name in FIELDS
+            for name in IMPORT_FIELDS
             if nfkc(cleaned.get(_mapping_field_name(name)) or "")
         }
 

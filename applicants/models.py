@@ -7,6 +7,25 @@ from django.utils.translation import gettext_lazy as _
 
 from lib.jatext import nfkc, normalize_email, search_key
 
+# The fields an imported row can fill (the keys of an ImportPreset's mapping), in the order a mapping form shows
+# them, with the label every screen and row report uses.
+IMPORT_FIELDS: dict[str, object] = {
+    "external_id": _("応募者ID"),
+    "name": _("氏名"),
+    "last_name": _("姓"),
+    "first_name": _("名"),
+    "name_kana": _("フリガナ"),
+    "last_name_kana": _("セイ"),
+    "first_name_kana": _("メイ"),
+    "email": _("メールアドレス"),
+    "position": _("応募職種"),
+    "stage": _("選考段階"),
+    "track": _("採用区分"),
+    "interview_date": _("面接日"),
+    "rejected_at": _("不採用日"),
+    "outcome": _("選考結果"),
+}
+
 
 class ApplicantQuerySet(models.QuerySet["Applicant"]):
     def search(self, query: str) -> "ApplicantQuerySet":
@@ -170,7 +189,7 @@ class ImportPreset(models.Model):
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="import_presets")
     name = models.CharField(_("プリセット名"), max_length=100)
-    # {"name": "氏名", "email": "E-mail", ...}: keys are applicants.csvfile.FIELDS.
+    # {"name": "氏名", "email": "E-mail", ...}: keys are IMPORT_FIELDS.
     mapping = models.JSONField(_("列の対応づけ"), default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -294,7 +313,7 @@ class ImportRowIssue(models.Model):
     row_number = models.PositiveIntegerField(_("行"))
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
     message = models.TextField(_("内容"))  # as written when stored (the uploader's language); see `details`
-    details = models.JSONField(default=list)  # [[code, {values}], …]: applicants.problems renders them
+    details = models.JSONField(default=list)  # [[code, {values}], …]: applicants.problems.issue_message renders them
 
     class Meta:
         ordering = ["row_number", "id"]
@@ -303,10 +322,3 @@ class ImportRowIssue(models.Model):
 
     def __str__(self) -> str:
         return self.message
-
-    @property
-    def display_message(self) -> str:
-        """The reason in the language of the page showing it."""
-        from applicants.problems import row_text
-
-        return row_text(self.row_number, self.details) if self.details else self.message

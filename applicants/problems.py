@@ -8,6 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from applicants.models import IMPORT_FIELDS, Applicant, ImportRowIssue
+
 Problem = list[Any]  # [code, {name: value}], JSON-friendly
 
 _TEXTS = {
@@ -31,12 +33,9 @@ def problem(code: str, **values: Any) -> Problem:
 
 
 def _labels(values: dict[str, Any]) -> dict[str, Any]:
-    from applicants.csvfile import FIELDS
-    from applicants.models import Applicant
-
     shown = dict(values)
     if "field" in shown:
-        shown["field"] = FIELDS.get(shown["field"], shown["field"])
+        shown["field"] = IMPORT_FIELDS.get(shown["field"], shown["field"])
     if "source" in shown:
         shown["source"] = dict(Applicant.Source.choices).get(shown["source"], shown["source"])
     return shown
@@ -51,3 +50,8 @@ def problem_text(item: Problem) -> str:
 def row_text(row: int, problems: list[Problem]) -> str:
     """「3行目: メールアドレスの形式が正しくありません (taro@@example)」, in the active language."""
     return str(_ROW) % {"row": row, "problems": " / ".join(problem_text(item) for item in problems)}
+
+
+def issue_message(issue: ImportRowIssue) -> str:
+    """A stored row issue's reason in the language of the page showing it (older rows keep their stored text)."""
+    return row_text(issue.row_number, issue.details) if issue.details else issue.message

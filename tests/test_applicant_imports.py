@@ -678,3 +678,12 @@ def test_the_report_page_follows_a_running_import_and_reloads_when_it_is_done(
     done = owner_client.get(url, headers={"HX-Request": "true"})
     assert (done.status_code, done["HX-Refresh"]) == (204, "true")
     assert 'hx-trigger="every 2s"' not in owner_client.get(url).content.decode()
+
+
+def test_the_row_report_reads_in_the_language_of_whoever_opens_it(owner_client: Client, tenant: Tenant) -> None:
+    batch = run(upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(1), herp_row(2, メールアドレス="taro@@example")])))
+    url = reverse("applicants:import_detail", args=[batch.pk])
+    japanese = owner_client.get(url).content.decode()
+    english = owner_client.get(url, headers={"Accept-Language": "en"}).content.decode()
+    assert "3行目: メールアドレスの形式が正しくありません (taro@@example)" in japanese
+    assert "Row 3: the email address is not valid (taro@@example)" in english

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from applicants.csvfile import CsvFileError
 from applicants.forms import ApplicantFilterForm, ApplicantForm, ImportPresetForm, ImportUploadForm
-from applicants.models import Applicant, ApplicantImport, ImportPreset
-from applicants.problems import row_text
+from applicants.models import IMPORT_FIELDS, Applicant, ApplicantImport, ImportPreset
+from applicants.problems import issue_message, row_text
 from applicants.services import (
     applicant_import_discard,
     applicant_import_resume,
@@ -95,8 +95,10 @@ def import_detail(request: HttpRequest, company: Company, pk: int) -> HttpRespon
     issues = batch.issues.all()
     if kind in dict(batch.issues.model.Kind.choices):
         issues = issues.filter(kind=kind)
+    issue_page = Paginator(issues, 100).get_page(request.GET.get("page"))
     context |= {
-        "issues": Paginator(issues, 100).get_page(request.GET.get("page")),
+        "issues": issue_page,
+        "issue_lines": [(issue, issue_message(issue)) for issue in issue_page],
         "kind": kind,
         "kinds": batch.issues.model.Kind.choices,
     }
@@ -104,9 +106,7 @@ def import_detail(request: HttpRequest, company: Company, pk: int) -> HttpRespon
 
 
 def _column_labels(batch: ApplicantImport) -> list[tuple[str, str]]:
-    from applicants.csvfile import FIELDS
-
-    return [(str(FIELDS[name]), header) for name, header in batch.columns.items() if name in FIELDS]
+    return [(str(IMPORT_FIELDS[name]), header) for name, header in batch.columns.items() if name in IMPORT_FIELDS]
 
 
 @company_manager_required
