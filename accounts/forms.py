@@ -66,3 +66,18 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class InviteForm(forms.Form):
+    name = forms.CharField(label=_("氏名"), max_length=100, required=False)
+    email = NormalizedEmailField(label=_("メールアドレス"))
+    role = forms.ChoiceField(label=_("ロール"), choices=User.CompanyRole.choices, initial=User.CompanyRole.OWNER)
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("このメールアドレスのユーザーはすでに登録されています。"))
+        return email
+
+    def clean_name(self) -> str:
+        return nfkc(self.cleaned_data.get("name", ""))

@@ -1,13 +1,14 @@
+from __future__ import annotations
+
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
 from applicants.bulk import insert_ignoring_conflicts
 from applicants.csvfile import CsvFileError, ParsedFile, Row, parse_file
 from applicants.models import (
@@ -24,6 +25,9 @@ from audit.services import audit_record
 from companies.models import Company
 from lib.jatext import nfkc
 from lib.tasks import enqueue_on_commit
+
+if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from companies.models import Company, Contract, RelayLink, default_refund_schedule
-from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc
 
 
@@ -167,21 +165,6 @@ class ContractForm(forms.ModelForm[Contract]):
         if first is not None and second is not None and second <= first:
             self.add_error("rechallenge_second_months", _("2回目のご案内は、1回目より後の月数を指定してください。"))
         return cleaned
-
-
-class InviteForm(forms.Form):
-    name = forms.CharField(label=_("氏名"), max_length=100, required=False)
-    email = NormalizedEmailField(label=_("メールアドレス"))
-    role = forms.ChoiceField(label=_("ロール"), choices=User.CompanyRole.choices, initial=User.CompanyRole.OWNER)
-
-    def clean_email(self) -> str:
-        email: str = self.cleaned_data["email"]
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("このメールアドレスのユーザーはすでに登録されています。"))
-        return email
-
-    def clean_name(self) -> str:
-        return nfkc(self.cleaned_data.get("name", ""))
 
 
 class RelayLinkForm(forms.Form):

@@ -1,11 +1,15 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company, Contract, RelayLink
 from mailings.services.templates import rejection_templates_install_defaults
+
+if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
+    from accounts.models import User
 
 DEFAULT_LINK_LABEL = "通常"
 

@@ -4,11 +4,11 @@ import logging
 import smtplib
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.utils import timezone
 from django_tasks import task
 
-from accounts.models import User
 from companies.models import Company
 from lib.mail import MAX_ATTEMPTS, is_permanent_error, retry_delay
 from mailings.models import TemplateVersion
@@ -65,6 +65,6 @@ def queue_rejection_emails(
         version=TemplateVersion.objects.get(pk=version_id, template__company=company),
         link=company.links.get(pk=link_id),
         schedule=Schedule.from_json(schedule),
-        actor=User.objects.get(pk=actor_id),
+        actor=get_user_model().objects.get(pk=actor_id),
     )
     return result.queued

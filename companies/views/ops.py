@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required, request_user
+from accounts.forms import InviteForm
 from accounts.services import invitation_create
-from companies.forms import CompanyForm, ContractForm, InviteForm
+from companies.forms import CompanyForm, ContractForm
 from companies.models import Company
 from companies.services import company_create, contract_update
 from insights.selectors.funnel import company_figures

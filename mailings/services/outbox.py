@@ -1,18 +1,19 @@
 """Putting email in the outbox, and what a person does to a row (resend, cancel). The worker that empties it is
 mailings.services.dispatch, run by the task mailings.tasks.dispatch_outbox."""
 
+from __future__ import annotations
+
 from datetime import date, datetime, time
 from email.utils import make_msgid, parseaddr
+from typing import TYPE_CHECKING
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from applicants.models import Applicant
 from audit.services import audit_record
-from candidates.models import Candidate
 from companies.models import Company, RelayLink
 from lib.business_days import add_business_days
 from lib.dates import JST
@@ -20,6 +21,10 @@ from lib.tasks import task_by_path
 from mailings.merge import render_merge
 from mailings.models import AutoSendRule, MailSettings, OutboundEmail, Suppression, TemplateVersion
 from mailings.mute import mail_is_muted
+
+if TYPE_CHECKING:  # accounts and candidates sit above the outbox: a row only names its actor and person
+    from accounts.models import User
+    from candidates.models import Candidate
 
 Status = OutboundEmail.Status
 

@@ -1,11 +1,13 @@
 """Sending rejection emails from a screen: who will be mailed, who is skipped and why, and when each email goes."""
 
+from __future__ import annotations
+
 import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -14,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from applicants.models import Applicant
 from audit.services import audit_record
 from companies.models import Company, RelayLink
@@ -26,6 +27,9 @@ from mailings.services.outbox import (
     rejection_email_queue,
     rejection_idempotency_key,
 )
+
+if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
+    from accounts.models import User
 
 
 class When:
@@ -55,7 +59,7 @@ class Schedule:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Schedule":
+    def from_json(cls, data: dict[str, Any]) -> Schedule:
         return cls(
             when=data["when"],
             at=datetime.fromisoformat(data["at"]) if data.get("at") else None,

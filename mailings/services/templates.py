@@ -3,18 +3,23 @@
 Kept apart from the outbox (mailings.services.outbox) so that sending and the template editor grow independently.
 """
 
+from __future__ import annotations
+
 from datetime import time
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
 
-from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company
 from mailings.library import LIBRARY, LibraryTemplate
 from mailings.merge import normalize_fields, template_text_validate
 from mailings.models import AutoSendRule, MailSettings, RejectionTemplate, TemplateVersion
 from mailings.services.outbox import mail_settings_for
+
+if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
+    from accounts.models import User
 
 
 def template_text_clean(*, subject: str, body: str) -> tuple[str, str]:
