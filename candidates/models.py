@@ -231,6 +231,10 @@ class Candidate(models.Model):
             state[consent.kind] = consent.granted
         return state
 
+    def consents_to_service(self) -> bool:
+        """The latest decision on the service consent: registering requires it; withdrawing it stops counting."""
+        return self.current_consents()[Consent.Kind.SERVICE]
+
 
 class Consent(models.Model):
     """Every consent decision with the document version, time and channel (APPI); history is never edited."""

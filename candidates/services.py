@@ -1,12 +1,12 @@
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,14 +15,15 @@ from accounts.models import User
 from audit.services import audit_record
 from candidates.models import AdvisorInterview, Candidate, CandidateNote, Consent, PipelineEvent, PipelineStatus
 from candidates.resume import resume_validate
+from candidates.selectors import ADVISOR_ROLES
 from candidates.tokens import candidate_token_make
 from companies.models import RelayLink
 from lib.jatext import nfkc
 from lib.links import absolute_url
 from mailings.services import mail_send
 from mailings.services.tracking import email_registered
-from relay.models import Referral, Touch
-from relay.services import referral_evaluate
+from relay.models import Referral
+from relay.services import referral_evaluate, referral_record, touch_record
 
 PROFILE_FIELDS = Candidate.PROFILE_FIELDS
 
@@ -87,15 +88,7 @@ def candidate_register(
                         version=Consent.current_version(),
                         channel=Consent.Channel.WEB,
                     )
-                Referral.objects.create(
-                    candidate=candidate,
-                    company_id=link.company_id,
-                    link=link,
-                    applicant_ref=applicant_ref,
-                    job_category=candidate.job_category,
-                    prefecture=candidate.prefecture,
-                    registered_at=timezone.now(),
-                )
+                referral_record(candidate=candidate, link=link, applicant_ref=applicant_ref)
                 email_registered(company_id=link.company_id, applicant_ref=applicant_ref)
                 _send_verification(candidate, link)
             return Registration(candidate=candidate, created=True)
@@ -107,7 +100,7 @@ def candidate_register(
             if existing is None:
                 raise
     with transaction.atomic():
-        Touch.objects.create(candidate=existing, link=link)
+        touch_record(candidate=existing, link=link)
         if existing.email_verified_at is None:
             referral = Referral.objects.filter(candidate=existing).select_related("link").first()
             _send_verification(existing, referral.link if referral else link)
@@ -230,12 +223,6 @@ def candidate_delete(*, candidate: Candidate) -> None:
 # --- Candidate CRM (operator staff) --------------------------------------------------------------------------
 
 SELF_LABEL = "求職者本人"
-ADVISOR_ROLES = (User.OperatorRole.ADMIN, User.OperatorRole.CAREER_ADVISOR)
-
-
-def advisor_choices() -> QuerySet[User]:
-    """Who may advise candidates: career advisors and admins still at work."""
-    return User.objects.filter(operator_role__in=ADVISOR_ROLES, is_active=True).order_by("name", "pk")
 
 
 def _delete_file_after_commit(name: str) -> None:
@@ -476,13 +463,3 @@ def advisor_interview_set_status(*, interview: AdvisorInterview, status: str, ac
             )
     interview.status = locked.status
     return locked
-
-
-def candidate_upcoming_interviews(*, candidate: Candidate) -> QuerySet[AdvisorInterview]:
-    """Scheduled interviews not yet over (an interview in progress still shows)."""
-    since = timezone.now() - timedelta(hours=3)
-    return (
-        candidate.interviews.filter(status=AdvisorInterview.Status.SCHEDULED, starts_at__gte=since)
-        .select_related("advisor")
-        .order_by("starts_at", "id")
-    )

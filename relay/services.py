@@ -2,9 +2,15 @@
 
 Counting and invalidation take the company's contract lock (relay.ledger.contract_lock) before they read the
 count, so concurrent registrations are serialised per company and the N-th referral grants exactly one credit.
+
+Referrals and touches are written here and nowhere else (DESIGN.md §6): registration (candidates.services) creates
+the person, then asks relay to attribute them to the link's company and to count.
 """
 
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,14 +18,34 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
-from candidates.models import Consent
 from companies.models import Company, Contract, RelayLink
 from relay.ledger import contract_lock, credit_summary, credits_expire, credits_grant_due, credits_reverse_excess
-from relay.models import Click, CreditSummary, Referral
+from relay.models import Click, CreditSummary, Referral, Touch
+
+if TYPE_CHECKING:  # relay sits below candidates: it reads the person through the referral, never imports them
+    from candidates.models import Candidate
 
 
 def click_record(*, link: RelayLink, has_applicant_ref: bool) -> Click:
     return Click.objects.create(link=link, company_id=link.company_id, has_applicant_ref=has_applicant_ref)
+
+
+def referral_record(*, candidate: Candidate, link: RelayLink, applicant_ref: str = "") -> Referral:
+    """Attribute a newly registered person to the company whose link brought them: one referral per person."""
+    return Referral.objects.create(
+        candidate=candidate,
+        company_id=link.company_id,
+        link=link,
+        applicant_ref=applicant_ref,
+        job_category=candidate.job_category,
+        prefecture=candidate.prefecture,
+        registered_at=timezone.now(),
+    )
+
+
+def touch_record(*, candidate: Candidate, link: RelayLink) -> Touch:
+    """A person already registered came through a link again: kept for the timeline, never counted."""
+    return Touch.objects.create(candidate=candidate, link=link)
 
 
 def referral_evaluate(*, referral_id: int, now: datetime | None = None) -> Referral:
@@ -34,7 +60,7 @@ def referral_evaluate(*, referral_id: int, now: datetime | None = None) -> Refer
         candidate = referral.candidate
         if candidate is None or candidate.email_verified_at is None:
             return referral
-        if not candidate.current_consents()[Consent.Kind.SERVICE]:
+        if not candidate.consents_to_service():
             return referral
         if contract.counting_rule == Contract.CountingRule.FIRST_INTERVIEW and candidate.first_interview_at is None:
             if referral.status != Referral.Status.PENDING_INTERVIEW:
@@ -90,4 +116,12 @@ def company_credit_summary(company: Company) -> CreditSummary:
     return credit_summary(company=company)
 
 
-__all__ = ["click_record", "company_credit_summary", "credits_expire", "referral_evaluate", "referral_invalidate"]
+__all__ = [
+    "click_record",
+    "company_credit_summary",
+    "credits_expire",
+    "referral_evaluate",
+    "referral_invalidate",
+    "referral_record",
+    "touch_record",
+]
