@@ -26,7 +26,7 @@ test: $(STAMP) $(MO)
 	@bash scripts/test.sh
 
 # The shape of the code: ruff (incl. complexity, time zones, banned APIs), mypy strict (tests too), the layer
-# contracts (.importlinter) and the ledger's single writer. `make test` runs the same through scripts/test.sh.
+# contracts (.importlinter) and each rule's single writer (scripts/check_rule_owners.py). `make test` runs the same through scripts/test.sh.
 lint: $(STAMP)
 	@bash scripts/lint.sh
 

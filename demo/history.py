@@ -543,7 +543,7 @@ def ensure_an_expired_credit(company: Company) -> None:
     past = timezone.now() - timedelta(days=1)
     # CreditEntry.save refuses updates; seeding may move a lot back in time with a queryset update.
     backdated = {"created_at": past - timedelta(days=190), "expires_at": past}
-    CreditEntry.objects.filter(pk=lot.pk).update(**backdated)  # ledger-write-allowed: demo back-dates one lot
+    CreditEntry.objects.filter(pk=lot.pk).update(**backdated)  # owner-write-allowed: demo back-dates one lot
     credits_expire()
 
 

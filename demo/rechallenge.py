@@ -47,7 +47,8 @@ def _demo_person(company: Company, index: int, name: str, furigana: str, months:
     }
     candidate = candidate_register(link=link, profile=profile, rechallenge=True, newsletter=False).candidate
     candidate_verify_email(candidate=candidate)
-    Referral.objects.filter(candidate=candidate).update(registered_at=timezone.now() - timedelta(days=months * 31))
+    registered_at = timezone.now() - timedelta(days=months * 31)
+    Referral.objects.filter(candidate=candidate).update(registered_at=registered_at)  # owner-write-allowed: demo data
     return candidate
 
 

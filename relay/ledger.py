@@ -5,7 +5,7 @@ block), so a caller that forgets the lock still cannot double-grant or spend the
 must read and decide under the same lock (referral counting, job-order checks) take `contract_lock` first;
 taking it again inside the same transaction costs one query and changes nothing.
 
-`scripts/check_ledger_writes.py` (run by `make lint` and tests/test_ledger_owner.py) refuses ledger writes
+`scripts/check_rule_owners.py` (run by `make lint` and tests/test_rule_owners.py) refuses ledger writes
 anywhere else.
 """
 

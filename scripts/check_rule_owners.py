@@ -1,12 +1,15 @@
-"""Refuse credit-ledger writes outside relay/ledger.py (issue 9: the ledger has one writer, which owns the lock).
+"""Refuse writes of a rule's rows outside the module that owns the rule (DESIGN.md §6, "one owner for every rule").
 
-Flags, in every tracked Python file but the ledger and migrations: `CreditEntry(...)`, and
-`CreditEntry.objects.<write>(...)` or `.<write>()` on a `CreditEntry.objects...` chain, where <write> is create,
-bulk_create, get_or_create, update_or_create, update or delete. Tests may build ledger states directly, so
-tests/ is allowed; any other exception is written on its line as `# ledger-write-allowed: <why>`.
+- credit entries (`CreditEntry`): only relay/ledger.py, which takes the contract lock for every write;
+- referrals, touches and clicks (`Referral`, `Touch`, `Click`): only relay/ (registration asks relay.services).
+
+Flags, in every tracked Python file but the owner's and migrations: `Model(...)`, and `Model.objects.<write>(...)`
+or `.<write>()` on a `Model.objects...` chain, where <write> is create, bulk_create, get_or_create,
+update_or_create, update or delete. tests/ and bench/ build states directly, so they are allowed; any other
+exception is written on its line as `# owner-write-allowed: <why>`.
 Exit status 1 and one line per finding when anything is found.
 
-    python scripts/check_ledger_writes.py [paths...]
+    python scripts/check_rule_owners.py [paths...]
 """
 
 import ast
@@ -16,33 +19,41 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 LEDGER = "relay/ledger.py"
-ALLOWED_PREFIXES = ("tests/", "relay/migrations/")
-ALLOW_MARK = "ledger-write-allowed:"
+OWNERS = {"CreditEntry": LEDGER, "Referral": "relay/", "Touch": "relay/", "Click": "relay/"}
+ALLOWED_PREFIXES = ("tests/", "bench/")
+ALLOW_MARK = "owner-write-allowed:"
 WRITES = {"create", "bulk_create", "get_or_create", "update_or_create", "update", "delete"}
 
 
-def _chain_starts_with_credit_entry(node: ast.AST) -> bool:
-    """True for `CreditEntry.objects`, `CreditEntry.objects.filter(...)`, ... (any chain rooted at CreditEntry)."""
+def _chain_root(node: ast.AST) -> str | None:
+    """The name a chain like `Referral.objects.filter(...).update` starts from, if it starts from a name."""
     while True:
         if isinstance(node, ast.Call):
             node = node.func
         elif isinstance(node, ast.Attribute | ast.Subscript):
             node = node.value
         else:
-            return isinstance(node, ast.Name) and node.id == "CreditEntry"
+            return node.id if isinstance(node, ast.Name) else None
 
 
-def ledger_writes(source: str, filename: str = "<source>") -> Iterator[str]:
-    """Each ledger write in `source`, as "file:line: what"."""
+def _owned_by(model: str, filename: str) -> bool:
+    owner = OWNERS[model]
+    return filename.startswith(owner) if owner.endswith("/") else filename == owner
+
+
+def owner_writes(source: str, filename: str = "<source>") -> Iterator[str]:
+    """Each write in `source` of rows whose rule another module owns, as "file:line: what"."""
     lines = source.splitlines()
     for node in ast.walk(ast.parse(source, filename)):
         if not isinstance(node, ast.Call) or ALLOW_MARK in lines[node.lineno - 1]:
             continue
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "CreditEntry":
-            yield f"{filename}:{node.lineno}: CreditEntry(...) is built outside {LEDGER}"
-        elif isinstance(func, ast.Attribute) and func.attr in WRITES and _chain_starts_with_credit_entry(func.value):
-            yield f"{filename}:{node.lineno}: CreditEntry ledger write .{func.attr}() outside {LEDGER}"
+        if isinstance(func, ast.Name) and func.id in OWNERS and not _owned_by(func.id, filename):
+            yield f"{filename}:{node.lineno}: {func.id}(...) is built outside {OWNERS[func.id]}"
+        elif isinstance(func, ast.Attribute) and func.attr in WRITES:
+            model = _chain_root(func.value)
+            if model in OWNERS and not _owned_by(model, filename):
+                yield f"{filename}:{node.lineno}: {model} write .{func.attr}() outside {OWNERS[model]}"
 
 
 def tracked_python_files() -> list[str]:
@@ -58,9 +69,9 @@ def tracked_python_files() -> list[str]:
 def violations(paths: Iterable[str]) -> list[str]:
     found: list[str] = []
     for path in paths:
-        if path == LEDGER or path.startswith(ALLOWED_PREFIXES) or not Path(path).is_file():
+        if path.startswith(ALLOWED_PREFIXES) or "/migrations/" in path or not Path(path).is_file():
             continue
-        found += ledger_writes(Path(path).read_text(encoding="utf-8"), path)
+        found += owner_writes(Path(path).read_text(encoding="utf-8"), path)
     return found
 
 

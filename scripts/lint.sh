@@ -6,4 +6,4 @@ BIN=.venv/bin
 echo "== ruff"; $BIN/ruff check .
 echo "== mypy (strict, tests included)"; SECRET_KEY=type-check-only $BIN/mypy .
 echo "== import contracts"; $BIN/lint-imports --no-cache
-echo "== ledger writes"; $BIN/python scripts/check_ledger_writes.py
+echo "== rule owners (ledger, referrals)"; $BIN/python scripts/check_rule_owners.py
