@@ -6,7 +6,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from companies.models import Company, Contract, RelayLink
-from mailings.services.templates import rejection_templates_install_defaults
+from companies.signals import company_created
 
 if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
     from accounts.models import User
@@ -17,7 +17,10 @@ DEFAULT_LINK_LABEL = "通常"
 def company_create(
     *, name: str, name_kana: str, contract_terms: dict[str, Any], actor: User, landing_message: str = ""
 ) -> Company:
-    """A member company with its contract and a first relay link ready to paste."""
+    """A member company with its contract and a first relay link ready to paste.
+
+    The apps above set up their part through `company_created` (mailings: the standard rejection templates).
+    """
     with transaction.atomic():
         company = Company.objects.create(name=name, name_kana=name_kana, landing_message=landing_message)
         contract = Contract.objects.create(company=company, **contract_terms)
@@ -25,7 +28,7 @@ def company_create(
         audit_record(
             actor=actor, action="company.create", target=company, company=company, detail={"contract": _terms(contract)}
         )
-        rejection_templates_install_defaults(company=company, actor=actor)
+        company_created.send(sender=Company, company=company, actor=actor)
     return company
 
 

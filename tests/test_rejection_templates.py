@@ -2,13 +2,17 @@
 
 import functools
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
 
+from accounts.models import User
 from applicants.models import Applicant
 from audit.models import AuditEntry
-from companies.models import RelayLink
+from companies.models import Company, RelayLink
+from companies.services import company_create
+from companies.signals import company_created
 from mailings.library import LIBRARY
 from mailings.merge import normalize_fields, render_merge, template_text_errors
 from mailings.models import RejectionTemplate, TemplateVersion
@@ -53,6 +57,24 @@ def test_it_gives_every_new_company_six_templates_for_each_stage_and_track(tenan
     for template in templates:
         assert [version.number for version in template.versions.all()] == [1]
         assert template.is_active
+
+
+def test_the_new_companys_templates_are_installed_in_the_same_transaction_as_the_company(operator: User) -> None:
+    def refuse(sender: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a listener failed")
+
+    company_created.connect(refuse, dispatch_uid="tests.refuse_company")
+    try:
+        with pytest.raises(RuntimeError):
+            company_create(name="株式会社途中", name_kana="", contract_terms={}, actor=operator)
+    finally:
+        company_created.disconnect(dispatch_uid="tests.refuse_company")
+    assert not Company.objects.filter(name="株式会社途中").exists()
+    assert not RejectionTemplate.objects.exists() and not RelayLink.objects.exists()
+
+    company = company_create(name="株式会社完了", name_kana="", contract_terms={}, actor=operator)
+    assert RejectionTemplate.objects.filter(company=company).count() == 6
+    assert AuditEntry.objects.get(action="mail_template.install_defaults", company=company).actor == operator
 
 
 def test_every_library_template_is_valid_sincere_and_introduces_career_relay() -> None:
