@@ -1,12 +1,15 @@
-"""Everything that happened to a candidate, newest first, built from the rows each step leaves behind."""
+"""Reads about candidates: the CRM timeline (everything that happened to a person, newest first, built from the
+rows each step leaves behind), who may advise, and a person's upcoming interviews."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.models import AuditEntry
 from candidates.models import AdvisorInterview, Candidate, Consent, PipelineStatus
 from relay.models import Referral, Touch
@@ -104,3 +107,21 @@ def candidate_timeline(candidate: Candidate) -> list[TimelineEntry]:
     # Newest first; among equal times the later source (a consequence) shows above its cause.
     indexed = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
     return [entry for _index, entry in indexed]
+
+
+ADVISOR_ROLES = (User.OperatorRole.ADMIN, User.OperatorRole.CAREER_ADVISOR)
+
+
+def advisor_choices() -> QuerySet[User]:
+    """Who may advise candidates: career advisors and admins still at work."""
+    return User.objects.filter(operator_role__in=ADVISOR_ROLES, is_active=True).order_by("name", "pk")
+
+
+def candidate_upcoming_interviews(*, candidate: Candidate) -> QuerySet[AdvisorInterview]:
+    """Scheduled interviews not yet over (an interview in progress still shows)."""
+    since = timezone.now() - timedelta(hours=3)
+    return (
+        candidate.interviews.filter(status=AdvisorInterview.Status.SCHEDULED, starts_at__gte=since)
+        .select_related("advisor")
+        .order_by("starts_at", "id")
+    )

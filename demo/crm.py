@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from candidates.models import AdvisorInterview, Candidate, PipelineStatus
+from candidates.selectors import ADVISOR_ROLES
 from candidates.services import (
-    ADVISOR_ROLES,
     advisor_interview_schedule,
     advisor_interview_set_status,
     candidate_assign_advisor,

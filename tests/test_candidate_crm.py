@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEntry
 from candidates.models import AdvisorInterview, Candidate, CandidateNote, PipelineEvent, PipelineStatus
+from candidates.selectors import candidate_timeline
 from candidates.services import (
     advisor_interview_schedule,
     advisor_interview_set_status,
@@ -20,7 +21,6 @@ from candidates.services import (
     candidate_note_add,
     candidate_pipeline_move,
 )
-from candidates.timeline import candidate_timeline
 from companies.models import Contract
 from lib.pagination import CappedPaginator
 from relay.models import Referral

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from candidates.forms import ConsentForm, DeleteAccountForm, EmailForm, ProfileForm, ResumeForm
 from candidates.models import Candidate, Consent
+from candidates.selectors import candidate_upcoming_interviews
 from candidates.services import (
     candidate_delete,
     candidate_export,
@@ -19,7 +20,6 @@ from candidates.services import (
     candidate_resume_save,
     candidate_send_login_link,
     candidate_set_consents,
-    candidate_upcoming_interviews,
     candidate_update_profile,
     candidate_verify_email,
 )

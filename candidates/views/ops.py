@@ -21,8 +21,8 @@ from candidates.forms import (
     ResumeForm,
 )
 from candidates.models import AdvisorInterview, Candidate, Consent, PipelineStatus
+from candidates.selectors import advisor_choices, candidate_timeline
 from candidates.services import (
-    advisor_choices,
     advisor_interview_schedule,
     advisor_interview_set_status,
     candidate_assign_advisor,
@@ -32,7 +32,6 @@ from candidates.services import (
     candidate_resume_delete,
     candidate_resume_save,
 )
-from candidates.timeline import candidate_timeline
 from companies.models import Company
 from lib.pagination import CappedPaginator
 from relay.models import Referral, Touch
