@@ -16,7 +16,7 @@ from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
 from insights.selectors.funnel import company_figures, link_figures
 from relay.models import Referral
-from relay.selectors import referrals_page
+from relay.views import referral_list_page
 
 
 @company_required
@@ -32,12 +32,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 def referral_list(request: HttpRequest, company: Company) -> HttpResponse:
     referrals = Referral.objects.filter(company=company).select_related("link")
-    page, status = referrals_page(referrals, status=request.GET.get("status", ""), number=request.GET.get("page"))
-    return render(
-        request,
-        "companies/company/referral_list.html",
-        {"company": company, "page": page, "status": status, "statuses": Referral.Status.choices},
-    )
+    return referral_list_page(request, referrals, template="companies/company/referral_list.html", company=company)
 
 
 @company_required

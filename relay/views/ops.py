@@ -12,8 +12,8 @@ from accounts.models import User
 from lib.jatext import matching_every_word
 from relay.forms import InvalidateForm
 from relay.models import Referral
-from relay.selectors import referrals_page
 from relay.services import referral_invalidate
+from relay.views import referral_list_page
 
 
 @operator_required
@@ -25,12 +25,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         "company__search_text",
         "candidate__search_text",
     )
-    page, status = referrals_page(referrals, status=request.GET.get("status", ""), number=request.GET.get("page"))
-    return render(
-        request,
-        "relay/ops/referral_list.html",
-        {"page": page, "q": query, "status": status, "statuses": Referral.Status.choices},
-    )
+    return referral_list_page(request, referrals, template="relay/ops/referral_list.html", q=query)
 
 
 @operator_required
