@@ -2,7 +2,7 @@
 
 `company_created` is sent inside `company_create`'s transaction with `company=` and `actor=`. Receivers run in
 that transaction: one that raises undoes the whole creation, so a company never exists half set up. Who listens
-is written in ARCHITECTURE.md ("One owner for every rule").
+is written in ARCHITECTURE.md ("The layers").
 """
 
 from django.dispatch import Signal
