@@ -17,10 +17,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 %.mo: %.po $(STAMP)
 	$(BIN)/python scripts/compile_messages.py
 
+# `PORT=8080 make run` serves elsewhere; links in the demo data and in mail follow unless SITE_URL is set.
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+
 run: $(STAMP) $(MO)
-	@DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	@DEBUG=1 $(BIN)/python manage.py seed_demo
-	@DEBUG=1 bash scripts/serve.sh
+	@DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py migrate --noinput
+	@DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
+	@DEBUG=1 PORT=$(PORT) SITE_URL=$(SITE_URL) bash scripts/serve.sh
 
 test: $(STAMP) $(MO)
 	@bash scripts/test.sh

@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export DEBUG="${DEBUG:-1}"
+PORT="${PORT:-8000}"
+LOCAL_URL="http://127.0.0.1:$PORT"
+export SITE_URL="${SITE_URL:-$LOCAL_URL}"
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -14,16 +17,16 @@ else
   $BIN/python manage.py db_worker --no-reload --interval 1 & pids+=($!)
 fi
 $BIN/python manage.py scheduler & pids+=($!)
-$BIN/python manage.py runserver 127.0.0.1:8000 --noreload & pids+=($!)
+$BIN/python manage.py runserver "127.0.0.1:$PORT" --noreload & pids+=($!)
 
 cat <<MSG
 
-  キャリアリレー is running on http://127.0.0.1:8000  (Ctrl-C で停止)
+  キャリアリレー is running on $LOCAL_URL  (Ctrl-C で停止)
 
-  サインイン       http://127.0.0.1:8000/accounts/login/  (デモ用のアカウントは上の一覧のとおりです)
-  求職者の入口     http://127.0.0.1:8000/r/demo
-  送信メール       http://127.0.0.1:8000/dev/mailbox/  (EMAIL_URL 未設定のため)
-  ヘルスチェック   http://127.0.0.1:8000/healthz
+  サインイン       $LOCAL_URL/accounts/login/  (デモ用のアカウントは上の一覧のとおりです)
+  求職者の入口     $LOCAL_URL/r/demo
+  送信メール       $LOCAL_URL/dev/mailbox/  (EMAIL_URL 未設定のため)
+  ヘルスチェック   $LOCAL_URL/healthz
 
 MSG
 wait -n "${pids[@]}"
