@@ -22,7 +22,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
 run: $(STAMP) $(MO)
-	@DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py migrate --noinput
+	@DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	@DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
 	@DEBUG=1 PORT=$(PORT) SITE_URL=$(SITE_URL) bash scripts/serve.sh
 
@@ -30,7 +30,8 @@ test: $(STAMP) $(MO)
 	@bash scripts/test.sh
 
 # The shape of the code: ruff (incl. complexity, time zones, banned APIs), mypy strict (tests too), the layer
-# contracts (.importlinter) and each rule's single writer (scripts/check_rule_owners.py). `make test` runs the same through scripts/test.sh.
+# contracts (.importlinter) and each rule's single writer (scripts/check_rule_owners.py). `make test` runs the
+# same through scripts/test.sh.
 lint: $(STAMP)
 	@bash scripts/lint.sh
 
