@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from applicants.models import IMPORT_FIELDS, applicant_normalized
 from applicants.problems import Problem, problem, row_text
+from applicants.vocabulary import HIRED, REJECTED, WITHDRAWN, Vocabulary, is_in_selection, stage_guess
 from lib.dates import JST
 from lib.errors import RuleRefused
 from lib.jatext import nfkc
@@ -26,9 +27,6 @@ from lib.jatext import nfkc
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 STAGE_DOCUMENT = "document"
-STAGE_FIRST = "first_interview"
-STAGE_FINAL = "final_interview"
-TRACK_NEW = "new_graduate"
 TRACK_MID = "mid_career"
 
 
@@ -56,13 +54,20 @@ _COMMON_ALIASES: dict[str, tuple[str, ...]] = {
     "first_name_kana": ("メイ", "名(カナ)", "名(フリガナ)", "名カナ"),
     "email": ("メールアドレス", "メール", "Eメール", "E-mail", "Email", "メールアドレス1", "連絡先メールアドレス"),
     "position": ("応募職種", "募集職種", "求人名", "ポジション", "選考ポジション", "職種", "応募求人", "求人"),
-    "stage": ("選考ステップ", "選考フェーズ", "選考ステータス", "ステータス", "選考段階", "最終選考ステップ"),
+    "stage": ("選考ステップ", "選考フェーズ", "選考段階", "最終選考ステップ", "現在の選考ステップ"),
     "track": ("採用区分", "新卒/中途", "新卒・中途", "区分"),
     "interview_date": ("面接日", "最終面接日", "面接日時", "選考日"),
     "rejected_at": ("不採用日", "選考終了日", "不合格日", "不採用日時", "選考終了日時", "見送り日"),
-    # Why selection ended. Exports list every candidate, hired ones too: only rejections are imported.
-    "outcome": ("選考終了理由", "選考結果", "合否", "合否結果"),
+    # Why selection ended (HERP Hire: 不採用 / 応募者辞退 / 入社決定 / 非選考対象, empty while selection goes on).
+    # Exports list every candidate, hired and in-selection ones too: only rejections are imported.
+    "outcome": ("選考終了理由", "選考結果", "合否", "合否結果", "不採用理由"),
+    # HRMOS採用: the final selection status and the date of each ending.
+    "status": ("選考ステータス", "ステータス", "選考状況", "応募ステータス"),
+    "withdrawn_at": ("辞退日", "辞退日時", "選考辞退日"),
+    "hired_at": ("入社日", "入社予定日", "入社決定日"),
 }
+# Columns that say who was really rejected: a file with none of them is a list of rejections by declaration.
+TRUTH_FIELDS = ("outcome", "status", "withdrawn_at", "hired_at")
 
 # Headers that only one system writes: a file is recognised when it has at least two of its markers and
 # more of them than the other system's.
@@ -80,47 +85,22 @@ _MARKERS: dict[str, frozenset[str]] = {
             "選考ステータス",
             "選考フェーズ",
             "不合格日",
+            "辞退日",
+            "入社日",
             "セイ",
             "メイ",
         }
     ),
 }
 
-_STAGE_WORDS: tuple[tuple[str, str], ...] = (
-    ("最終", STAGE_FINAL),
-    ("役員", STAGE_FINAL),
-    ("社長", STAGE_FINAL),
-    ("書類", STAGE_DOCUMENT),
-    ("エントリー", STAGE_DOCUMENT),
-    ("応募", STAGE_DOCUMENT),
-    ("適性検査", STAGE_DOCUMENT),
-    ("筆記", STAGE_DOCUMENT),
-    ("面接", STAGE_FIRST),
-    ("面談", STAGE_FIRST),
-    ("次選考", STAGE_FIRST),  # 一次選考 / 二次選考; "選考終了" alone names no step and gets the default
-)
-_TRACK_WORDS: tuple[tuple[str, str], ...] = (
-    ("第二新卒", TRACK_MID),
-    ("新卒", TRACK_NEW),
-    ("中途", TRACK_MID),
-    ("キャリア", TRACK_MID),
-    ("経験者", TRACK_MID),
-)
-
-_REJECTION_WORDS = ("不採用", "不合格", "見送", "落選", "お祈り")
-
-
-@lru_cache(maxsize=256)
-def is_rejection(outcome: str) -> bool:
-    """An empty outcome counts as a rejection: the company exported the file to send rejection emails."""
-    text = nfkc(outcome)
-    return not text or text.upper() == "NG" or any(word in text for word in _REJECTION_WORDS)
-
-
 _DATE = re.compile(
     r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
     r"(?:[ T]*(?:\([^)]*\))?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
+
+# Python's csv module refuses a cell longer than this; such a row is refused on its own, never the whole file.
+CELL_LIMIT = csv.field_size_limit()
+_OVERSIZED = "\x00oversized"  # a record standing for a row with a cell over the limit (NUL never survives decode)
 
 MAX_LENGTHS = {"external_id": 100, "name": 100, "name_kana": 100, "email": 254, "position": 200}
 
@@ -173,10 +153,18 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_records(text: str, delimiter: str) -> list[list[str]]:
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
-    except csv.Error as error:
-        raise CsvFileError(_("CSV として読み取れませんでした (%(error)s)。") % {"error": error}) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    while True:
+        try:
+            records.append(next(reader))
+        except StopIteration:
+            return records
+        except csv.Error as error:
+            if "field limit" not in str(error):
+                raise CsvFileError(_("CSV として読み取れませんでした (%(error)s)。") % {"error": error}) from None
+            # The reader resumes at the next line: only this row is refused.
+            records.append([_OVERSIZED])
 
 
 @dataclass(frozen=True)
@@ -272,24 +260,6 @@ def parse_date(value: str) -> datetime | None:
     return datetime.combine(date(year, month, day), time(hour, minute, second), tzinfo=JST)
 
 
-@lru_cache(maxsize=1024)
-def stage_from(value: str, default: str) -> str:
-    text = nfkc(value)
-    for word, stage in _STAGE_WORDS:
-        if word in text:
-            return stage
-    return default
-
-
-@lru_cache(maxsize=256)
-def track_from(value: str, default: str) -> str:
-    text = nfkc(value)
-    for word, track in _TRACK_WORDS:
-        if word in text:
-            return track
-    return default
-
-
 @dataclass(slots=True)
 class Row:
     """One data record as it will be stored (normalised by `applicant_normalized`), or why it cannot be."""
@@ -305,7 +275,11 @@ class Row:
     interview_date: date | None = None
     rejected_at: datetime | None = None
     dedupe_key: str = ""
-    outcome: str = ""  # set only when it is not a rejection: the row is left out
+    reason_id: int | None = None
+    reason_text: str = ""
+    hold: str = ""  # "unknown_reason": stored, but its mail waits for the company to say what the words mean
+    # Set when the row is not a rejection to mail (still in selection, withdrew, hired…): the row is left out.
+    excluded: Problem | None = None
     errors: list[Problem] = field(default_factory=list)
 
     @property
@@ -337,7 +311,59 @@ def is_valid_email(value: str) -> bool:
     return True
 
 
-def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_stage: str, default_track: str) -> Row:
+def _outcome(row: Row, cell: Mapping[str, str], layout: Layout, vocabulary: Vocabulary) -> None:
+    """Who was really rejected, from HERP's 選考終了理由 or HRMOS's status and dates (DESIGN.md §3 rule 13).
+
+    The dates of an ending come first (入社日, 辞退日), then the words of one (選考終了理由, a status such as
+    「不合格」), then HRMOS's 不合格日 under a status that names the step; a status that names a step without an
+    ending is a selection still going on. A file with none of these columns is a list of rejections, as the
+    upload page asks for.
+    """
+    who = _who(row)
+    outcome, status = nfkc(cell["outcome"]), nfkc(cell["status"])
+    if nfkc(cell["hired_at"]):
+        row.reason_id, row.reason_text = vocabulary.code_reason(HIRED), ""
+    elif nfkc(cell["withdrawn_at"]):
+        row.reason_id, row.reason_text = vocabulary.code_reason(WITHDRAWN), ""
+    elif outcome:
+        row.reason_text = outcome
+        row.reason_id = vocabulary.reason_for(outcome)
+    elif status and vocabulary.reason_for(status) is not None:
+        row.reason_text = status
+        row.reason_id = vocabulary.reason_for(status)
+    elif nfkc(cell["rejected_at"]) and not layout.has("outcome") and (status or layout.has("status")):
+        row.reason_id = vocabulary.code_reason(REJECTED)  # HRMOS: a 不合格日 under the step it happened at
+    elif status and not (is_in_selection(status) or stage_guess(status)):
+        row.reason_text = status  # words nobody has mapped yet: stored and held
+        row.reason_id = None
+    elif any(layout.has(name) for name in TRUTH_FIELDS):
+        row.excluded = problem("in_selection", who=who)
+        return
+    else:
+        row.reason_id = vocabulary.code_reason(REJECTED)  # a plain list: every row is a rejection, as the page says
+    if row.reason_id is None:
+        row.hold = "unknown_reason"
+    elif not vocabulary.sends(row.reason_id):
+        name = vocabulary.reason_labels.get(row.reason_id, row.reason_text)
+        row.excluded = problem("not_sending", reason=name, who=who)
+
+
+def _who(row: Row) -> str:
+    return f"{row.name} <{row.email}>"
+
+
+def parse_row(
+    record: Sequence[str],
+    *,
+    number: int,
+    layout: Layout,
+    default_stage: str,
+    default_track: str,
+    vocabulary: Vocabulary | None = None,
+) -> Row:
+    vocabulary = vocabulary or Vocabulary()
+    if len(record) == 1 and record[0] == _OVERSIZED:
+        return Row(number=number, errors=[problem("cell_too_long", limit=CELL_LIMIT)])
     width = len(record)
     cell = dict.fromkeys(IMPORT_FIELDS, "")
     for name, i in layout.columns.items():
@@ -359,12 +385,13 @@ def parse_row(record: Sequence[str], *, number: int, layout: Layout, default_sta
         name_kana=values.name_kana,
         email=values.email,
         position=values.position,
-        stage=stage_from(cell["stage"], default_stage),
-        track=track_from(cell["track"], default_track),
+        stage=vocabulary.stage_for(
+            cell["stage"] or (cell["status"] if stage_guess(cell["status"]) else ""), default_stage
+        ),
+        track=vocabulary.track_for(cell["track"], values.position, default=default_track),
         dedupe_key=values.dedupe_key,
     )
-    if not is_rejection(cell["outcome"]):
-        row.outcome = nfkc(cell["outcome"])
+    _outcome(row, cell, layout, vocabulary)
     if not row.name:
         row.errors.append(problem("name_missing"))
     if not row.email:
@@ -402,7 +429,15 @@ class ParsedFile:
     records: list[list[str]]  # data records (header removed), blank lines included so row numbers stay true
     header_row: int = 1  # spreadsheet row of the header (blank lines above it are skipped)
 
-    def rows(self, *, default_stage: str, default_track: str, start: int = 0, stop: int | None = None) -> Iterable[Row]:
+    def rows(
+        self,
+        *,
+        default_stage: str,
+        default_track: str,
+        start: int = 0,
+        stop: int | None = None,
+        vocabulary: Vocabulary | None = None,
+    ) -> Iterable[Row]:
         """Parsed rows of records[start:stop]; wholly blank lines are skipped (Excel leaves them at the end)."""
         for index in range(start, len(self.records) if stop is None else min(stop, len(self.records))):
             record = self.records[index]
@@ -414,6 +449,7 @@ class ParsedFile:
                 layout=self.layout,
                 default_stage=default_stage,
                 default_track=default_track,
+                vocabulary=vocabulary,
             )
 
     @property

@@ -23,7 +23,10 @@ IMPORT_FIELDS: dict[str, object] = {
     "track": _("採用区分"),
     "interview_date": _("面接日"),
     "rejected_at": _("不採用日"),
-    "outcome": _("選考結果"),
+    "outcome": _("選考終了理由"),
+    "status": _("選考ステータス"),
+    "withdrawn_at": _("辞退日"),
+    "hired_at": _("入社日"),
 }
 
 
@@ -54,10 +57,24 @@ class Applicant(models.Model):
         MANUAL = "manual", _("手入力")
 
     class Stage(models.TextChoices):
+        # The steps Japanese ATSs (HERP Hire, HRMOS採用, Greenhouse and Lever as used in Japan) name, in order.
         DOCUMENT = "document", _("書類選考")
+        CASUAL_INTERVIEW = "casual_interview", _("カジュアル面談")
+        APTITUDE_TEST = "aptitude_test", _("適性検査")
         FIRST_INTERVIEW = "first_interview", _("一次面接")
+        SECOND_INTERVIEW = "second_interview", _("二次面接")
+        LATER_INTERVIEW = "later_interview", _("三次以降・役員面接")
         FINAL_INTERVIEW = "final_interview", _("最終面接")
+        GROUP_DISCUSSION = "group_discussion", _("グループディスカッション")
         OTHER = "other", _("その他")
+
+    class Hold(models.TextChoices):
+        """Why a rejection mail waits for a person instead of going (DESIGN.md §3 rule 13: fail closed)."""
+
+        NONE = "", _("なし")
+        UNKNOWN_REASON = "unknown_reason", _("選考終了理由の確認待ち")
+        UNVERIFIED = "unverified", _("ATS での確認待ち")
+        DATE_OUT_OF_RANGE = "date_out_of_range", _("不採用日の確認待ち")
 
     class Track(models.TextChoices):
         NEW_GRADUATE = "new_graduate", _("新卒")
@@ -84,6 +101,30 @@ class Applicant(models.Model):
     track = models.CharField(_("採用区分"), max_length=20, choices=Track.choices, default=Track.MID_CAREER)
     interview_date = models.DateField(_("面接日"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("不採用日時"), null=True, blank=True)
+    # Why selection ended, in the company's vocabulary (None: not known yet, so never mailed), and the words the
+    # ATS or file used for it, so a person can map them.
+    reason = models.ForeignKey(
+        "RejectionReason",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applicants",
+        verbose_name=_("選考終了理由"),
+    )
+    reason_text = models.CharField(_("ATS での選考終了理由"), max_length=200, blank=True)
+    hold = models.CharField(_("確認待ち"), max_length=30, choices=Hold.choices, blank=True, default="")
+    hold_detail = models.CharField(_("確認待ちの詳細"), max_length=500, blank=True)
+    # The ATS says the person may not be e-mailed (Greenhouse `can_email: false`): recorded, never mailed.
+    can_email = models.BooleanField(_("メール送信可"), default=True)
+    # The ATS's id of the person (Greenhouse candidate, Lever contact, HERP candidate): one person may have
+    # several applications, and a hire or deletion names the person.
+    person_id = models.CharField(_("候補者ID(ATS)"), max_length=100, blank=True, db_index=True)
+    # The rejection no longer stands (un-rejected, hired, deleted in the ATS): nothing is mailed any more.
+    closed_at = models.DateTimeField(_("取り消し日時"), null=True, blank=True)
+    closed_reason = models.CharField(_("取り消しの理由"), max_length=300, blank=True)
+    erased_at = models.DateTimeField(_("個人情報の削除日時"), null=True, blank=True)
+    # The company downloaded this person's personal link for its own mail merge.
+    link_exported_at = models.DateTimeField(_("個人用リンクの書き出し日時"), null=True, blank=True)
     import_batch = models.ForeignKey(
         "ApplicantImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="applicants"
     )
@@ -105,7 +146,11 @@ class Applicant(models.Model):
             models.UniqueConstraint(fields=["company", "ref"], name="applicant_ref_unique_per_company"),
             models.UniqueConstraint(fields=["company", "dedupe_key"], name="applicant_dedupe_unique_per_company"),
         ]
-        indexes = [models.Index(fields=["company", "rejected_at"])]
+        indexes = [
+            models.Index(fields=["company", "rejected_at"]),
+            models.Index(fields=["company", "updated_at", "id"]),
+            models.Index(fields=["company", "hold"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.position})" if self.position else self.name
@@ -122,6 +167,25 @@ class Applicant(models.Model):
             position=self.position,
             external_id=self.external_id,
         )
+
+    @property
+    def mail_refusal(self) -> str | None:
+        """Why no rejection mail may go to this person now, or None when one may (DESIGN.md §3 rule 13)."""
+        if self.erased_at is not None:
+            return str(_("ATS で削除された応募者のため、メールは送りません。"))
+        if self.closed_at is not None:
+            return self.closed_reason or str(_("ATS で選考結果が取り消されたため、メールは送りません。"))
+        if not self.can_email:
+            return str(_("ATS でメール送信不可 (can_email: false) とされているため、メールは送りません。"))
+        if self.hold:
+            label = str(self.Hold(self.hold).label)
+            return f"{label}: {self.hold_detail}" if self.hold_detail else label
+        reason = self.reason
+        if reason is None:
+            return str(_("選考終了理由が確認できないため、メールは送りません。"))
+        if not reason.sends_mail:
+            return str(_("選考終了理由が「%(reason)s」のため、お祈りメールの対象外です。") % {"reason": reason.name})
+        return None
 
     @staticmethod
     def dedupe_key_for(*, external_system: str, external_id: str, email_normalized: str, position: str) -> str:
@@ -182,6 +246,94 @@ def applicant_normalized(
             position=position,
         ),
     )
+
+
+class RejectionReason(models.Model):
+    """Why a selection ended, in a company's own vocabulary, and whether it means "send a rejection mail".
+
+    Every company starts with HERP Hire's four (不採用 / 応募者辞退 / 入社決定 / 非選考対象); only 不採用 sends.
+    A company adds its own and maps the ATS's words onto them (AtsMapping).
+    """
+
+    class Code(models.TextChoices):
+        REJECTED = "rejected", _("不採用")
+        WITHDRAWN = "withdrawn", _("応募者辞退")
+        HIRED = "hired", _("入社決定")
+        NOT_SCREENED = "not_screened", _("非選考対象")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="rejection_reasons")
+    name = models.CharField(_("理由"), max_length=50)
+    # Set on the four standard reasons, so code can find them whatever the company renamed them to.
+    code = models.CharField(_("標準の理由"), max_length=20, choices=Code.choices, blank=True)
+    sends_mail = models.BooleanField(_("お祈りメールを送る"), default=False)
+    position = models.PositiveSmallIntegerField(default=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("選考終了理由")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="rejection_reason_name_unique_per_company"),
+            models.UniqueConstraint(
+                fields=["company", "code"], condition=~models.Q(code=""), name="rejection_reason_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+STANDARD_REASONS: tuple[tuple[str, bool], ...] = (
+    (RejectionReason.Code.REJECTED, True),
+    (RejectionReason.Code.WITHDRAWN, False),
+    (RejectionReason.Code.HIRED, False),
+    (RejectionReason.Code.NOT_SCREENED, False),
+)
+
+
+class AtsMapping(models.Model):
+    """How a company's ATS names things, mapped onto ours: a stage name, a job (name or id) or a selection-end
+    reason. Greenhouse, Lever, HERP Hire, the generic webhook, the API and CSV files all read the same table."""
+
+    class Kind(models.TextChoices):
+        STAGE = "stage", _("選考段階")
+        TRACK = "track", _("採用区分 (求人名・求人ID)")
+        REASON = "reason", _("選考終了理由")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="ats_mappings")
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
+    # The ATS's words as typed, and the key they are compared by (NFKC, lower case, no spaces).
+    label = models.CharField(_("ATS での表記"), max_length=200)
+    match = models.CharField(max_length=200, editable=False)
+    stage = models.CharField(_("選考段階"), max_length=20, choices=Applicant.Stage.choices, blank=True)
+    track = models.CharField(_("採用区分"), max_length=20, choices=Applicant.Track.choices, blank=True)
+    reason = models.ForeignKey(
+        RejectionReason,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mappings",
+        verbose_name=_("選考終了理由"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "label", "id"]
+        verbose_name = _("ATS の表記の対応づけ")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind", "match"], name="ats_mapping_unique_per_company")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.label}"
+
+    @property
+    def target_label(self) -> str:
+        if self.kind == self.Kind.STAGE:
+            return str(Applicant.Stage(self.stage).label) if self.stage else ""
+        if self.kind == self.Kind.TRACK:
+            return str(Applicant.Track(self.track).label) if self.track else ""
+        return self.reason.name if self.reason else ""
 
 
 class ImportPreset(models.Model):
@@ -248,13 +400,15 @@ class ApplicantImport(models.Model):
     preview_invalid = models.PositiveIntegerField(default=0)
     preview_duplicates = models.PositiveIntegerField(default=0)
     preview_not_rejected = models.PositiveIntegerField(default=0)
+    preview_held = models.PositiveIntegerField(default=0)
     preview_rows = models.JSONField(default=list)
     # Progress, committed with each chunk: the index (0-based, among data records) of the next record to read.
     next_record = models.PositiveIntegerField(default=0)
     stored_count = models.PositiveIntegerField(_("登録件数"), default=0)
     duplicate_count = models.PositiveIntegerField(_("重複件数"), default=0)
     invalid_count = models.PositiveIntegerField(_("エラー件数"), default=0)
-    not_rejected_count = models.PositiveIntegerField(_("不採用以外の件数"), default=0)
+    not_rejected_count = models.PositiveIntegerField(_("対象外の件数"), default=0)
+    held_count = models.PositiveIntegerField(_("確認待ちの件数"), default=0)
     error = models.TextField(_("エラー内容"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -307,7 +461,7 @@ class ImportRowIssue(models.Model):
         INVALID = "invalid", _("エラー")
         DUPLICATE_IN_FILE = "duplicate_in_file", _("ファイル内の重複")
         DUPLICATE_EXISTING = "duplicate_existing", _("登録済みと重複")
-        NOT_REJECTED = "not_rejected", _("不採用以外")
+        NOT_REJECTED = "not_rejected", _("対象外")
 
     batch = models.ForeignKey(ApplicantImport, on_delete=models.CASCADE, related_name="issues")
     row_number = models.PositiveIntegerField(_("行"))

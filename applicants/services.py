@@ -8,28 +8,34 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from applicants.bulk import insert_ignoring_conflicts
 from applicants.csvfile import CsvFileError, ParsedFile, Row, parse_file
 from applicants.models import (
+    STANDARD_REASONS,
     Applicant,
     ApplicantImport,
     ApplicantImportFile,
     ImportPreset,
     ImportRowIssue,
+    RejectionReason,
     applicant_normalized,
     search_text_for,
 )
 from applicants.problems import Problem, problem, row_text
+from applicants.selectors import company_vocabulary
 from audit.services import audit_record
 from companies.models import Company
-from lib.jatext import nfkc
+from lib.jatext import nfkc, search_key
 from lib.tasks import enqueue_on_commit
 
 if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
+
+_ERASED_NAME = _("(ATS で削除された応募者)")
 
 CHUNK_ROWS = 5000  # rows per transaction: progress is committed after each chunk
 PREVIEW_ROWS = 10
@@ -59,6 +65,12 @@ def applicant_build(
     actor: User | None = None,
     import_batch: ApplicantImport | None = None,
     import_row: int | None = None,
+    reason_id: int | None = None,
+    reason_text: str = "",
+    hold: str = "",
+    hold_detail: str = "",
+    can_email: bool = True,
+    person_id: str = "",
 ) -> Applicant:
     """The unsaved Applicant a record would store: normalised (NFKC) with its de-duplication key.
 
@@ -72,6 +84,10 @@ def applicant_build(
         name_kana=name_kana,
         position=position,
     )
+    if reason_id is None and not hold:
+        # Nothing held and no reason given: the caller declares a rejection (a person adding one by hand, an API
+        # call or a CSV of rejections without an outcome column).
+        reason_id = declared_rejection_id(company)
     return Applicant(
         company=company,
         source=source,
@@ -91,6 +107,12 @@ def applicant_build(
         import_batch=import_batch,
         import_row=import_row,
         search_text=values.search_text,
+        reason_id=reason_id,
+        reason_text=nfkc(reason_text)[:200],
+        hold=hold,
+        hold_detail=hold_detail[:500],
+        can_email=can_email,
+        person_id=nfkc(person_id)[:100],
     )
 
 
@@ -111,6 +133,12 @@ def applicant_record(
     actor: User | None = None,
     import_batch: ApplicantImport | None = None,
     import_row: int | None = None,
+    reason_id: int | None = None,
+    reason_text: str = "",
+    hold: str = "",
+    hold_detail: str = "",
+    can_email: bool = True,
+    person_id: str = "",
 ) -> RecordedApplicant:
     """Store a rejected applicant once: a second record of the same person returns the first, unchanged.
 
@@ -132,9 +160,15 @@ def applicant_record(
         actor=actor,
         import_batch=import_batch,
         import_row=import_row,
+        reason_id=reason_id,
+        reason_text=reason_text,
+        hold=hold,
+        hold_detail=hold_detail,
+        can_email=can_email,
+        person_id=person_id,
     )
     key = applicant.dedupe_key
-    existing = Applicant.objects.filter(company=company, dedupe_key=key).first()
+    existing = Applicant.objects.filter(company=company, dedupe_key=key).first() or same_person(applicant)
     if existing is not None:
         return RecordedApplicant(applicant=existing, created=False)
     external_id = applicant.external_id
@@ -147,6 +181,165 @@ def applicant_record(
         # A concurrent import or webhook stored the same person first.
         return RecordedApplicant(applicant=Applicant.objects.get(company=company, dedupe_key=key), created=False)
     return RecordedApplicant(applicant=applicant, created=True)
+
+
+def declared_rejection_id(company: Company) -> int | None:
+    return (
+        RejectionReason.objects.filter(company=company, code=RejectionReason.Code.REJECTED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def rejection_reasons_install_defaults(*, company: Company) -> None:
+    """Give the company the standard reasons it lacks (不採用 / 応募者辞退 / 入社決定 / 非選考対象)."""
+    have = set(RejectionReason.objects.filter(company=company).values_list("code", flat=True))
+    for index, (code, sends) in enumerate(STANDARD_REASONS):
+        if code not in have:
+            RejectionReason.objects.get_or_create(
+                company=company,
+                code=code,
+                defaults={"name": str(RejectionReason.Code(code).label), "sends_mail": sends, "position": index},
+            )
+
+
+def unknown_reason_detail(text: str) -> str:
+    """The hold's explanation for words the company has not mapped to a reason yet."""
+    return str(_("「%(text)s」をどの選考終了理由として扱うか、まだ設定されていません。") % {"text": text[:100]})
+
+
+def same_person(applicant: Applicant) -> Applicant | None:
+    """The company's applicant this one is, when it arrives by another way (a CSV row, then the API or an ATS).
+
+    Ids of two systems never match each other, so the person is the same address applying to the same position.
+    """
+    if not applicant.email_normalized:
+        return None
+    position = search_key(applicant.position)
+    for other in Applicant.objects.filter(
+        company_id=applicant.company_id, email_normalized=applicant.email_normalized, erased_at__isnull=True
+    ).order_by("pk"):
+        if search_key(other.position) == position or not position or not other.position:
+            return other
+    return None
+
+
+def applicant_outcome_update(
+    *,
+    applicant: Applicant,
+    reason_id: int | None,
+    reason_text: str = "",
+    hold: str = "",
+    hold_detail: str = "",
+    can_email: bool | None = None,
+    person_id: str = "",
+    rejected_at: datetime | None = None,
+) -> Applicant:
+    """A later report of an applicant already stored (another channel, a re-sent event) brings the ATS's latest
+    outcome; the person's details stay as first recorded."""
+    applicant.reason_id = reason_id
+    applicant.reason_text = nfkc(reason_text)[:200]
+    applicant.hold = hold
+    applicant.hold_detail = hold_detail[:500]
+    if can_email is not None:
+        applicant.can_email = can_email
+    if person_id and not applicant.person_id:
+        applicant.person_id = nfkc(person_id)[:100]
+    if rejected_at is not None and applicant.rejected_at is None:
+        applicant.rejected_at = rejected_at
+    applicant.save(
+        update_fields=[
+            "reason",
+            "reason_text",
+            "hold",
+            "hold_detail",
+            "can_email",
+            "person_id",
+            "rejected_at",
+            "updated_at",
+            "search_text",
+        ]
+    )
+    return applicant
+
+
+def applicant_hold(*, applicant: Applicant, hold: str, detail: str) -> Applicant:
+    """Put the applicant's rejection mail on the company's 確認待ち list (a person decides; nothing is mailed)."""
+    applicant.hold = hold
+    applicant.hold_detail = detail[:500]
+    applicant.save(update_fields=["hold", "hold_detail", "updated_at", "search_text"])
+    return applicant
+
+
+def applicant_hold_release(*, applicant: Applicant, reason_id: int, actor: User) -> Applicant:
+    """A person confirmed why selection ended: the applicant leaves the 確認待ち list with that reason."""
+    with transaction.atomic():
+        applicant.reason_id = reason_id
+        applicant.hold = ""
+        applicant.hold_detail = ""
+        applicant.save(update_fields=["reason", "hold", "hold_detail", "updated_at", "search_text"])
+        audit_record(
+            actor=actor,
+            action="applicant.hold_release",
+            target=applicant,
+            company=applicant.company,
+            detail={"reason": applicant.reason.name if applicant.reason else ""},
+        )
+    return applicant
+
+
+def applicant_close(*, applicant: Applicant, why: str, erase: bool = False) -> Applicant:
+    """The ATS says the rejection no longer stands (un-rejected, hired, deleted, anonymised).
+
+    With `erase` the person's details are wiped as the ATS asked; the row stays (ids only) so the delivery log
+    and the cancelled mail can still say what happened."""
+    now = timezone.now()
+    applicant.closed_at = applicant.closed_at or now
+    applicant.closed_reason = why[:300]
+    fields = ["closed_at", "closed_reason", "updated_at", "search_text"]
+    if erase:
+        applicant.erased_at = now
+        applicant.name = str(_ERASED_NAME)
+        applicant.name_kana = ""
+        applicant.email = ""
+        applicant.email_normalized = ""
+        applicant.position = ""
+        applicant.interview_date = None
+        applicant.reason_text = ""
+        applicant.hold_detail = ""
+        if applicant.dedupe_key.startswith("email:"):
+            applicant.dedupe_key = f"erased:{applicant.pk}"
+        fields += ["erased_at", "name", "name_kana", "email", "email_normalized", "position", "interview_date"]
+        fields += ["reason_text", "hold_detail", "dedupe_key"]
+    applicant.save(update_fields=fields)
+    audit_record(
+        actor=None,
+        action="applicant.erase" if erase else "applicant.close",
+        target=applicant,
+        company=applicant.company,
+        detail={"why": why[:300]},
+    )
+    return applicant
+
+
+def applicant_reopen(*, applicant: Applicant) -> Applicant:
+    """A rejection reported again after it was reversed (rejected → un-rejected → rejected) stands again."""
+    if applicant.closed_at is None or applicant.erased_at is not None:
+        return applicant
+    applicant.closed_at = None
+    applicant.closed_reason = ""
+    applicant.save(update_fields=["closed_at", "closed_reason", "updated_at", "search_text"])
+    return applicant
+
+
+def applicant_link_exported(*, applicants: Sequence[Applicant]) -> None:
+    """The company downloaded these people's personal links for its own mail merge (shown on each one's page)."""
+    ids = [applicant.pk for applicant in applicants]
+    now = timezone.now()
+    for start in range(0, len(ids), 5000):
+        Applicant.objects.filter(pk__in=ids[start : start + 5000], link_exported_at__isnull=True).update(
+            link_exported_at=now
+        )
 
 
 # --- CSV imports ---------------------------------------------------------------------------------------------------
@@ -210,10 +403,9 @@ def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], se
     verdict = ChunkVerdict()
     valid = []
     for row in rows:
-        if row.outcome:
+        if row.excluded is not None:
             verdict.not_rejected += 1
-            found = [problem("not_rejected", outcome=row.outcome, who=_who(row))]
-            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.NOT_REJECTED, found))
+            verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.NOT_REJECTED, [row.excluded]))
         elif row.errors:
             verdict.invalid += 1
             verdict.issues.append(_issue(batch_id, row, ImportRowIssue.Kind.INVALID, row.errors))
@@ -259,7 +451,7 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
         yield chunk
 
 
-def _preview_row(row: Row, status: str, problems: list[Problem]) -> dict[str, Any]:
+def _preview_row(row: Row, status: str, problems: list[Problem], reason: str = "") -> dict[str, Any]:
     return {
         "number": row.number,
         "external_id": row.external_id,
@@ -271,6 +463,7 @@ def _preview_row(row: Row, status: str, problems: list[Problem]) -> dict[str, An
         "track": str(Applicant.Track(row.track).label),
         "interview_date": row.interview_date.strftime("%Y/%m/%d") if row.interview_date else "",
         "rejected_at": timezone.localtime(row.rejected_at).strftime("%Y/%m/%d") if row.rejected_at else "",
+        "reason": reason or row.reason_text,
         "status": status,
         "problems": problems,
     }
@@ -312,23 +505,29 @@ def applicant_import_upload(
         created_by=actor,
     )
     seen: dict[str, int] = {}
-    valid = invalid = duplicates = not_rejected = total = 0
+    valid = invalid = duplicates = not_rejected = held = total = 0
     preview: list[dict[str, Any]] = []
-    for chunk in _chunks(parsed.rows(default_stage=default_stage, default_track=default_track), CHUNK_ROWS):
+    vocabulary = company_vocabulary(company)
+    rows = parsed.rows(default_stage=default_stage, default_track=default_track, vocabulary=vocabulary)
+    for chunk in _chunks(rows, CHUNK_ROWS):
         verdict = _classify(company=company, batch_id=None, rows=chunk, seen=seen)
         total += len(chunk)
         valid += len(verdict.new)
         invalid += verdict.invalid
         duplicates += verdict.duplicates
         not_rejected += verdict.not_rejected
+        held += sum(1 for row in verdict.new if row.hold)
         if len(preview) < PREVIEW_ROWS:
             reports = {issue["row_number"]: (issue["kind"], issue["details"]) for issue in verdict.issues}
             for row in chunk[: PREVIEW_ROWS - len(preview)]:
                 kind, details = reports.get(row.number, ("ok", []))
-                preview.append(_preview_row(row, kind, details))
+                if kind == "ok" and row.hold:
+                    kind, details = "held", [problem("unknown_reason", text=row.reason_text, who=_who(row))]
+                preview.append(_preview_row(row, kind, details, vocabulary.reason_labels.get(row.reason_id or 0, "")))
     batch.total_rows = len(parsed.records)
     batch.preview_valid, batch.preview_invalid, batch.preview_duplicates = valid, invalid, duplicates
     batch.preview_not_rejected = not_rejected
+    batch.preview_held = held
     batch.preview_rows = preview
     # Reading and checking a large file takes seconds: only the writes hold a transaction (and SQLite's lock).
     with transaction.atomic():
@@ -419,6 +618,10 @@ def _applicant_values(row: Row, batch: ApplicantImport) -> dict[str, Any]:
         "rejected_at": row.rejected_at,
         "import_batch_id": batch.pk,
         "import_row": row.number,
+        "reason_id": row.reason_id,
+        "reason_text": row.reason_text[:200],
+        "hold": row.hold,
+        "hold_detail": unknown_reason_detail(row.reason_text) if row.hold else "",
         "search_text": search_text_for(
             name=row.name, name_kana=row.name_kana, email=row.email, position=row.position, external_id=row.external_id
         ),
@@ -426,8 +629,8 @@ def _applicant_values(row: Row, batch: ApplicantImport) -> dict[str, Any]:
     }
 
 
-def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, int, int]:
-    """Store one chunk; returns how many rows were stored, duplicates, invalid and not rejections."""
+def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, int, int, int]:
+    """Store one chunk; returns how many rows were stored, duplicates, invalid, not rejections and held."""
     company = batch.company
     verdict = _classify(company=company, batch_id=batch.pk, rows=rows, seen={})
     values = [_applicant_values(row, batch) for row in verdict.new]
@@ -465,9 +668,14 @@ def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, 
             actor=batch.created_by,
             import_batch=batch,
             import_row=row.number,
+            reason_id=row.reason_id,
+            reason_text=row.reason_text,
+            hold=row.hold,
+            hold_detail=unknown_reason_detail(row.reason_text) if row.hold else "",
         )
         if recorded.created:
             stored += 1
+            stored_keys.add(row.dedupe_key)
         else:
             duplicates += 1
             found = [problem("duplicate", who=_who(row))]
@@ -475,7 +683,8 @@ def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, 
     for issue in verdict.issues:  # written out only for rows being stored: a preview needs the codes alone
         issue["message"] = row_text(issue["row_number"], issue["details"])
     insert_ignoring_conflicts(ImportRowIssue, verdict.issues)
-    return stored, duplicates, verdict.invalid, verdict.not_rejected
+    held = sum(1 for row in verdict.new if row.hold and row.dedupe_key in stored_keys)
+    return stored, duplicates, verdict.invalid, verdict.not_rejected, held
 
 
 def applicant_import_process(
@@ -495,6 +704,7 @@ def applicant_import_process(
         ApplicantImport.objects.filter(pk=batch.pk).update(status=ApplicantImport.Status.FAILED, error=str(error))
         batch.refresh_from_db()
         return batch
+    vocabulary = company_vocabulary(batch.company)
     chunks = 0
     while max_chunks is None or chunks < max_chunks:
         with transaction.atomic():
@@ -517,17 +727,22 @@ def applicant_import_process(
             stop = start + chunk_rows
             rows = list(
                 parsed.rows(
-                    default_stage=locked.default_stage, default_track=locked.default_track, start=start, stop=stop
+                    default_stage=locked.default_stage,
+                    default_track=locked.default_track,
+                    start=start,
+                    stop=stop,
+                    vocabulary=vocabulary,
                 )
             )
             locked.company = batch.company
             locked.created_by = batch.created_by
-            stored, duplicates, invalid, not_rejected = _store_chunk(batch=locked, rows=rows)
+            stored, duplicates, invalid, not_rejected, held = _store_chunk(batch=locked, rows=rows)
             locked.next_record = min(stop, len(parsed.records))
             locked.stored_count += stored
             locked.duplicate_count += duplicates
             locked.invalid_count += invalid
             locked.not_rejected_count += not_rejected
+            locked.held_count += held
             locked.heartbeat_at = timezone.now()
             locked.save(
                 update_fields=[
@@ -536,6 +751,7 @@ def applicant_import_process(
                     "duplicate_count",
                     "invalid_count",
                     "not_rejected_count",
+                    "held_count",
                     "heartbeat_at",
                 ]
             )

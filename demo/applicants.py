@@ -19,7 +19,7 @@ STEPS = ["書類選考", "一次面接", "二次面接", "最終面接"]
 
 
 def demo_csv(count: int, *, seed: int = 7) -> bytes:
-    """A CP932 file as HERP Hire writes it, with one broken address and one repeated row to show the report."""
+    """A CP932 file as HERP Hire writes it: a broken address, a repeated row, and rows that are not rejections."""
     rng = random.Random(seed)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -46,8 +46,28 @@ def demo_csv(count: int, *, seed: int = 7) -> bytes:
         ["HERP-9998", "山本 未来", "ヤマモト ミライ", "mirai@@example", POSITIONS[0], "一次面接", "", "", "不採用"]
     )
     writer.writerow(
-        ["HERP-1001", "重複 太郎", "チョウフク タロウ", "demo.applicant1@example.jp", POSITIONS[1], "", "", "", ""]
+        [
+            "HERP-1001",
+            "重複 太郎",
+            "チョウフク タロウ",
+            "demo.applicant1@example.jp",
+            POSITIONS[1],
+            "",
+            "",
+            "",
+            "不採用",
+        ]
     )
+    # HERP exports every candidacy: these show what the import leaves out (hired, withdrew, still in selection)
+    # and what it holds for the company to confirm (a reason nobody has mapped yet).
+    for ref, name, kana, step, ended, reason in (
+        ("HERP-9001", "中村 健", "ナカムラ ケン", "最終面接", "2026/11/20", "入社決定"),
+        ("HERP-9002", "小林 優", "コバヤシ ユウ", "二次面接", "2026/11/18", "応募者辞退"),
+        ("HERP-9003", "加藤 凛", "カトウ リン", "一次面接", "", ""),
+        ("HERP-9004", "吉田 蒼", "ヨシダ アオイ", "カジュアル面談", "2026/11/19", "スキルミスマッチ"),
+    ):
+        address = f"demo.{ref.lower().replace('-', '')}@example.jp"
+        writer.writerow([ref, name, kana, address, POSITIONS[2], step, "", ended, reason])
     return buffer.getvalue().encode("cp932")
 
 

@@ -32,6 +32,7 @@ class Integration(models.Model):
     class Kind(models.TextChoices):
         GREENHOUSE = "greenhouse", _("Greenhouse")
         LEVER = "lever", _("Lever")
+        HERP = "herp", _("HERP Hire")
         GENERIC = "generic", _("汎用 Webhook (JSON)")
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="integrations")
@@ -46,6 +47,18 @@ class Integration(models.Model):
         blank=True,
         help_text=_("設定すると、Lever の通知に含まれない氏名とメールアドレスを Lever から取得します。"),
     )
+    herp_api_key = models.CharField(
+        _("HERP Hire API キー"),
+        max_length=300,
+        blank=True,
+        help_text=_("HERP Hire の「設定 › API」で発行したキーです。選考が終了した応募を定期的に取得します。"),
+    )
+    # HERP Hire: the `updatedAt` of the newest candidacy read, so the next pull asks only for what changed since.
+    cursor = models.CharField(_("取得済みの位置"), max_length=100, blank=True, editable=False)
+    polled_at = models.DateTimeField(_("最終取得日時"), null=True, blank=True)
+    poll_error = models.CharField(_("取得時のエラー"), max_length=500, blank=True)
+    # A vendor API said "too many requests": nothing is asked of it before this moment.
+    backoff_until = models.DateTimeField(_("再試行を待つ期限"), null=True, blank=True)
     is_enabled = models.BooleanField(_("有効"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -89,6 +102,9 @@ class WebhookEvent(models.Model):
         DUPLICATE = "duplicate", _("重複 (処理済みのイベント)")
         IGNORED = "ignored", _("対象外")
         APPLICANT_MISSING = "applicant_missing", _("応募者情報が見つかりません")
+        HELD = "held", _("確認待ち (メールは送っていません)")
+        CANCELLED = "cancelled", _("取り消し (送信予定のメールを止めました)")
+        STALE = "stale", _("古すぎる通知 (再送の疑い)")
         BAD_SIGNATURE = "bad_signature", _("署名が不正")
         BAD_REQUEST = "bad_request", _("形式が不正")
         DISABLED = "disabled", _("停止中の連携")
@@ -101,6 +117,8 @@ class WebhookEvent(models.Model):
     event_type = models.CharField(_("イベント"), max_length=60, blank=True)
     event_id = models.CharField(_("イベントID"), max_length=200, blank=True)
     dedupe_key = models.CharField(max_length=300, null=True, blank=True, editable=False)
+    # Lever: the signed delivery token, accepted once whatever the body says (a replay with another id fails).
+    delivery_token = models.CharField(max_length=200, null=True, blank=True, editable=False)
     reason = models.CharField(_("詳細"), max_length=500, blank=True)
     external_id = models.CharField(_("応募者ID(ATS)"), max_length=100, blank=True)
     applicant = models.ForeignKey(
@@ -118,7 +136,10 @@ class WebhookEvent(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("Webhook 受信ログ")
         constraints = [
-            models.UniqueConstraint(fields=["integration", "dedupe_key"], name="webhook_event_takes_effect_once")
+            models.UniqueConstraint(fields=["integration", "dedupe_key"], name="webhook_event_takes_effect_once"),
+            models.UniqueConstraint(
+                fields=["integration", "delivery_token"], name="webhook_delivery_token_accepted_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,7 +147,8 @@ class WebhookEvent(models.Model):
 
     @property
     def can_retry(self) -> bool:
-        return self.status == self.Status.APPLICANT_MISSING and self.retry_data is not None and not self.retried_at
+        retryable = (self.Status.APPLICANT_MISSING, self.Status.HELD)
+        return self.status in retryable and self.retry_data is not None and not self.retried_at
 
 
 class ApiKeyQuerySet(models.QuerySet["ApiKey"]):

@@ -182,7 +182,7 @@ def applicants_post(
             )
             email: OutboundEmail | None = None
             if mode == "rule":
-                email = rejection_email_schedule_by_rule(applicant=recorded.applicant)
+                email = rejection_email_schedule_by_rule(applicant=recorded.applicant).email
             elif mode == "template" and version is not None:
                 email = rejection_email_queue(applicant=recorded.applicant, version=version, send_after=send_at)
             if email is None:

@@ -471,13 +471,14 @@ def _take_effect(integration: Integration, event: RejectionEvent, existing: Appl
                 applicant.rejected_at = event.rejected_at
                 applicant.save(update_fields=["rejected_at", "updated_at"])
             try:
-                email = rejection_email_schedule_by_rule(applicant=applicant)
+                scheduled = rejection_email_schedule_by_rule(applicant=applicant)
+                email, refusal = scheduled.email, scheduled.refusal
             except RelayLink.DoesNotExist:
-                email = None
+                email, refusal = None, ""
             log.applicant = applicant
             log.email = email
             if email is None:
-                log.reason = _("応募者を登録しました。自動送信ルールが設定されていないため、メールは予約していません。")
+                log.reason = refusal or _("応募者を登録しました。メールは予約していません。")
             log.save(update_fields=["applicant", "email", "reason"])
     except IntegrityError:
         return _duplicate(integration, event)

@@ -109,6 +109,15 @@ class AutoSendRule(models.Model):
     track = models.CharField(
         _("採用区分"), max_length=20, choices=Applicant.Track.choices, blank=True, help_text=_("空欄はすべての区分")
     )
+    reason = models.ForeignKey(
+        "applicants.RejectionReason",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("選考終了理由"),
+        help_text=_("空欄はお祈りメールを送るすべての理由"),
+    )
     template = models.ForeignKey(RejectionTemplate, on_delete=models.PROTECT, related_name="+")
     business_days_after = models.PositiveSmallIntegerField(
         _("不採用から何営業日後に送るか"), default=3, validators=[MaxValueValidator(30)]
@@ -118,7 +127,7 @@ class AutoSendRule(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["stage", "track", "id"]
+        ordering = ["stage", "track", "reason", "id"]
         verbose_name = _("自動送信ルール")
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from candidates.services import Registration, candidate_register
 from companies.models import Company, RelayLink
 from companies.services import company_create
 from lib.jatext import normalize_email, normalize_phone
+from mailings.models import MailSettings
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -45,8 +46,19 @@ class Tenant:
     link: RelayLink
 
 
-def make_tenant(operator: User, name: str, slug: str, **terms: Any) -> Tenant:
+def make_tenant(operator: User, name: str, slug: str, *, mail_ready: bool = True, **terms: Any) -> Tenant:
+    """A member company with an owner and a member. `mail_ready`: its mail is signed (sender name, signature,
+    reply-to), as every company's must be before its first rejection mail; False is a company on day one."""
     company = company_create(name=name, name_kana="", contract_terms=terms, actor=operator)
+    if mail_ready:
+        MailSettings.objects.update_or_create(
+            company=company,
+            defaults={
+                "sender_name": f"{name} 採用担当",
+                "reply_to": f"saiyo@{slug}.example.jp",
+                "signature": f"{name}\n採用担当",
+            },
+        )
     owner = make_user(f"owner@{slug}.example.jp", name=f"{name} オーナー", company=company, company_role="owner")
     member = make_user(f"member@{slug}.example.jp", name=f"{name} メンバー", company=company, company_role="member")
     return Tenant(company=company, owner=owner, member=member, link=company.links.get())

@@ -25,6 +25,7 @@ from applicants.services import (
     applicant_imports_resume_stuck,
     applicant_record,
 )
+from applicants.vocabulary import Vocabulary
 from demo.fakes import HERP_HIRE_HEADERS
 from demo.fakes import HRMOS_HEADERS as HRMOS_EXPORT_HEADERS
 from tests.concurrency import run_at_once
@@ -135,7 +136,7 @@ def test_it_recognises_an_hrmos_export_with_split_names_in_utf8(tenant: Tenant) 
     hanako = Applicant.objects.get(external_id="9001")
     assert (hanako.name, hanako.name_kana, hanako.external_system) == ("佐藤 花子", "サトウ ハナコ", "hrmos")
     assert hanako.stage == Applicant.Stage.FINAL_INTERVIEW
-    assert Applicant.objects.get(external_id="9002").stage == Applicant.Stage.FIRST_INTERVIEW  # 二次 → 一次の文面
+    assert Applicant.objects.get(external_id="9002").stage == Applicant.Stage.SECOND_INTERVIEW
     assert str(hanako.interview_date) == "2026-11-01"
 
 
@@ -262,7 +263,7 @@ def test_it_reports_duplicates_within_the_file_and_against_an_earlier_import(ten
             "",
             "",
             "",
-            "",
+            "不採用",
         ],  # row 5: same address+position as manual
         herp_row(4),  # row 6: new
     ]
@@ -359,23 +360,31 @@ def test_the_preview_shows_rows_as_they_will_be_stored(tenant: Tenant) -> None:
         ("エントリー", "document"),
         ("一次面接", "first_interview"),
         ("１次面接", "first_interview"),
-        ("二次選考", "first_interview"),
-        ("カジュアル面談", "first_interview"),
+        ("二次選考", "second_interview"),
+        ("2次面接", "second_interview"),
+        ("カジュアル面談", "casual_interview"),
+        ("適性検査", "aptitude_test"),
+        ("SPI", "aptitude_test"),
+        ("グループディスカッション", "group_discussion"),
+        ("三次面接", "later_interview"),
+        ("役員面接", "later_interview"),
         ("最終面接", "final_interview"),
-        ("役員面接", "final_interview"),
+        ("最終(役員)面接", "final_interview"),
         ("", "document"),
-        ("選考終了", "document"),
+        ("選考終了", "other"),
         ("一次面接:不合格", "first_interview"),
     ],
 )
-def test_it_maps_stage_words(value: str, stage: str) -> None:
-    assert csvfile.stage_from(value, "document") == stage
+def test_it_maps_the_stage_words_japanese_atss_use(value: str, stage: str) -> None:
+    assert Vocabulary().stage_for(value, "document") == stage
 
 
-def test_it_maps_track_words() -> None:
-    assert csvfile.track_from("2027新卒", "mid_career") == "new_graduate"
-    assert csvfile.track_from("第二新卒", "new_graduate") == "mid_career"
-    assert csvfile.track_from("", "new_graduate") == "new_graduate"
+def test_it_maps_track_words_and_graduation_years() -> None:
+    vocabulary = Vocabulary()
+    assert vocabulary.track_for("2027新卒", default="mid_career") == "new_graduate"
+    assert vocabulary.track_for("27卒 総合職", default="mid_career") == "new_graduate"
+    assert vocabulary.track_for("第二新卒", default="new_graduate") == "mid_career"
+    assert vocabulary.track_for("", default="new_graduate") == "new_graduate"
 
 
 # --- screens ------------------------------------------------------------------------------------------------------
@@ -653,13 +662,16 @@ def test_it_leaves_out_rows_whose_outcome_is_not_a_rejection(tenant: Tenant) -> 
         herp_row(6, 選考終了理由="入社決定", メールアドレス="bad"),
     ]
     batch = upload(tenant, csv_bytes(HERP_HEADERS, rows))
-    assert (batch.preview_valid, batch.preview_not_rejected, batch.preview_invalid) == (3, 3, 0)
+    assert (batch.preview_valid, batch.preview_not_rejected, batch.preview_invalid) == (2, 4, 0)
     batch = run(batch)
-    assert (batch.stored_count, batch.not_rejected_count, batch.invalid_count) == (3, 3, 0)
-    assert set(Applicant.objects.values_list("external_id", flat=True)) == {"H000001", "H000004", "H000005"}
-    assert issues(batch)[0] == (
-        "3行目: 選考結果が「入社決定」のため、不採用の応募者として取り込みませんでした (山田 太郎 <taro2@example.jp>)"
-    )
+    assert (batch.stored_count, batch.not_rejected_count, batch.invalid_count) == (2, 4, 0)
+    assert set(Applicant.objects.values_list("external_id", flat=True)) == {"H000001", "H000005"}
+    assert issues(batch) == [
+        "3行目: 入社決定のため、お祈りメールの対象外として取り込みませんでした (山田 太郎 <taro2@example.jp>)",
+        "4行目: 応募者辞退のため、お祈りメールの対象外として取り込みませんでした (山田 太郎 <taro3@example.jp>)",
+        "5行目: 選考中のため、取り込みませんでした (山田 太郎 <taro4@example.jp>)",
+        "7行目: 入社決定のため、お祈りメールの対象外として取り込みませんでした (山田 太郎 <bad>)",
+    ]
 
 
 def test_the_report_page_follows_a_running_import_and_reloads_when_it_is_done(

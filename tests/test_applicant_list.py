@@ -180,9 +180,16 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client, tenant: Tenant)
 def test_the_demo_seed_imports_through_the_real_service_once(tenant: Tenant) -> None:
     batch = seed_applicants(company=tenant.company, count=12)
     assert (batch.filename, batch.status, batch.format) == (DEMO_FILENAME, ApplicantImport.Status.DONE, "herp")
-    assert (batch.stored_count, batch.invalid_count, batch.duplicate_count) == (12, 1, 1)
+    assert (batch.stored_count, batch.invalid_count, batch.duplicate_count) == (13, 1, 1)
+    assert (batch.not_rejected_count, batch.held_count) == (3, 1)  # hired, withdrew, in selection; one unmapped
     assert seed_applicants(company=tenant.company, count=12).pk == batch.pk
-    assert Applicant.objects.filter(company=tenant.company).count() == 12
+    assert Applicant.objects.filter(company=tenant.company).count() == 13
+    held = Applicant.objects.get(company=tenant.company, hold=Applicant.Hold.UNKNOWN_REASON)
+    assert (held.reason_text, held.stage, held.mail_refusal is not None) == (
+        "スキルミスマッチ",
+        "casual_interview",
+        True,
+    )
 
 
 def test_the_pages_speak_english_when_asked(owner_client: Client, tenant: Tenant) -> None:

@@ -72,7 +72,7 @@ def test_an_owner_saves_sender_name_reply_to_and_signature_normalised(owner_clie
 def test_it_refuses_a_bad_reply_to_or_sender_name_and_keeps_the_old_settings(
     owner_client: Client, tenant: Tenant
 ) -> None:
-    mail_settings_for(tenant.company)
+    MailSettings.objects.filter(company=tenant.company).update(sender_name="", reply_to="", signature="")
     response = owner_client.post(
         "/company/mail/settings/", {"sender_name": "採用<担当>", "reply_to": "saiyo@@example", "signature": "x"}
     )
@@ -309,6 +309,8 @@ def test_the_empty_rule_form_already_explains_its_defaults(owner_client: Client,
 def test_the_demo_seed_signs_the_mail_and_adds_one_rule_once(tenant: Tenant) -> None:
     from demo.templates import seed_templates
 
+    MailSettings.objects.filter(company=tenant.company).update(sender_name="", reply_to="", signature="")
+    tenant.company = type(tenant.company).objects.get(pk=tenant.company.pk)  # not the cached settings
     seed_templates(company=tenant.company)
     seed_templates(company=tenant.company)
     settings = MailSettings.objects.get(company=tenant.company)

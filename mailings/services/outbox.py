@@ -3,7 +3,8 @@ mailings.services.dispatch, run by the task mailings.tasks.dispatch_outbox."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from email.utils import make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import Applicant
+from applicants.services import applicant_hold
 from audit.services import audit_record
 from companies.models import Company, RelayLink
 from lib.business_days import add_business_days
@@ -184,29 +186,83 @@ def send_time_after_rejection(*, rejected_at: datetime, business_days: int, rule
 
 
 def rule_for(applicant: Applicant) -> AutoSendRule | None:
-    """The most specific active rule for the applicant's stage and track (exact beats blank)."""
+    """The most specific active rule for the applicant: reason beats stage beats track, exact beats blank."""
     rules = AutoSendRule.objects.filter(company_id=applicant.company_id, is_active=True).select_related("template")
     matching = [
         rule
         for rule in rules
-        if rule.stage in ("", applicant.stage) and rule.track in ("", applicant.track) and rule.template.is_active
+        if rule.stage in ("", applicant.stage)
+        and rule.track in ("", applicant.track)
+        and rule.reason_id in (None, applicant.reason_id)
+        and rule.template.is_active
     ]
-    matching.sort(key=lambda rule: (rule.stage == "", rule.track == "", rule.pk))
+    matching.sort(key=lambda rule: (rule.reason_id is None, rule.stage == "", rule.track == "", rule.pk))
     return matching[0] if matching else None
 
 
-def rejection_email_schedule_by_rule(*, applicant: Applicant) -> OutboundEmail | None:
-    """What an ATS webhook or API call triggers: queue the rejection email per the company's rule, if it has one."""
+# A rejection reported by an ATS more than this long ago, or dated in the future, waits for a person.
+OLDEST_AUTOMATIC_REJECTION = timedelta(days=90)
+
+
+def mail_settings_missing(company: Company) -> list[str]:
+    """What the company must still set before its first rejection mail (sender name, signature, reply-to)."""
+    settings = mail_settings_for(company)
+    missing = []
+    if not settings.sender_name.strip():
+        missing.append(str(MailSettings._meta.get_field("sender_name").verbose_name))
+    if not settings.signature.strip():
+        missing.append(str(MailSettings._meta.get_field("signature").verbose_name))
+    if not settings.reply_to.strip():
+        missing.append(str(MailSettings._meta.get_field("reply_to").verbose_name))
+    return missing
+
+
+def mail_settings_refusal(company: Company) -> str | None:
+    missing = mail_settings_missing(company)
+    if not missing:
+        return None
+    return stored_text(
+        _("メール送信設定(%(fields)s)が未設定のため、メールは送っていません。設定後に送信できます。")
+    ) % {"fields": "・".join(missing)}
+
+
+@dataclass(frozen=True)
+class ScheduledRejection:
+    """What an automatic path (ATS webhook, API, HERP) did about one applicant's rejection mail."""
+
+    email: OutboundEmail | None
+    refusal: str = ""  # why nothing was queued, for the delivery log; empty when queued
+
+
+def rejection_email_schedule_by_rule(*, applicant: Applicant, now: datetime | None = None) -> ScheduledRejection:
+    """What an ATS webhook or API call triggers: queue the rejection email per the company's rule, if it may go.
+
+    Fails closed (DESIGN.md §3 rule 13): an applicant the ATS did not clearly reject, whose address may not be
+    mailed, whose rejection date is implausible, or whose company has not signed its mail yet gets nothing; the
+    reason is returned for the log. A date out of range puts the applicant on the company's 確認待ち list.
+    """
+    now = now or timezone.now()
+    refusal = applicant.mail_refusal
+    if refusal is not None:
+        return ScheduledRejection(None, refusal)
+    rejected_at = applicant.rejected_at or now
+    if rejected_at > now + timedelta(hours=1) or rejected_at < now - OLDEST_AUTOMATIC_REJECTION:
+        detail = stored_text(_("不採用日 %(day)s が未来か90日以上前のため、送る前にご確認ください。")) % {
+            "day": timezone.localtime(rejected_at, JST).strftime("%Y/%m/%d")
+        }
+        applicant_hold(applicant=applicant, hold=Applicant.Hold.DATE_OUT_OF_RANGE, detail=detail)
+        return ScheduledRejection(None, detail)
+    refusal = mail_settings_refusal(applicant.company)
+    if refusal is not None:
+        return ScheduledRejection(None, refusal)
     rule = rule_for(applicant)
     if rule is None:
-        return None
+        return ScheduledRejection(None, stored_text(_("該当する自動送信ルールがないため、メールは送っていません。")))
     version = rule.template.current_version
     if version is None:
-        return None
-    send_after = send_time_after_rejection(
-        rejected_at=applicant.rejected_at or timezone.now(), business_days=rule.business_days_after, rule=rule
-    )
-    return rejection_email_queue(applicant=applicant, version=version, send_after=send_after)
+        return ScheduledRejection(None, stored_text(_("テンプレートに本文がないため、メールは送っていません。")))
+    send_after = send_time_after_rejection(rejected_at=rejected_at, business_days=rule.business_days_after, rule=rule)
+    return ScheduledRejection(rejection_email_queue(applicant=applicant, version=version, send_after=send_after))
 
 
 def _enqueue_dispatch() -> None:
