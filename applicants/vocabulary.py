@@ -35,7 +35,8 @@ NOT_SCREENED = "not_screened"
 
 def match_key(text: str) -> str:
     """What two spellings of one ATS word share: NFKC, lower case, no spaces (「二次 面接」 = 「二次面接」)."""
-    return "".join(nfkc(text or "").lower().split())
+    # NFKC again at the end: lower-casing or a removed space can leave a character decomposed (o + macron).
+    return nfkc("".join(nfkc(text or "").lower().split()))
 
 
 # Checked in order; the first word found decides. More specific words come first: 「最終面接」 contains 面接,
