@@ -319,11 +319,12 @@ def _outcome(row: Row, cell: Mapping[str, str], layout: Layout, vocabulary: Voca
     ending is a selection still going on. A file with none of these columns is a list of rejections, as the
     upload page asks for.
     """
-    who = _who(row)
-    outcome, status = nfkc(cell["outcome"]), nfkc(cell["status"])
-    if nfkc(cell["hired_at"]):
+    # Most cells are empty or absent: only text that is there is normalised (this runs for every row of a file).
+    outcome = nfkc(cell["outcome"]) if cell["outcome"] else ""
+    status = nfkc(cell["status"]) if cell["status"] else ""
+    if cell["hired_at"].strip():
         row.reason_id, row.reason_text = vocabulary.code_reason(HIRED), ""
-    elif nfkc(cell["withdrawn_at"]):
+    elif cell["withdrawn_at"].strip():
         row.reason_id, row.reason_text = vocabulary.code_reason(WITHDRAWN), ""
     elif outcome:
         row.reason_text = outcome
@@ -331,13 +332,13 @@ def _outcome(row: Row, cell: Mapping[str, str], layout: Layout, vocabulary: Voca
     elif status and vocabulary.reason_for(status) is not None:
         row.reason_text = status
         row.reason_id = vocabulary.reason_for(status)
-    elif nfkc(cell["rejected_at"]) and not layout.has("outcome") and (status or layout.has("status")):
+    elif cell["rejected_at"].strip() and not layout.has("outcome") and (status or layout.has("status")):
         row.reason_id = vocabulary.code_reason(REJECTED)  # HRMOS: a 不合格日 under the step it happened at
     elif status and not (is_in_selection(status) or stage_guess(status)):
         row.reason_text = status  # words nobody has mapped yet: stored and held
         row.reason_id = None
     elif any(layout.has(name) for name in TRUTH_FIELDS):
-        row.excluded = problem("in_selection", who=who)
+        row.excluded = problem("in_selection", who=_who(row))
         return
     else:
         row.reason_id = vocabulary.code_reason(REJECTED)  # a plain list: every row is a rejection, as the page says
@@ -345,7 +346,7 @@ def _outcome(row: Row, cell: Mapping[str, str], layout: Layout, vocabulary: Voca
         row.hold = "unknown_reason"
     elif not vocabulary.sends(row.reason_id):
         name = vocabulary.reason_labels.get(row.reason_id, row.reason_text)
-        row.excluded = problem("not_sending", reason=name, who=who)
+        row.excluded = problem("not_sending", reason=name, who=_who(row))
 
 
 def _who(row: Row) -> str:

@@ -33,6 +33,7 @@ HIRED = "hired"
 NOT_SCREENED = "not_screened"
 
 
+@lru_cache(maxsize=8192)  # a file repeats a handful of stage, job and reason words on every row
 def match_key(text: str) -> str:
     """What two spellings of one ATS word share: NFKC, lower case, no spaces (「二次 面接」 = 「二次面接」)."""
     # NFKC again at the end: lower-casing or a removed space can leave a character decomposed (o + macron).
@@ -170,6 +171,7 @@ def reason_code_guess(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=2048)
 def is_in_selection(text: str) -> bool:
     key = match_key(text)
     return any(word in key for word in _IN_SELECTION_WORDS)
