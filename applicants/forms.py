@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applicants.csvfile import MAX_FILE_BYTES
-from applicants.models import IMPORT_FIELDS, Applicant, ApplicantImport, ImportPreset
+from applicants.models import IMPORT_FIELDS, Applicant, ApplicantImport, AtsMapping, ImportPreset, RejectionReason
 from companies.models import Company
 from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc
@@ -162,12 +162,112 @@ class ApplicantFilterForm(forms.Form):
         label=_("採用区分"), choices=[("", _("すべての区分")), *Applicant.Track.choices], required=False
     )
     mail = forms.ChoiceField(label=_("不採用通知"), choices=EMAIL_STATES, required=False)
+    # A reason's id, or one of the states that are not a reason (確認待ち, 取り消し・削除).
+    HELD = "held"
+    CLOSED = "closed"
+    reason = forms.ChoiceField(label=_("選考終了理由"), choices=[], required=False)
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [  # type: ignore[attr-defined]
+            ("", _("すべての選考終了理由")),
+            *[
+                (str(pk), name)
+                for pk, name in RejectionReason.objects.filter(company=company).values_list("pk", "name")
+            ],
+            (self.HELD, _("確認待ち")),
+            (self.CLOSED, _("取り消し・削除")),
+        ]
         self.fields["batch"].queryset = ApplicantImport.objects.filter(company=company).only(  # type: ignore[attr-defined]
             "pk", "filename", "created_at"
         )
         self.fields["batch"].label_from_instance = lambda batch: (  # type: ignore[attr-defined]
             f"{batch.filename} ({timezone.localtime(batch.created_at):%Y/%m/%d})"
         )
+
+
+class RejectionReasonForm(forms.Form):
+    """A reason of the company's own, or a new name for one (the service checks the name is free)."""
+
+    name = forms.CharField(label=_("理由の名前"), max_length=50, help_text=_("例: 内定辞退、連絡が取れない"))
+    sends_mail = forms.BooleanField(
+        label=_("この理由の応募者にお祈りメールを送る"),
+        required=False,
+        help_text=_("選考でお見送りした方の理由だけを選んでください。辞退・入社の方には送りません。"),
+    )
+
+    def clean_name(self) -> str:
+        name = nfkc(self.cleaned_data["name"]).strip()
+        if not name:
+            raise forms.ValidationError(_("理由の名前を入力してください。"))
+        return name
+
+
+class AtsMappingForm(forms.Form):
+    """One of the ATS's words and what it means here; only the target of the chosen kind is used."""
+
+    kind = forms.ChoiceField(label=_("種類"), choices=AtsMapping.Kind.choices)
+    label = forms.CharField(
+        label=_("ATS での表記"),
+        max_length=200,
+        help_text=_(
+            "ATS やファイルに書かれているとおりに入力してください(全角・半角、空白、大文字・小文字は区別しません)。"
+        ),
+    )
+    stage = forms.ChoiceField(
+        label=_("選考段階"), choices=[("", _("(選考段階の場合に選択)")), *Applicant.Stage.choices], required=False
+    )
+    track = forms.ChoiceField(
+        label=_("採用区分"), choices=[("", _("(採用区分の場合に選択)")), *Applicant.Track.choices], required=False
+    )
+    reason = forms.ModelChoiceField(
+        label=_("選考終了理由"),
+        queryset=RejectionReason.objects.none(),
+        required=False,
+        empty_label=_("(選考終了理由の場合に選択)"),
+    )
+
+    def __init__(self, *args: Any, company: Company, mapping: AtsMapping | None = None, **kwargs: Any) -> None:
+        if mapping is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "kind": mapping.kind,
+                "label": mapping.label,
+                "stage": mapping.stage,
+                "track": mapping.track,
+                "reason": mapping.reason_id,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = RejectionReason.objects.filter(company=company)  # type: ignore[attr-defined]
+
+    def clean_label(self) -> str:
+        label = nfkc(self.cleaned_data["label"]).strip()
+        if not label:
+            raise forms.ValidationError(_("ATS での表記を入力してください。"))
+        return label
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind")
+        if kind == AtsMapping.Kind.STAGE and not cleaned.get("stage"):
+            self.add_error("stage", _("対応する選考段階を選んでください。"))
+        elif kind == AtsMapping.Kind.TRACK and not cleaned.get("track"):
+            self.add_error("track", _("対応する採用区分(新卒・中途)を選んでください。"))
+        elif kind == AtsMapping.Kind.REASON and not cleaned.get("reason"):
+            self.add_error("reason", _("対応する選考終了理由を選んでください。"))
+        return cleaned
+
+
+class HoldReleaseForm(forms.Form):
+    """The review decision: which reason, and whether the ATS's words mean that reason from now on."""
+
+    reason = forms.ModelChoiceField(
+        label=_("選考終了理由"),
+        queryset=RejectionReason.objects.none(),
+        empty_label=_("理由を選んでください"),
+        error_messages={"required": _("確定する選考終了理由を選んでください。")},
+    )
+    remember = forms.BooleanField(label=_("この表記を今後も同じ理由として扱う"), required=False)
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = RejectionReason.objects.filter(company=company)  # type: ignore[attr-defined]

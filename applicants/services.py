@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from applicants.models import (
     Applicant,
     ApplicantImport,
     ApplicantImportFile,
+    AtsMapping,
     ImportPreset,
     ImportRowIssue,
     RejectionReason,
@@ -24,9 +26,11 @@ from applicants.models import (
     search_text_for,
 )
 from applicants.problems import Problem, problem, row_text
-from applicants.selectors import company_vocabulary
+from applicants.selectors import company_vocabulary, held_applicants
+from applicants.vocabulary import match_key
 from audit.services import audit_record
 from companies.models import Company
+from lib.errors import RuleRefused
 from lib.jatext import nfkc, search_key
 from lib.tasks import enqueue_on_commit
 
@@ -340,6 +344,302 @@ def applicant_link_exported(*, applicants: Sequence[Applicant]) -> None:
         Applicant.objects.filter(pk__in=ids[start : start + 5000], link_exported_at__isnull=True).update(
             link_exported_at=now
         )
+
+
+# --- rejection reasons, ATS mappings and the 確認待ち review -----------------------------------------------------
+
+
+class ReasonRefused(RuleRefused):
+    """A reason or mapping change the rules refuse; the message says why, politely, in the user's language."""
+
+
+REASON_NAME_MAX = RejectionReason._meta.get_field("name").max_length or 50
+MAPPING_LABEL_MAX = AtsMapping._meta.get_field("label").max_length or 200
+
+
+def _reason_name(company: Company, name: str, *, reason: RejectionReason | None = None) -> str:
+    """The name as stored (NFKC, trimmed), refused when empty, too long or already another reason's."""
+    clean = nfkc(name or "").strip()
+    if not clean:
+        raise ReasonRefused(_("理由の名前を入力してください。"))
+    if len(clean) > REASON_NAME_MAX:
+        raise ReasonRefused(_("理由の名前は %(n)s 文字以内でお願いいたします。") % {"n": REASON_NAME_MAX})
+    # Compared as the vocabulary reads names (spaces, widths and case aside): two such names would be one word.
+    key = match_key(clean)
+    others = RejectionReason.objects.filter(company=company)
+    if reason is not None:
+        others = others.exclude(pk=reason.pk)
+    if any(match_key(other) == key for other in others.values_list("name", flat=True)):
+        raise ReasonRefused(_("「%(name)s」という理由はすでにあります。別の名前をお付けください。") % {"name": clean})
+    return clean
+
+
+def _refuse_mailing_hires(code: str, sends_mail: bool) -> None:
+    if sends_mail and code == RejectionReason.Code.HIRED:
+        raise ReasonRefused(_("入社が決まった方にお祈りメールは送れません。「お祈りメールを送る」は選べません。"))
+
+
+def rejection_reason_create(*, company: Company, name: str, sends_mail: bool, actor: User) -> RejectionReason:
+    """A reason of the company's own (e.g. 「内定辞退」「連絡途絶」), after the four standard ones."""
+    with transaction.atomic():
+        clean = _reason_name(company, name)
+        last = RejectionReason.objects.filter(company=company).order_by("-position").values_list("position", flat=True)
+        position = max(100, (last.first() or 0) + 1)
+        try:
+            with transaction.atomic():
+                reason = RejectionReason.objects.create(
+                    company=company, name=clean, sends_mail=sends_mail, position=position
+                )
+        except IntegrityError as error:  # the same name saved a moment ago by a colleague
+            raise ReasonRefused(
+                _("「%(name)s」という理由はすでにあります。別の名前をお付けください。") % {"name": clean}
+            ) from error
+        audit_record(
+            actor=actor,
+            action="rejection_reason.create",
+            target=reason,
+            company=company,
+            detail={"name": clean, "sends_mail": sends_mail},
+        )
+    return reason
+
+
+def rejection_reason_update(
+    *, reason: RejectionReason, actor: User, name: str | None = None, sends_mail: bool | None = None
+) -> RejectionReason:
+    """Rename a reason and/or choose whether it sends a rejection mail. A standard reason keeps its code, so
+    every ATS keeps finding it under its new name."""
+    company = reason.company
+    with transaction.atomic():
+        before = {"name": reason.name, "sends_mail": reason.sends_mail}
+        if name is not None:
+            reason.name = _reason_name(company, name, reason=reason)
+        if sends_mail is not None:
+            _refuse_mailing_hires(reason.code, sends_mail)
+            reason.sends_mail = sends_mail
+        try:
+            with transaction.atomic():
+                reason.save(update_fields=["name", "sends_mail"])
+        except IntegrityError as error:
+            raise ReasonRefused(
+                _("「%(name)s」という理由はすでにあります。別の名前をお付けください。") % {"name": reason.name}
+            ) from error
+        audit_record(
+            actor=actor,
+            action="rejection_reason.update",
+            target=reason,
+            company=company,
+            detail={"before": before, "after": {"name": reason.name, "sends_mail": reason.sends_mail}},
+        )
+    return reason
+
+
+def rejection_reason_uses(reason: RejectionReason) -> list[tuple[str, int]]:
+    """What still points at the reason, as (what it is, in words; how many): applicants, and any other app's rows
+    (the automatic sending rules) found through the model's relations, so this app never imports the apps above
+    it. Its own ATS mappings are not a use: they go with it."""
+    uses: list[tuple[str, int]] = []
+    for relation in RejectionReason._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)):
+            continue
+        model = relation.related_model
+        if model is AtsMapping or not isinstance(model, type):
+            continue
+        field_name = relation.field.name  # type: ignore[union-attr]
+        count = model._default_manager.filter(**{field_name: reason}).count()
+        if count and model is Applicant:
+            uses.append((str(_("応募者 %(n)s 名") % {"n": count}), count))
+        elif count:
+            uses.append((str(_("%(what)s %(n)s 件") % {"what": model._meta.verbose_name, "n": count}), count))
+    return uses
+
+
+def rejection_reason_delete(*, reason: RejectionReason, actor: User) -> None:
+    """Delete a reason the company defined, when nothing uses it. Its ATS mappings go with it."""
+    if reason.code:
+        raise ReasonRefused(
+            _(
+                "「%(name)s」は標準の理由のため削除できません。名前の変更や、お祈りメールを送るかどうかの設定は行えます。"
+            )
+            % {"name": reason.name}
+        )
+    uses = rejection_reason_uses(reason)
+    if uses:
+        listed = "、".join(what for what, _count in uses)
+        raise ReasonRefused(
+            _(
+                "「%(name)s」は %(uses)s で使われているため削除できません。"
+                "応募者の理由や自動送信ルールを別の理由に変えてから、もう一度お試しください。"
+            )
+            % {"name": reason.name, "uses": listed}
+        )
+    with transaction.atomic():
+        mappings = reason.mappings.count()
+        audit_record(
+            actor=actor,
+            action="rejection_reason.delete",
+            target=reason,
+            company=reason.company,
+            detail={"name": reason.name, "mappings": mappings},
+        )
+        try:
+            with transaction.atomic():
+                reason.delete()
+        except ProtectedError as error:  # an applicant took this reason between the check and the delete
+            raise ReasonRefused(
+                _("「%(name)s」は応募者に使われているため削除できません。") % {"name": reason.name}
+            ) from error
+
+
+def _mapping_target(company: Company, kind: str, stage: str, track: str, reason_id: int | None) -> dict[str, Any]:
+    if kind == AtsMapping.Kind.STAGE:
+        if stage not in Applicant.Stage.values:
+            raise ReasonRefused(_("対応する選考段階を選んでください。"))
+        return {"stage": stage, "track": "", "reason": None}
+    if kind == AtsMapping.Kind.TRACK:
+        if track not in Applicant.Track.values:
+            raise ReasonRefused(_("対応する採用区分(新卒・中途)を選んでください。"))
+        return {"stage": "", "track": track, "reason": None}
+    if kind == AtsMapping.Kind.REASON:
+        reason = RejectionReason.objects.filter(company=company, pk=reason_id).first() if reason_id else None
+        if reason is None:
+            raise ReasonRefused(_("対応する選考終了理由を選んでください。"))
+        return {"stage": "", "track": "", "reason": reason}
+    raise ReasonRefused(_("対応づけの種類を選んでください。"))
+
+
+def _duplicate_mapping_message(existing: AtsMapping) -> str:
+    return str(
+        _(
+            "「%(label)s」はすでに「%(target)s」に対応づけられています(%(kind)s)。"
+            "変更する場合は、その対応づけを編集してください。"
+        )
+        % {"label": existing.label, "target": existing.target_label, "kind": existing.get_kind_display()}
+    )
+
+
+def ats_mapping_save(
+    *,
+    company: Company,
+    kind: str,
+    label: str,
+    actor: User,
+    stage: str = "",
+    track: str = "",
+    reason_id: int | None = None,
+    mapping: AtsMapping | None = None,
+) -> AtsMapping:
+    """Map one of the ATS's words (a stage name, a job name or id, a selection-end reason) onto ours.
+
+    Two spellings of one word (全角・半角, spaces, case) are one mapping: `match` is `vocabulary.match_key`, and a
+    second mapping of the same kind and match is refused with the one that exists."""
+    if mapping is not None and mapping.company_id != company.pk:
+        raise ValueError("mapping of another company")
+    clean = nfkc(label or "").strip()
+    if not clean:
+        raise ReasonRefused(_("ATS での表記を入力してください。"))
+    if len(clean) > MAPPING_LABEL_MAX:
+        raise ReasonRefused(_("ATS での表記は %(n)s 文字以内でお願いいたします。") % {"n": MAPPING_LABEL_MAX})
+    key = match_key(clean)
+    target = _mapping_target(company, kind, stage, track, reason_id)
+    with transaction.atomic():
+        existing = AtsMapping.objects.filter(company=company, kind=kind, match=key).select_related("reason")
+        if mapping is not None:
+            existing = existing.exclude(pk=mapping.pk)
+        found = existing.first()
+        if found is not None:
+            raise ReasonRefused(_duplicate_mapping_message(found))
+        created = mapping is None
+        mapping = mapping or AtsMapping(company=company)
+        mapping.kind, mapping.label, mapping.match = kind, clean, key
+        mapping.stage, mapping.track, mapping.reason = target["stage"], target["track"], target["reason"]
+        try:
+            with transaction.atomic():
+                mapping.save()
+        except IntegrityError as error:  # a colleague saved the same words a moment ago
+            raise ReasonRefused(
+                _("「%(label)s」の対応づけはすでにあります。画面を読み込み直してご確認ください。") % {"label": clean}
+            ) from error
+        audit_record(
+            actor=actor,
+            action="ats_mapping.create" if created else "ats_mapping.update",
+            target=mapping,
+            company=company,
+            detail={"kind": kind, "label": clean, "target": mapping.target_label},
+        )
+    return mapping
+
+
+def ats_mapping_delete(*, mapping: AtsMapping, actor: User) -> None:
+    """Forget a mapping: the ATS's words are read by the built-in word lists again (unknown reasons are held)."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="ats_mapping.delete",
+            target=mapping,
+            company=mapping.company,
+            detail={"kind": mapping.kind, "label": mapping.label, "target": mapping.target_label},
+        )
+        mapping.delete()
+
+
+@dataclass(frozen=True)
+class HoldRelease:
+    """What a review decision did: who left the 確認待ち list, and which words are remembered from now on."""
+
+    released: list[Applicant]
+    remembered: list[str]
+
+
+def applicant_holds_release(
+    *,
+    company: Company,
+    applicants: Sequence[Applicant],
+    reason_id: int,
+    actor: User,
+    remember: bool = False,
+) -> HoldRelease:
+    """A person decided why selection ended for these held applicants (the 確認待ち review).
+
+    With `remember`, the ATS's words of each chosen applicant are mapped to that reason (a new mapping, or the
+    existing one changed), and every other applicant held only because of the same words is released too.
+    Releasing never sends: a reason that sends mail makes the applicant eligible on the send screen."""
+    reason = RejectionReason.objects.filter(company=company, pk=reason_id).first()
+    if reason is None:
+        raise ReasonRefused(_("確定する選考終了理由を選んでください。"))
+    held = held_applicants(company)
+    chosen = list(held.filter(pk__in=[applicant.pk for applicant in applicants]))
+    if not chosen:
+        raise ReasonRefused(_("確認待ちの応募者を選んでください(すでに確定済みの場合があります)。"))
+    remembered: list[str] = []
+    with transaction.atomic():
+        if remember:
+            words: dict[str, str] = {}
+            for applicant in chosen:
+                key = match_key(applicant.reason_text)
+                if key and key not in words:
+                    words[key] = applicant.reason_text
+            for key, text in words.items():
+                existing = AtsMapping.objects.filter(company=company, kind=AtsMapping.Kind.REASON, match=key).first()
+                ats_mapping_save(
+                    company=company,
+                    kind=AtsMapping.Kind.REASON,
+                    label=existing.label if existing else text,
+                    reason_id=reason.pk,
+                    mapping=existing,
+                    actor=actor,
+                )
+                remembered.append(text)
+            if words:
+                chosen_ids = {applicant.pk for applicant in chosen}
+                for other in held.filter(hold=Applicant.Hold.UNKNOWN_REASON).exclude(reason_text=""):
+                    if other.pk not in chosen_ids and match_key(other.reason_text) in words:
+                        chosen.append(other)
+                        chosen_ids.add(other.pk)
+        released = [
+            applicant_hold_release(applicant=applicant, reason_id=reason.pk, actor=actor) for applicant in chosen
+        ]
+    return HoldRelease(released=released, remembered=remembered)
 
 
 # --- CSV imports ---------------------------------------------------------------------------------------------------

@@ -15,4 +15,12 @@ urlpatterns = [
     path("imports/presets/", company.preset_list, name="presets"),
     path("imports/presets/<int:pk>/", company.preset_edit, name="preset_edit"),
     path("imports/presets/<int:pk>/delete/", company.preset_delete, name="preset_delete"),
+    path("reasons/", company.reason_list, name="reasons"),
+    path("reasons/<int:pk>/", company.reason_edit, name="reason_edit"),
+    path("reasons/<int:pk>/toggle/", company.reason_toggle, name="reason_toggle"),
+    path("reasons/<int:pk>/delete/", company.reason_delete, name="reason_delete"),
+    path("reasons/mappings/", company.mapping_list, name="mappings"),
+    path("reasons/mappings/<int:pk>/", company.mapping_edit, name="mapping_edit"),
+    path("reasons/mappings/<int:pk>/delete/", company.mapping_delete, name="mapping_delete"),
+    path("review/", company.review, name="review"),
 ]

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applicants.models import Applicant, ApplicantImport
-from applicants.services import applicant_record
+from applicants.models import Applicant, ApplicantImport, RejectionReason
+from applicants.services import applicant_close, applicant_link_exported, applicant_record
 from demo.applicants import DEMO_FILENAME, seed_applicants
 from mailings.models import OutboundEmail
 from tests.conftest import Tenant, login
@@ -211,3 +211,101 @@ def test_the_pages_speak_english_when_asked(owner_client: Client, tenant: Tenant
         }
         for url, text in pages.items():
             assert text in owner_client.get(url).content.decode(), url
+
+
+# --- selection-end reasons in the list and on the detail page ------------------------------------------------------
+
+
+def _reason(tenant: Tenant, code: str) -> RejectionReason:
+    return RejectionReason.objects.get(company=tenant.company, code=code)
+
+
+def test_the_list_shows_and_filters_by_selection_end_reason_held_and_closed(
+    owner_client: Client, tenant: Tenant
+) -> None:
+    rejected = person(tenant, "不採用 さん", "rejected@example.jp")
+    withdrawn = person(tenant, "辞退 さん", "withdrawn@example.jp", reason_id=_reason(tenant, "withdrawn").pk)
+    waiting = person(
+        tenant, "確認待ち さん", "held@example.jp", reason_text="Cultural fit", hold=Applicant.Hold.UNKNOWN_REASON
+    )
+    reversed_ = person(tenant, "取消 さん", "closed@example.jp")
+    applicant_close(applicant=reversed_, why="ATS で不採用が取り消されました。")
+    erased = person(tenant, "削除 さん", "erased@example.jp")
+    applicant_close(applicant=erased, why="ATS で削除されました。", erase=True)
+    url = reverse("applicants:list")
+    page = owner_client.get(url).content.decode()
+    assert "<th>選考終了理由</th>" in page
+    assert '<td class="reason">応募者辞退</td>' in page
+    assert '<span class="badge pending">確認待ち</span><br><span class="small muted">Cultural fit</span>' in page
+    assert '<span class="badge invalidated">取り消し</span>' in page and "削除済み" in page
+    assert names(owner_client.get(url, {"reason": _reason(tenant, "rejected").pk})) == {
+        "不採用 さん",
+        "取消 さん",
+        erased.name,
+    }
+    assert names(owner_client.get(url, {"reason": _reason(tenant, "withdrawn").pk})) == {"辞退 さん"}
+    assert names(owner_client.get(url, {"reason": "held"})) == {"確認待ち さん"}
+    assert names(owner_client.get(url, {"reason": "closed"})) == {"取消 さん", erased.name}
+    # The other filters still apply alongside.
+    assert names(owner_client.get(url, {"reason": "held", "mail": "none", "stage": "document"})) == {"確認待ち さん"}
+    assert rejected.pk and withdrawn.pk and waiting.pk
+
+
+def test_another_companys_reason_in_the_filter_shows_nothing(
+    outsider_client: Client, tenant: Tenant, outsider: Tenant
+) -> None:
+    person(tenant, "山田 太郎", "taro@example.jp")
+    response = outsider_client.get(reverse("applicants:list"), {"reason": _reason(tenant, "rejected").pk})
+    assert response.status_code == 200 and "山田 太郎" not in response.content.decode()
+
+
+def test_the_detail_page_shows_reason_ats_words_hold_and_consent(owner_client: Client, tenant: Tenant) -> None:
+    waiting = person(
+        tenant,
+        "確認待ち さん",
+        "held@example.jp",
+        reason_text="They rejected us",
+        hold=Applicant.Hold.UNVERIFIED,
+        hold_detail="Lever の API キーが未設定のため、入社かどうかを確認できません。",
+        can_email=False,
+    )
+    page = owner_client.get(reverse("applicants:detail", args=[waiting.pk])).content.decode()
+    assert "They rejected us" in page and "ATS での確認待ち" in page
+    assert "Lever の API キーが未設定のため" in page and "確認待ちの一覧で確定する" in page
+    assert "いいえ(ATS でメール送信不可とされています)" in page
+    assert "ATS でメール送信不可 (can_email: false) とされているため、メールは送りません。" in page
+    sent_ok = person(tenant, "不採用 さん", "ok@example.jp")
+    page = owner_client.get(reverse("applicants:detail", args=[sent_ok.pk])).content.decode()
+    assert '不採用 <span class="small muted">(お祈りメールの対象)</span>' in page and "お送りできます。" in page
+
+
+def test_the_detail_page_shows_a_reversed_or_erased_rejection(owner_client: Client, tenant: Tenant) -> None:
+    applicant = person(tenant, "取消 さん", "closed@example.jp")
+    applicant_close(applicant=applicant, why="Greenhouse で不採用が取り消されました (unreject_candidate)。")
+    page = owner_client.get(reverse("applicants:detail", args=[applicant.pk])).content.decode()
+    assert 'id="closed"' in page and "unreject_candidate" in page
+    applicant_close(applicant=applicant, why="Greenhouse で削除されました。", erase=True)
+    page = owner_client.get(reverse("applicants:detail", args=[applicant.pk])).content.decode()
+    assert 'id="erased"' in page and "closed@example.jp" not in page
+
+
+def test_an_exported_link_is_shown_instead_of_no_mail_yet_and_says_nothing_of_registration(
+    owner_client: Client, tenant: Tenant
+) -> None:
+    applicant = person(tenant, "書出 さん", "export@example.jp")
+    url = reverse("applicants:detail", args=[applicant.pk])
+    assert "この方にはまだメールを送っていません。" in owner_client.get(url).content.decode()
+    applicant_link_exported(applicants=[applicant])
+    applicant.refresh_from_db()
+    assert applicant.link_exported_at is not None
+    page = owner_client.get(url).content.decode()
+    at = timezone.localtime(applicant.link_exported_at).strftime("%Y/%m/%d %H:%M")
+    assert (
+        f"個人用リンクを書き出しました ({at})。"
+        "貴社のメールでご案内いただいた場合、こちらにはメールの記録は表示されません。" in page
+    )
+    assert "まだメールを送っていません" not in page
+    # Once our own rejection mail went out, its record speaks for itself.
+    rejection_email(applicant, "sent")
+    page = owner_client.get(url).content.decode()
+    assert 'id="link-exported"' not in page and "送信済み" in page

@@ -11,6 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from applicants.models import Applicant, RejectionReason
+from applicants.services import applicant_close, applicant_record, rejection_reason_create
 from audit.models import AuditEntry
 from candidates.models import Candidate
 from candidates.services import candidate_register
@@ -426,3 +428,66 @@ def test_the_demo_declares_costs_once_and_keeps_a_companys_own_figures(tenant: T
     RecruitingCostProfile.objects.filter(company=tenant.company).update(yearly_spend_yen=5_000_000)
     assert seed_recruiting_costs(company=tenant.company).yearly_spend_yen == 5_000_000
     assert RecruitingCostProfile.objects.filter(company=tenant.company).count() == 1
+
+
+def ended(tenant: Tenant, at: datetime | None, **fields: Any) -> Applicant:
+    n = next(_n)
+    applicant = applicant_record(
+        company=tenant.company,
+        source="manual",
+        name=f"応募 {n}",
+        email=f"ended{n}@example.jp",
+        rejected_at=at,
+        **fields,
+    ).applicant
+    return applicant
+
+
+def test_applicants_are_counted_by_selection_end_reason_in_one_bucket_each(
+    tenant: Tenant, owner_client: Client
+) -> None:
+    reasons = {r.code or r.name: r for r in RejectionReason.objects.filter(company=tenant.company)}
+    for _ in range(3):
+        ended(tenant, jst(2026, 10, 5))
+    ended(tenant, jst(2026, 10, 31, 23, 30))  # late on October 31 in Japan: October
+    ended(tenant, jst(2026, 10, 9), reason_id=reasons["withdrawn"].pk)
+    ended(tenant, jst(2026, 10, 9), reason_id=reasons["hired"].pk, hold=Applicant.Hold.UNVERIFIED)  # held wins
+    ended(tenant, jst(2026, 10, 10), reason_text="Cultural fit", hold=Applicant.Hold.UNKNOWN_REASON)
+    reversed_ = ended(tenant, jst(2026, 10, 11))
+    applicant_close(applicant=reversed_, why="ATS で不採用が取り消されました。")
+    ended(tenant, jst(2026, 9, 30, 23, 59))  # September
+    undated = ended(tenant, None)  # no date from the ATS: counted when it was reported
+    Applicant.objects.filter(pk=undated.pk).update(created_at=jst(2026, 10, 20))
+    breakdown = metrics.applicants_by_reason(tenant.company, OCTOBER)
+    figures = {row.key: row.count for row in breakdown.rows}
+    assert figures == {
+        str(reasons["rejected"].pk): 5,
+        str(reasons["withdrawn"].pk): 1,
+        str(reasons["hired"].pk): 0,
+        str(reasons["not_screened"].pk): 0,
+        "held": 2,
+        "closed": 1,
+    }
+    assert breakdown.total == 9
+    assert [row.label for row in breakdown.rows][:4] == ["不採用", "応募者辞退", "入社決定", "非選考対象"]
+    assert metrics.applicants_by_reason(tenant.company, SEPTEMBER).total == 1
+    kpis = metrics.company_kpis(tenant.company, OCTOBER)
+    assert kpis.reasons == breakdown
+    page = owner_client.get("/company/insights/" + OCTOBER_QUERY).content.decode()
+    rejected_row = (
+        f'<tr data-reason="{reasons["rejected"].pk}"><td>不採用 <span class="badge counted">お祈りメールの対象</span>'
+        '</td><td class="num">5</td><td class="num">55.6%</td></tr>'
+    )
+    assert rejected_row in page
+    assert '<tr data-reason="held"><td>確認待ち <a class="small" href="/company/applicants/review/">' in page
+    assert '<td class="num">2</td><td class="num">22.2%</td>' in page
+
+
+def test_reason_figures_use_the_companys_own_reasons_and_never_anothers(tenant: Tenant, outsider: Tenant) -> None:
+    own = rejection_reason_create(company=tenant.company, name="連絡途絶", sends_mail=False, actor=tenant.owner)
+    ended(tenant, jst(2026, 10, 5), reason_id=own.pk)
+    breakdown = metrics.applicants_by_reason(outsider.company, OCTOBER)
+    assert breakdown.total == 0 and all(row.share is None for row in breakdown.rows)
+    assert "連絡途絶" not in [row.label for row in breakdown.rows]
+    ours = {row.label: row.count for row in metrics.applicants_by_reason(tenant.company, OCTOBER).rows}
+    assert ours["連絡途絶"] == 1

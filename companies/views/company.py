@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from accounts.forms import InviteForm
 from accounts.services import invitation_create
+from applicants.selectors import held_count
 from companies.forms import CompanyForm, RelayLinkForm
 from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
@@ -25,7 +26,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
     return render(
         request,
         "companies/company/dashboard.html",
-        {"company": company, "figures": company_figures(company), "recent": recent},
+        {"company": company, "figures": company_figures(company), "recent": recent, "held": held_count(company)},
     )
 
 

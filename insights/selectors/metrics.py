@@ -15,6 +15,10 @@ Conventions (also shown on the dashboard):
   past cool-down: `rechallenge_candidates`) at the end of the period. Re-hire rate = re-applications of the
   period whose candidate was then placed at the same company (a Placement of that candidate and company
   created on or after the re-application) / re-applications of the period.
+- Applicants by selection-end reason = the company's applicants whose selection ended in the period (by
+  `rejected_at`, or when it was reported when the ATS gave no date), in exactly one bucket each: one of the
+  company's reasons, 確認待ち (held for review), or 取り消し・削除 (the rejection was reversed or the person
+  erased). Shares are of all of them.
 A rate whose denominator is 0 is None (shown as "—"), never a division by zero.
 """
 
@@ -25,9 +29,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from applicants.models import Applicant
+from applicants.selectors import rejection_reasons_for
 from companies.models import Company, RelayLink
 from insights.models import RecruitingCostProfile
 from insights.selectors.kpis import SatisfactionSummary, satisfaction_summary
@@ -312,6 +318,69 @@ def monthly(company: Company, period: Period) -> list[MonthRow]:
 
 
 @dataclass(frozen=True)
+class ReasonCount:
+    """One line of the by-reason table: `key` is the reason's id, "held", "closed" or "unknown"."""
+
+    key: str
+    label: str
+    count: int
+    share: float | None
+    sends_mail: bool = False
+
+
+@dataclass(frozen=True)
+class ReasonBreakdown:
+    rows: list[ReasonCount]
+    total: int
+
+
+def applicants_by_reason(company: Company, period: Period | None) -> ReasonBreakdown:
+    """Applicants whose selection ended in the period, by reason (one grouped query; see the module's rules).
+
+    Every reason of the company has a line, in its order, even at 0; 確認待ち and 取り消し・削除 follow; a line
+    for applicants with no reason and no hold (recorded before reasons existed) appears only when there are some."""
+    from django.utils.translation import gettext as _
+
+    gone = Q(closed_at__isnull=False) | Q(erased_at__isnull=False)
+    standing = Q(closed_at__isnull=True, erased_at__isnull=True)
+    grouped = (
+        Applicant.objects.filter(company=company)
+        .annotate(ended_at=Coalesce("rejected_at", "created_at"))
+        .filter(_between("ended_at", period))
+        .values("reason")
+        .annotate(
+            settled=Count("id", filter=standing & Q(hold="")),
+            held=Count("id", filter=standing & ~Q(hold="")),
+            gone=Count("id", filter=gone),
+        )
+        .order_by()
+    )
+    settled: dict[int | None, int] = {}
+    held = closed = 0
+    for row in grouped:
+        settled[row["reason"]] = settled.get(row["reason"], 0) + row["settled"]
+        held += row["held"]
+        closed += row["gone"]
+    total = sum(settled.values()) + held + closed
+    rows = [
+        ReasonCount(
+            key=str(reason.pk),
+            label=reason.name,
+            count=settled.get(reason.pk, 0),
+            share=rate(settled.get(reason.pk, 0), total),
+            sends_mail=reason.sends_mail,
+        )
+        for reason in rejection_reasons_for(company)
+    ]
+    rows.append(ReasonCount(key="held", label=_("確認待ち"), count=held, share=rate(held, total)))
+    rows.append(ReasonCount(key="closed", label=_("取り消し・削除"), count=closed, share=rate(closed, total)))
+    unknown = settled.get(None, 0)
+    if unknown:
+        rows.append(ReasonCount(key="unknown", label=_("理由未確定"), count=unknown, share=rate(unknown, total)))
+    return ReasonBreakdown(rows=rows, total=total)
+
+
+@dataclass(frozen=True)
 class CompanyKpis:
     """Every §5 KPI of one company for one period."""
 
@@ -323,6 +392,7 @@ class CompanyKpis:
     satisfaction: SatisfactionSummary  # hidden below MIN_ANSWERS answers
     links: list[LinkFunnel] = field(default_factory=list)
     months: list[MonthRow] = field(default_factory=list)
+    reasons: ReasonBreakdown | None = None  # with `detail` only
 
     @property
     def nps(self) -> int | None:
@@ -343,6 +413,7 @@ def company_kpis(company: Company, period: Period, *, detail: bool = True, today
         satisfaction=satisfaction,
         links=link_funnels(list(company.links.order_by("created_at", "pk")), period) if detail else [],
         months=monthly(company, period) if detail else [],
+        reasons=applicants_by_reason(company, period) if detail else None,
     )
 
 
