@@ -50,7 +50,7 @@ def main() -> None:
 
 def run() -> None:
     from accounts.models import User
-    from applicants.models import Applicant
+    from applicants.models import Applicant, RejectionReason
     from companies.services import company_create
     from mailings.models import MailSettings, OutboundEmail, RejectionTemplate, TemplateVersion
     from mailings.services.dispatch import outbox_dispatch
@@ -59,7 +59,15 @@ def run() -> None:
     operator = User.objects.create_user("bench@example.jp", None, name="bench", operator_role="admin")
     company = company_create(name="ベンチ株式会社", name_kana="", contract_terms={}, actor=operator)
     owner = User.objects.create_user("owner@bench.example.jp", None, name="採用 担当", company=company)
-    MailSettings.objects.create(company=company, sender_name="ベンチ株式会社 採用担当", signature="ベンチ株式会社")
+    MailSettings.objects.update_or_create(
+        company=company,
+        defaults={
+            "sender_name": "ベンチ株式会社 採用担当",
+            "signature": "ベンチ株式会社",
+            "reply_to": "saiyo@bench.example.jp",
+        },
+    )
+    rejected = RejectionReason.objects.get(company=company, code=RejectionReason.Code.REJECTED)
     template = RejectionTemplate.objects.create(company=company, name="書類", stage="document", track="mid_career")
     version = TemplateVersion.objects.create(
         template=template,
@@ -80,6 +88,7 @@ def run() -> None:
                 email=f"bench{n}@example.jp",
                 email_normalized=f"bench{n}@example.jp",
                 position="営業職",
+                reason=rejected,
             )
             for n in range(EMAILS)
         ],

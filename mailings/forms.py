@@ -1,3 +1,5 @@
+import re
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -5,15 +7,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applicants.models import Applicant
+from applicants.models import Applicant, RejectionReason
 from companies.models import Company, RelayLink
 from lib.dates import JST
 from lib.forms import NormalizedEmailField
 from lib.jatext import nfkc
 from mailings.merge import template_text_errors
-from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, TemplateVersion
+from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate
+from mailings.services.outbox import sender_address
 from mailings.services.sending import Schedule, When
-from mailings.services.templates import template_text_clean
+from mailings.services.templates import mail_settings_rule_refusal, template_text_clean
 
 
 class RejectionTemplateForm(forms.Form):
@@ -59,38 +62,73 @@ class RejectionTemplateForm(forms.Form):
         return data
 
 
+# Local parts that take no replies: a reply-to must reach a person (DESIGN.md §3 rule 13: replies never go to a
+# no-reply address).
+NO_REPLY = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|noreturn|mailer-daemon)([-_.+].*)?$", re.IGNORECASE
+)
+
+
 class MailSettingsForm(forms.Form):
+    """Sender name, reply-to and signature: all three are required before a company's first rejection mail.
+
+    `only`: the fields to ask for (the send screen asks for exactly the missing ones)."""
+
     sender_name = forms.CharField(
         label=_("差出人名"),
         max_length=100,
-        required=False,
-        help_text=_(
-            "受信した方のメールソフトに表示される名前です。空欄の場合は企業名を使います。"
-            "例: 株式会社テスト商事 採用担当"
-        ),
+        help_text=_("受信した方のメールソフトに表示される名前です。例: 株式会社テスト商事 採用担当"),
+        error_messages={"required": _("差出人名を入力してください。")},
     )
     reply_to = NormalizedEmailField(
         label=_("返信先メールアドレス"),
-        required=False,
-        help_text=_("応募者が返信したときの宛先です。採用担当の窓口アドレスをおすすめします。"),
+        help_text=_(
+            "応募者が返信したときの宛先です。返信を受け取れる採用担当の窓口アドレスを入力してください"
+            "(no-reply などの送信専用アドレスは使えません)。"
+        ),
+        error_messages={"required": _("返信先メールアドレスを入力してください。")},
     )
     signature = forms.CharField(
         label=_("署名"),
         max_length=1000,
-        required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("テンプレートの {{署名}} に差し込まれます。"),
+        help_text=_("テンプレートの {{署名}} に差し込まれます。会社名・部署名・連絡先を入れてください。"),
+        error_messages={"required": _("署名を入力してください。")},
     )
+
+    def __init__(self, *args: Any, only: Sequence[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if only is not None:
+            for name in list(self.fields):
+                if name not in only:
+                    del self.fields[name]
 
     def clean_sender_name(self) -> str:
         name = nfkc(self.cleaned_data.get("sender_name", ""))
         if any(char in name for char in '<>"@'):
             raise forms.ValidationError(_('差出人名に < > " @ は使えません。会社名や部署名を入力してください。'))
+        if not name:
+            raise forms.ValidationError(_("差出人名を入力してください。"))
         return name
+
+    def clean_reply_to(self) -> str:
+        address: str = self.cleaned_data.get("reply_to", "")
+        local = address.rpartition("@")[0]
+        if NO_REPLY.match(local) or address.lower() == sender_address().lower():
+            raise forms.ValidationError(
+                _(
+                    "返信を受け取れない送信専用アドレスは返信先にできません。"
+                    "応募者からの返信を受け取れる採用担当の窓口アドレスを入力してください。"
+                )
+            )
+        return address
 
     def clean_signature(self) -> str:
         text = self.cleaned_data.get("signature", "").replace("\r\n", "\n").replace("\r", "\n")
-        return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+        signature = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+        if not signature.strip():
+            raise forms.ValidationError(_("署名を入力してください。"))
+        return signature
 
 
 class JapaneseTimeField(forms.TimeField):
@@ -131,13 +169,19 @@ class AutoSendRuleForm(forms.ModelForm[AutoSendRule]):
 
     class Meta:
         model = AutoSendRule
-        fields = ["stage", "track", "template", "business_days_after", "send_time", "is_active"]
+        fields = ["stage", "track", "reason", "template", "business_days_after", "send_time", "is_active"]
         labels = {"template": _("送るテンプレート")}
+        help_texts = {
+            "reason": _(
+                "指定すると、その理由で選考を終えた応募者にだけ使われ、段階・区分だけのルールより優先されます。"
+            )
+        }
         error_messages = {
             "template": {
                 "required": _("送信するテンプレートを選んでください。"),
                 "invalid_choice": _("選べないテンプレートです。一覧から選び直してください。"),
             },
+            "reason": {"invalid_choice": _("選べない選考終了理由です。一覧から選び直してください。")},
         }
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
@@ -157,19 +201,29 @@ class AutoSendRuleForm(forms.ModelForm[AutoSendRule]):
         assert isinstance(stage, forms.ChoiceField) and isinstance(track, forms.ChoiceField)
         stage.choices = [("", _("すべての段階")), *Applicant.Stage.choices]
         track.choices = [("", _("すべての区分")), *Applicant.Track.choices]
+        reason = self.fields["reason"]
+        assert isinstance(reason, forms.ModelChoiceField)
+        # Only reasons that send mail: a rule for 入社決定 or 応募者辞退 would never send anything.
+        reason.queryset = RejectionReason.objects.filter(company=company, sends_mail=True)
+        reason.empty_label = _("お祈りメールを送るすべての理由")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("is_active") and "stage" in data and "track" in data:
+        if data.get("is_active"):
+            refusal = mail_settings_rule_refusal(self.company)
+            if refusal is not None:
+                self.add_error("is_active", refusal)
+                return data
+        if data.get("is_active") and "stage" in data and "track" in data and "reason" in data:
             same = AutoSendRule.objects.filter(
-                company=self.company, stage=data["stage"], track=data["track"], is_active=True
+                company=self.company, stage=data["stage"], track=data["track"], reason=data["reason"], is_active=True
             )
             if self.instance.pk is not None:
                 same = same.exclude(pk=self.instance.pk)
             if same.exists():
                 raise forms.ValidationError(
                     _(
-                        "同じ選考段階・採用区分の有効なルールがすでにあります。そのルールを編集するか、無効にしてから追加してください。"
+                        "同じ選考段階・採用区分(・選考終了理由)の有効なルールがすでにあります。そのルールを編集するか、無効にしてから追加してください。"
                     )
                 )
         return data
@@ -182,26 +236,15 @@ class RuleTimingForm(forms.Form):
     send_time = JapaneseTimeField(input_formats=["%H:%M", "%H:%M:%S"])
 
 
-class TemplateChoiceField(forms.ModelChoiceField[RejectionTemplate]):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}({obj.get_stage_display()}・{obj.get_track_display()})"
-
-
 class LinkChoiceField(forms.ModelChoiceField[RelayLink]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.label}(/r/{obj.code})"
 
 
 class SendForm(forms.Form):
-    template = TemplateChoiceField(
-        queryset=RejectionTemplate.objects.none(),
-        label=_("テンプレート"),
-        empty_label=None,
-        error_messages={
-            "required": _("テンプレートを選んでください。"),
-            "invalid_choice": _("テンプレートを選び直してください。"),
-        },
-    )
+    """How a batch goes out (relay link and timing). Which text each applicant gets is not chosen here: it comes
+    from the company's rules and templates (mailings.selectors.TemplateChooser)."""
+
     link = LinkChoiceField(
         queryset=RelayLink.objects.none(),
         label=_("リレーリンク"),
@@ -245,8 +288,6 @@ class SendForm(forms.Form):
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        templates = RejectionTemplate.objects.filter(company=company, is_active=True, versions__isnull=False)
-        self.fields["template"].queryset = templates.distinct()  # type: ignore[attr-defined]
         self.fields["link"].queryset = company.links.active()  # type: ignore[attr-defined]
         if not self.is_bound:
             first = company.links.active().first()
@@ -274,11 +315,6 @@ class SendForm(forms.Form):
             if data.get("send_time") is None and "send_time" not in self.errors:
                 self.add_error("send_time", _("送信時刻を入力してください。"))
         return data
-
-    @property
-    def version(self) -> TemplateVersion | None:
-        template: RejectionTemplate = self.cleaned_data["template"]
-        return template.current_version
 
     @property
     def schedule(self) -> Schedule:

@@ -1,5 +1,6 @@
 # ruff: noqa: E501  (an email paragraph is one line: a line break inside it would reach the applicant)
-"""The library of rejection emails every company starts from: one per selection stage and hiring track.
+"""The library of rejection emails every company starts from: one per selection stage and hiring track (その他 has
+none: a company writes its own).
 
 The texts are email content, not screen text: they are installed as the company's own Japanese templates
 (the applicants are Japanese job seekers), so they are deliberately not marked for translation. They use
@@ -87,6 +88,94 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
 """,
     ),
     LibraryTemplate(
+        key="casual-interview-new-graduate",
+        name="カジュアル面談(新卒)",
+        stage=Applicant.Stage.CASUAL_INTERVIEW,
+        track=Applicant.Track.NEW_GRADUATE,
+        subject="【{{企業名}}】カジュアル面談の御礼とご連絡",
+        body=f"""{{{{応募者名}}}} 様
+
+先日は{{{{企業名}}}}のカジュアル面談にご参加いただき、誠にありがとうございました。
+就職活動でお忙しい中、弊社に関心をお寄せくださり、ご自身の興味や大切にしていることを率直にお話しくださったことに、心より感謝申し上げます。
+
+面談でうかがったお話をもとに社内で検討いたしました結果、誠に残念ではございますが、今回は選考へのご案内を見送らせていただくことになりました。
+せっかくお時間をいただきながら、ご期待に沿えない結果となり、大変申し訳ございません。
+
+{_RELAY_NEW_GRADUATE}
+
+{{{{応募者名}}}} 様が心から納得できる道に出会われますことを、社員一同心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="casual-interview-mid-career",
+        name="カジュアル面談(中途)",
+        stage=Applicant.Stage.CASUAL_INTERVIEW,
+        track=Applicant.Track.MID_CAREER,
+        subject="【{{企業名}}】カジュアル面談の御礼とご連絡",
+        body=f"""{{{{応募者名}}}} 様
+
+{{{{企業名}}}} 採用担当でございます。
+先日はご多用の中、カジュアル面談にお時間をいただき、誠にありがとうございました。
+これまでのご経験や今後のキャリアへのお考えを率直にお聞かせいただけたことに、心より御礼申し上げます。
+
+面談でうかがった内容をもとに、現在の募集ポジションとの接点を社内で慎重に検討いたしました。その結果、誠に残念ではございますが、今回は選考へのご案内を見送らせていただくことになりました。
+貴重なお時間をいただきながらご希望に沿えず、誠に申し訳ございません。
+
+{_RELAY_MID_CAREER}
+
+{{{{応募者名}}}} 様の今後ますますのご活躍を、心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="aptitude-test-new-graduate",
+        name="適性検査(新卒)",
+        stage=Applicant.Stage.APTITUDE_TEST,
+        track=Applicant.Track.NEW_GRADUATE,
+        subject="【{{企業名}}】適性検査の結果について",
+        body=f"""{{{{応募者名}}}} 様
+
+このたびは{{{{企業名}}}}の新卒採用にエントリーいただき、誠にありがとうございました。
+また、お忙しい中、適性検査を受検いただきましたことに、心より御礼申し上げます。
+
+検査の結果を含めて慎重に検討いたしました結果、誠に残念ではございますが、今回は次の選考へのご案内を見送らせていただくことになりました。
+ご期待に沿うことができず、大変申し訳ございません。
+なお、検査の結果や個別の選考理由についてはお答えいたしかねますこと、何卒ご了承ください。
+
+{_RELAY_NEW_GRADUATE}
+
+{{{{応募者名}}}} 様がご自身の力を存分に発揮できる場所に出会われますことを、社員一同心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="aptitude-test-mid-career",
+        name="適性検査(中途)",
+        stage=Applicant.Stage.APTITUDE_TEST,
+        track=Applicant.Track.MID_CAREER,
+        subject="【{{企業名}}】適性検査結果のご連絡",
+        body=f"""{{{{応募者名}}}} 様
+
+{{{{企業名}}}} 採用担当でございます。
+このたびは弊社の求人にご応募いただき、誠にありがとうございました。
+現職でお忙しい中、適性検査の受検にお時間を割いていただきましたことに、心より御礼申し上げます。
+
+検査の結果を含め、募集ポジションの要件と照らし合わせて慎重に検討いたしました。その結果、誠に残念ではございますが、今回は次の選考へのご案内を見送らせていただくことになりました。
+ご希望に沿えない結果となりましたことを、心よりお詫び申し上げます。
+なお、検査の結果や個別の選考理由についてはお答えいたしかねますこと、何卒ご了承ください。
+
+{_RELAY_MID_CAREER}
+
+末筆ながら、{{{{応募者名}}}} 様の今後ますますのご活躍をお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
         key="first-interview-new-graduate",
         name="一次面接(新卒)",
         stage=Applicant.Stage.FIRST_INTERVIEW,
@@ -125,6 +214,94 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
 {_RELAY_MID_CAREER}
 
 {{{{応募者名}}}} 様の今後のご活躍を、心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="second-interview-new-graduate",
+        name="二次面接(新卒)",
+        stage=Applicant.Stage.SECOND_INTERVIEW,
+        track=Applicant.Track.NEW_GRADUATE,
+        subject="【{{企業名}}】二次面接の結果について",
+        body=f"""{{{{応募者名}}}} 様
+
+先日はお忙しい中、{{{{企業名}}}}の二次面接にお越しいただき、誠にありがとうございました。
+一次面接に続いてお時間をいただき、弊社で挑戦したいことや大切にしている価値観について、より深くお話しくださったことに感謝しております。
+
+二次面接でうかがった内容をもとに慎重に検討いたしました結果、誠に残念ではございますが、今回は次の選考へのご案内を見送らせていただくことになりました。
+ここまで弊社の選考に真剣に向き合ってくださった {{{{応募者名}}}} 様のご期待に沿えず、大変申し訳ございません。
+
+{_RELAY_NEW_GRADUATE}
+
+{{{{応募者名}}}} 様がご自身らしく輝ける場所に出会われますことを、社員一同心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="second-interview-mid-career",
+        name="二次面接(中途)",
+        stage=Applicant.Stage.SECOND_INTERVIEW,
+        track=Applicant.Track.MID_CAREER,
+        subject="【{{企業名}}】二次面接結果のご連絡",
+        body=f"""{{{{応募者名}}}} 様
+
+{{{{企業名}}}} 採用担当でございます。
+先日はご多用の中、二次面接にお越しいただき、誠にありがとうございました。
+一次面接に続き、これまでのご経験や弊社で実現したいことについて具体的にお話しいただけたことに、深く感謝申し上げます。
+
+二次面接の内容を踏まえ、募集ポジションの要件と照らし合わせて慎重に検討いたしました結果、誠に残念ながら、今回は次の選考へのご案内を見送らせていただくことになりました。
+複数回にわたり貴重なお時間をいただきながら、ご希望に沿えない結果となりましたことを深くお詫び申し上げます。
+
+{_RELAY_MID_CAREER}
+
+{{{{応募者名}}}} 様の今後のご活躍を、心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="later-interview-new-graduate",
+        name="三次以降・役員面接(新卒)",
+        stage=Applicant.Stage.LATER_INTERVIEW,
+        track=Applicant.Track.NEW_GRADUATE,
+        subject="【{{企業名}}】面接の結果について",
+        body=f"""{{{{応募者名}}}} 様
+
+先日は{{{{企業名}}}}の面接にお越しいただき、誠にありがとうございました。
+選考も終盤を迎える中、回を重ねて弊社の面接に臨み、ご自身の思いを真摯に伝えてくださったことに、心より感謝申し上げます。
+
+面接でうかがったお話を踏まえ、慎重に検討を重ねました。その結果、誠に心苦しいのですが、今回は採用を見送らせていただくことになりました。
+ここまで弊社を志望し続けてくださった {{{{応募者名}}}} 様のお気持ちにお応えできず、本当に申し訳ございません。
+選考の終盤まで進まれたことは、{{{{応募者名}}}} 様の力が確かに評価された証でもございます。どうか自信を持って、次の一歩を踏み出していただければ幸いです。
+
+{_RELAY_NEW_GRADUATE}
+
+{{{{応募者名}}}} 様のご活躍を、選考でお会いした社員一同、心よりお祈り申し上げております。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="later-interview-mid-career",
+        name="三次以降・役員面接(中途)",
+        stage=Applicant.Stage.LATER_INTERVIEW,
+        track=Applicant.Track.MID_CAREER,
+        subject="【{{企業名}}】面接結果のご連絡",
+        body=f"""{{{{応募者名}}}} 様
+
+{{{{企業名}}}} 採用担当でございます。
+先日はご多用の中、面接にお越しいただき、誠にありがとうございました。
+現職でお忙しいにもかかわらず、回を重ねて弊社の選考にご対応いただきましたことに、改めて御礼申し上げます。
+
+面接の内容を踏まえ、慎重に検討を重ねました。その結果、誠に残念ではございますが、今回は採用を見送らせていただくことになりました。
+選考の終盤まで真摯にご対応くださった {{{{応募者名}}}} 様のご期待に沿えず、大変心苦しく思っております。
+選考を通じてうかがったご経験とお人柄に、面接担当者一同、深く敬意を抱いておりましたことをあわせてお伝えいたします。
+
+{_RELAY_MID_CAREER}
+
+{{{{応募者名}}}} 様のさらなるご活躍を、心よりお祈り申し上げます。
 
 {{{{署名}}}}
 """,
@@ -170,6 +347,49 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
 {_RELAY_MID_CAREER}
 
 {{{{応募者名}}}} 様のさらなるご活躍を、心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="group-discussion-new-graduate",
+        name="グループディスカッション(新卒)",
+        stage=Applicant.Stage.GROUP_DISCUSSION,
+        track=Applicant.Track.NEW_GRADUATE,
+        subject="【{{企業名}}】グループディスカッションの結果について",
+        body=f"""{{{{応募者名}}}} 様
+
+先日は{{{{企業名}}}}のグループディスカッションにご参加いただき、誠にありがとうございました。
+初めて顔を合わせる方々と限られた時間の中で議論を重ね、ご自身の考えを伝えてくださったことに、心より感謝申し上げます。
+
+当日の様子を踏まえて慎重に検討いたしました結果、誠に残念ではございますが、今回は次の選考へのご案内を見送らせていただくことになりました。
+ご期待に沿えない結果となり、大変申し訳ございません。
+
+{_RELAY_NEW_GRADUATE}
+
+{{{{応募者名}}}} 様がご自身の力を存分に発揮できる場所に出会われますことを、社員一同心よりお祈り申し上げます。
+
+{{{{署名}}}}
+""",
+    ),
+    LibraryTemplate(
+        key="group-discussion-mid-career",
+        name="グループディスカッション(中途)",
+        stage=Applicant.Stage.GROUP_DISCUSSION,
+        track=Applicant.Track.MID_CAREER,
+        subject="【{{企業名}}】グループディスカッション結果のご連絡",
+        body=f"""{{{{応募者名}}}} 様
+
+{{{{企業名}}}} 採用担当でございます。
+先日はご多用の中、グループディスカッションにご参加いただき、誠にありがとうございました。
+ほかの参加者の方々と議論を深めながら、これまでのご経験に裏打ちされたお考えを示してくださったことに、深く御礼申し上げます。
+
+当日の内容を踏まえ、募集ポジションの要件と照らし合わせて慎重に検討いたしました結果、誠に残念ながら、今回は次の選考へのご案内を見送らせていただくことになりました。
+貴重なお時間をいただきながら、ご希望に沿えない結果となりましたことを深くお詫び申し上げます。
+
+{_RELAY_MID_CAREER}
+
+{{{{応募者名}}}} 様の今後のご活躍を、心よりお祈り申し上げます。
 
 {{{{署名}}}}
 """,

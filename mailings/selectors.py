@@ -1,5 +1,5 @@
-"""Reads for the mail screens: how the auto-send rules read (which rule wins for whom, in plain Japanese, with an
-example date) and the outbox as the company and the operators list it."""
+"""Reads for the mail screens: which template each applicant gets, how the auto-send rules read (which rule wins
+for whom, in plain Japanese, with an example date) and the outbox as the company and the operators list it."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,10 +10,52 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from applicants.models import Applicant
+from applicants.services import declared_rejection_id
 from companies.models import Company
 from lib.jatext import nfkc
-from mailings.models import AutoSendRule, OutboundEmail
-from mailings.services.outbox import rule_for, send_time_after_rejection
+from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, TemplateVersion
+from mailings.services.outbox import active_rules, rule_among, rule_for, send_time_after_rejection
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """The text one applicant gets, and why: the rule that picked it, or None for the stage's own template."""
+
+    template: RejectionTemplate
+    version: TemplateVersion
+    rule: AutoSendRule | None
+
+
+class TemplateChooser:
+    """Each applicant's rejection template, for a batch: the company's rules and templates are read once.
+
+    The most specific active auto-send rule decides (reason > stage > track, as the automatic paths do); without
+    one, the company's active template for the same stage and track, else for the same stage in either track.
+    None: nothing fits, so nothing is sent (a document-screening text never reaches a final-interview reject).
+    """
+
+    def __init__(self, company: Company) -> None:
+        self.rules = active_rules(company.pk)
+        latest: dict[int, TemplateVersion] = {}
+        versions = TemplateVersion.objects.filter(template__company=company).select_related("template")
+        for version in versions.order_by("template_id", "number"):
+            latest[version.template_id] = version  # ascending: the last one read is the current version
+        self.latest = latest
+        self.templates = sorted(
+            (version.template for version in latest.values() if version.template.is_active),
+            key=lambda template: template.pk,
+        )
+
+    def choose(self, applicant: Applicant) -> TemplateChoice | None:
+        rule = rule_among(applicant, self.rules)
+        if rule is not None and rule.template_id in self.latest:
+            return TemplateChoice(rule.template, self.latest[rule.template_id], rule)
+        exact = [t for t in self.templates if t.stage == applicant.stage and t.track == applicant.track]
+        same_stage = exact or [t for t in self.templates if t.stage == applicant.stage]
+        if not same_stage:
+            return None
+        template = same_stage[0]
+        return TemplateChoice(template, self.latest[template.pk], None)
 
 
 @dataclass(frozen=True)
@@ -37,13 +79,15 @@ def _applies(rule: AutoSendRule) -> bool:
     return rule.is_active and rule.template.is_active
 
 
-def _priority_key(rule: AutoSendRule) -> tuple[bool, bool, int]:
-    # The order mailings.services.outbox.rule_for tries rules in: exact stage before any stage, then exact track,
-    # then oldest.
-    return (rule.stage == "", rule.track == "", rule.pk)
+def _priority_key(rule: AutoSendRule) -> tuple[bool, bool, bool, int]:
+    # The order mailings.services.outbox.rule_for tries rules in: a reason before any reason, exact stage before
+    # any stage, then exact track, then oldest.
+    return (rule.reason_id is None, rule.stage == "", rule.track == "", rule.pk)
 
 
 def rule_scope(rule: AutoSendRule) -> str:
+    if rule.reason_id is not None:
+        return _("選考終了理由が「%(reason)s」の応募者に限る(理由を指定したルールが優先)") % {"reason": rule.reason}
     if rule.stage and rule.track:
         return _("選考段階と採用区分がともに一致")
     if rule.stage:
@@ -75,7 +119,7 @@ def rule_example(rule: AutoSendRule, *, rejected_at: datetime) -> datetime:
 
 def rule_rows(company: Company, *, now: datetime | None = None) -> list[RuleRow]:
     now = now or timezone.now()
-    rules = list(AutoSendRule.objects.filter(company=company).select_related("template"))
+    rules = list(AutoSendRule.objects.filter(company=company).select_related("template", "reason"))
     applying = sorted((rule for rule in rules if _applies(rule)), key=_priority_key)
     idle = sorted((rule for rule in rules if not _applies(rule)), key=_priority_key)
     rows = [
@@ -90,11 +134,12 @@ def rule_rows(company: Company, *, now: datetime | None = None) -> list[RuleRow]
 
 
 def rule_coverage(company: Company) -> list[Coverage]:
-    """For every stage and track, the rule rule_for would pick today: the screen shows the real decision."""
+    """For every stage and track, the rule rule_for would pick today for a plain 不採用: the real decision."""
     coverage = []
+    declared = declared_rejection_id(company)
     for stage, stage_label in Applicant.Stage.choices:
         for track, track_label in Applicant.Track.choices:
-            probe = Applicant(company=company, stage=stage, track=track)
+            probe = Applicant(company=company, stage=stage, track=track, reason_id=declared)
             rule = rule_for(probe)
             explanation = rule_explanation(rule) if rule is not None else ""
             coverage.append(Coverage(str(stage_label), str(track_label), rule, explanation))

@@ -13,7 +13,13 @@ from companies.models import Company
 from lib.mail import MAX_ATTEMPTS, is_permanent_error, retry_delay
 from mailings.models import TemplateVersion
 from mailings.services import dispatch
-from mailings.services.sending import Schedule, applicants_by_ids, rejection_emails_send
+from mailings.services.sending import (
+    MailNotReady,
+    Schedule,
+    applicants_by_ids,
+    rejection_emails_send,
+    rejection_emails_send_ids,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,35 @@ def dispatch_outbox() -> int:
 
 
 @task()
+def queue_confirmed_rejection_emails(
+    *,
+    company_id: int,
+    assignments: list[list[int]],
+    link_id: int,
+    schedule: dict[str, Any],
+    actor_id: int,
+) -> int:
+    """A large confirmed send ([applicant id, version id] pairs) queued off the request; everyone is checked
+    again as it runs, and running it twice adds nothing (one email per applicant)."""
+    company = Company.objects.get(pk=company_id)
+    try:
+        result = rejection_emails_send_ids(
+            company=company,
+            assignments=assignments,
+            link_id=link_id,
+            schedule=schedule,
+            actor=get_user_model().objects.get(pk=actor_id),
+        )
+    except MailNotReady:
+        # The settings were cleared after the confirmation: nothing goes unsigned; the outbox shows nothing new.
+        logger.warning("confirmed send for company %s not queued: mail settings incomplete", company_id)
+        return 0
+    if result.left_out:
+        logger.info("confirmed send for company %s: %s no longer mailable", company_id, result.left_out)
+    return result.queued
+
+
+@task()
 def queue_rejection_emails(
     *,
     company_id: int,
@@ -57,7 +92,8 @@ def queue_rejection_emails(
     schedule: dict[str, Any],
     actor_id: int,
 ) -> int:
-    """A large send from the sending screen, queued off the request; safe to run twice (one email per applicant)."""
+    """Deprecated: jobs queued before each applicant got their own template (one text for the whole batch, as
+    confirmed then). Kept one release; the sending screen enqueues queue_confirmed_rejection_emails."""
     company = Company.objects.get(pk=company_id)
     result = rejection_emails_send(
         company=company,

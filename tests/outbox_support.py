@@ -70,10 +70,11 @@ def make_applicant(
 def sign_as(
     company: Company, *, sender_name: str = "株式会社テスト商事 採用担当", reply_to: str = "saiyo@test-shoji.example.jp"
 ) -> None:
-    MailSettings.objects.update_or_create(
+    settings, _ = MailSettings.objects.update_or_create(
         company=company,
         defaults={"sender_name": sender_name, "reply_to": reply_to, "signature": "株式会社テスト商事\n採用担当 鈴木"},
     )
+    company.mail_settings = settings  # the instance may hold the settings it read before
 
 
 @dataclass

@@ -69,10 +69,14 @@ def test_company_imports_its_ats_export_sends_rejection_emails_and_sees_the_regi
         page.get_by_role("link", name="この取り込みの応募者に不採用通知を送る").click()
         expect(page.get_by_role("heading", name="お祈りメールの送信")).to_be_visible()
         expect(page.locator(".stat", has_text="送信する件数").locator(".value")).to_have_text("2")
-        template = RejectionTemplate.objects.get(company=tenant.company, name="一次面接(中途)")
-        page.get_by_label("テンプレート").select_option(value=str(template.pk))
+        # No template to pick: each applicant gets their stage's own (both were rejected after 一次面接).
+        expect(page.locator("#group-counts")).to_contain_text("一次面接(中途): 2")
         page.get_by_role("button", name="確認へ進む").click()
-        expect(page.locator("#preview-body")).to_contain_text("山田 花子")
+        template = RejectionTemplate.objects.get(company=tenant.company, name="一次面接(中途)")
+        group = page.locator(f"#group-{template.pk}")
+        expect(group).to_contain_text("テンプレート「一次面接(中途)」: 2 件")
+        expect(group.locator(".preview-body")).to_contain_text("一次面接にお越しいただき")
+        expect(group.locator(".preview-body")).to_contain_text("様")
         screenshot(page, "12-send-confirm")
         page.get_by_role("button", name="この内容で送信する").click()
 
@@ -81,6 +85,7 @@ def test_company_imports_its_ats_export_sends_rejection_emails_and_sees_the_regi
         assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmail.Status.SENT}
         message = next(m for m in mailoutbox if m.to == ["hanako@example.jp"])
         assert "株式会社テスト商事" in str(message.subject) + str(message.body)
+        assert "一次面接にお越しいただき" in str(message.body) and "応募書類を拝見し" not in str(message.body)
         found = PERSONAL_LINK.search(str(message.body))
         assert found, message.body
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from applicants.models import Applicant
 from audit.models import AuditEntry
 from lib.dates import JST
+from mailings.library import LIBRARY
 from mailings.models import AutoSendRule, MailSettings, RejectionTemplate
 from mailings.selectors import rule_explanation
 from mailings.services.outbox import mail_settings_for, rule_for, send_time_after_rejection
@@ -100,7 +101,10 @@ def test_another_company_edits_only_its_own_settings(outsider_client: Client, te
     mine.signature = "テスト商事の署名"
     mine.save()
     assert "テスト商事の署名" not in outsider_client.get("/company/mail/settings/").content.decode()
-    outsider_client.post("/company/mail/settings/", {"sender_name": "他社", "reply_to": "", "signature": "他社の署名"})
+    outsider_client.post(
+        "/company/mail/settings/",
+        {"sender_name": "他社", "reply_to": "saiyo@other.example.jp", "signature": "他社の署名"},
+    )
     assert MailSettings.objects.get(company=tenant.company).signature == "テスト商事の署名"
     assert MailSettings.objects.get(company=outsider.company).signature == "他社の署名"
 
@@ -258,7 +262,7 @@ def test_it_refuses_another_companys_template_and_a_second_rule_for_the_same_cas
     assert "選べないテンプレートです" in page
     owner_client.post("/company/mail/rules/", rule_data(tenant))
     page = owner_client.post("/company/mail/rules/", rule_data(tenant)).content.decode()
-    assert "同じ選考段階・採用区分の有効なルールがすでにあります" in page
+    assert "同じ選考段階・採用区分(・選考終了理由)の有効なルールがすでにあります" in page
     assert AutoSendRule.objects.count() == 1
 
 
@@ -316,7 +320,7 @@ def test_the_demo_seed_signs_the_mail_and_adds_one_rule_once(tenant: Tenant) -> 
     settings = MailSettings.objects.get(company=tenant.company)
     assert settings.sender_name == "株式会社テスト商事 採用担当"
     assert settings.signature.startswith("株式会社テスト商事 人事部 採用担当")
-    assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
+    assert RejectionTemplate.objects.filter(company=tenant.company).count() == len(LIBRARY)
     [demo_rule] = AutoSendRule.objects.filter(company=tenant.company)
     assert (demo_rule.stage, demo_rule.track, demo_rule.business_days_after, demo_rule.send_time) == (
         "document",
@@ -332,7 +336,7 @@ def test_a_company_without_templates_can_pick_a_library_template_on_the_rules_sc
 ) -> None:
     RejectionTemplate.objects.filter(company=tenant.company).delete()
     response = owner_client.get("/company/mail/rules/")
-    assert response.context["form"].fields["template"].queryset.count() == 6
+    assert response.context["form"].fields["template"].queryset.count() == len(LIBRARY) == 16
 
 
 def test_the_mail_screens_render_in_english(owner_client: Client, tenant: Tenant) -> None:
@@ -348,3 +352,119 @@ def test_the_mail_screens_render_in_english(owner_client: Client, tenant: Tenant
     assert "Rejection email templates" in templates and "Document screening" in templates
     settings = owner_client.get("/company/mail/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Reply-to email address" in settings
+
+
+# --- readiness: sender name, signature and reply-to before the first mail ---------------------------------------
+
+
+def test_all_three_settings_are_required_and_a_no_reply_address_is_refused(
+    owner_client: Client, tenant: Tenant
+) -> None:
+    before = MailSettings.objects.values("sender_name", "reply_to", "signature").get(company=tenant.company)
+    empty = owner_client.post("/company/mail/settings/", {"sender_name": "", "reply_to": "", "signature": "  "})
+    page = empty.content.decode()
+    assert empty.status_code == 200
+    for message in (
+        "差出人名を入力してください。",
+        "返信先メールアドレスを入力してください。",
+        "署名を入力してください。",
+    ):
+        assert message in page
+    for address in ("no-reply@test-shoji.example.jp", "NoReply@test-shoji.example.jp", "do-not-reply@x.example.jp"):
+        refused = owner_client.post(
+            "/company/mail/settings/", {"sender_name": "採用担当", "reply_to": address, "signature": "採用担当"}
+        )
+        assert "返信を受け取れない送信専用アドレスは返信先にできません。" in refused.content.decode(), address
+    assert MailSettings.objects.values("sender_name", "reply_to", "signature").get(company=tenant.company) == before
+
+
+def test_a_rule_cannot_be_switched_on_before_the_mail_is_signed(client: Client, operator: Any) -> None:
+    from tests.conftest import make_tenant
+
+    day_one = make_tenant(operator, "株式会社はじめて", "hajimete", mail_ready=False)
+    owner = login(client, day_one.owner)
+    page = owner.get("/company/mail/rules/").content.decode()
+    assert 'id="settings-missing"' in page and "差出人名・署名・返信先" in page
+
+    refused = owner.post("/company/mail/rules/", rule_data(day_one))
+    assert refused.status_code == 200
+    assert "ルールを有効にできません" in refused.content.decode()
+    assert not AutoSendRule.objects.filter(company=day_one.company).exists()
+
+    prepared = owner.post("/company/mail/rules/", rule_data(day_one, is_active=""))
+    assert prepared.status_code == 302  # an inactive rule may be prepared
+    draft = AutoSendRule.objects.get(company=day_one.company)
+    assert not draft.is_active
+    assert owner.post(f"/company/mail/rules/{draft.pk}/", rule_data(day_one)).status_code == 200
+    draft.refresh_from_db()
+    assert not draft.is_active
+
+    owner.post(
+        "/company/mail/settings/",
+        {"sender_name": "はじめて 採用担当", "reply_to": "saiyo@hajimete.example.jp", "signature": "はじめて 採用担当"},
+    )
+    assert owner.post(f"/company/mail/rules/{draft.pk}/", rule_data(day_one)).status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_active
+    assert 'id="settings-missing"' not in owner.get("/company/mail/rules/").content.decode()
+
+
+def test_the_service_refuses_an_active_rule_for_an_unsigned_company(operator: Any) -> None:
+    from mailings.services.sending import MailNotReady
+    from mailings.services.templates import auto_send_rule_save
+    from tests.conftest import make_tenant
+
+    day_one = make_tenant(operator, "株式会社はじめて", "hajimete", mail_ready=False)
+    with pytest.raises(MailNotReady, match="差出人名"):
+        auto_send_rule_save(
+            company=day_one.company,
+            stage="",
+            track="",
+            template=template(day_one, "document", "mid_career"),
+            business_days_after=3,
+            send_time=time(10, 0),
+            is_active=True,
+            actor=None,
+        )
+
+
+# --- a rule may pick a template by reason -----------------------------------------------------------------------
+
+
+def test_a_rule_for_a_reason_is_made_on_the_form_listed_with_it_and_wins(owner_client: Client, tenant: Tenant) -> None:
+    from applicants.models import RejectionReason
+
+    form = owner_client.get("/company/mail/rules/").context["form"]
+    assert [reason.name for reason in form.fields["reason"].queryset] == ["不採用"]  # only reasons that send mail
+    culture = RejectionReason.objects.create(company=tenant.company, name="カルチャー不一致", sends_mail=True)
+    withdrawn = RejectionReason.objects.get(company=tenant.company, code=RejectionReason.Code.WITHDRAWN)
+    final = template(tenant, "final_interview", "mid_career")
+
+    refused = owner_client.post("/company/mail/rules/", rule_data(tenant, stage="", reason=withdrawn.pk))
+    assert "選べない選考終了理由です" in refused.content.decode()
+    owner_client.post("/company/mail/rules/", rule_data(tenant, stage="document"))
+    created = owner_client.post(
+        "/company/mail/rules/", rule_data(tenant, stage="", reason=culture.pk, template=final.pk)
+    )
+    assert created.status_code == 302
+    by_reason = AutoSendRule.objects.get(company=tenant.company, reason=culture)
+    assert (
+        AuditEntry.objects.filter(action="auto_send_rule.create").latest("id").detail["after"]["reason"] == culture.pk
+    )
+
+    response = owner_client.get("/company/mail/rules/")
+    assert response.context["rows"][0].rule == by_reason  # checked first
+    assert "選考終了理由: カルチャー不一致" in response.content.decode()
+    probe = Applicant(company=tenant.company, stage="document", track="mid_career", reason=culture)
+    assert rule_for(probe) == by_reason
+    plain = rule_for(Applicant(company=tenant.company, stage="document", track="mid_career"))
+    assert plain is not None and plain.reason is None
+
+
+def test_another_companys_reason_cannot_be_chosen(owner_client: Client, tenant: Tenant, outsider: Tenant) -> None:
+    from applicants.models import RejectionReason
+
+    theirs = RejectionReason.objects.get(company=outsider.company, code=RejectionReason.Code.REJECTED)
+    page = owner_client.post("/company/mail/rules/", rule_data(tenant, reason=theirs.pk)).content.decode()
+    assert "選べない選考終了理由です" in page
+    assert not AutoSendRule.objects.exists()

@@ -254,7 +254,7 @@ def test_the_email_names_the_sender_lists_open_jobs_and_carries_the_unsubscribe_
     rechallenge_invitations_send(now=SIX_MONTHS_DUE)
     [email] = rechallenge_emails()
     assert email.subject == "【株式会社テスト商事】再チャレンジのご案内(募集中の求人のお知らせ)"
-    assert email.from_name == "株式会社テスト商事"
+    assert email.from_name == "株式会社テスト商事 採用担当"  # the sender name the company set
     body = email.body
     assert "再挑 花子 様" in body
     assert "■ 送信者" in body and "株式会社テスト商事" in body

@@ -20,6 +20,7 @@ from mailings.services.outbox import mail_settings_for, merge_values
 from mailings.services.templates import (
     rejection_template_create,
     rejection_template_update,
+    rejection_templates_ensure_library,
     rejection_templates_install_defaults,
 )
 from tests.conftest import Tenant, login
@@ -48,12 +49,16 @@ def first_template(tenant: Tenant) -> RejectionTemplate:
 # --- the library ----------------------------------------------------------------------------------------------
 
 
-def test_it_gives_every_new_company_six_templates_for_each_stage_and_track(tenant: Tenant) -> None:
+# Every stage a Japanese ATS names has its own text, for 新卒 and 中途; only その他 is left to the company.
+LIBRARY_STAGES = set(Applicant.Stage.values) - {Applicant.Stage.OTHER}
+LIBRARY_SIZE = len(LIBRARY_STAGES) * len(Applicant.Track.values)  # 16
+
+
+def test_it_gives_every_new_company_a_template_for_each_stage_and_track(tenant: Tenant) -> None:
     templates = RejectionTemplate.objects.filter(company=tenant.company)
-    assert templates.count() == 6
+    assert templates.count() == LIBRARY_SIZE == 16
     pairs = {(template.stage, template.track) for template in templates}
-    stages = {Applicant.Stage.DOCUMENT, Applicant.Stage.FIRST_INTERVIEW, Applicant.Stage.FINAL_INTERVIEW}
-    assert pairs == {(stage, track) for stage in stages for track in Applicant.Track.values}
+    assert pairs == {(stage, track) for stage in LIBRARY_STAGES for track in Applicant.Track.values}
     for template in templates:
         assert [version.number for version in template.versions.all()] == [1]
         assert template.is_active
@@ -73,12 +78,12 @@ def test_the_new_companys_templates_are_installed_in_the_same_transaction_as_the
     assert not RejectionTemplate.objects.exists() and not RelayLink.objects.exists()
 
     company = company_create(name="株式会社完了", name_kana="", contract_terms={}, actor=operator)
-    assert RejectionTemplate.objects.filter(company=company).count() == 6
+    assert RejectionTemplate.objects.filter(company=company).count() == LIBRARY_SIZE
     assert AuditEntry.objects.get(action="mail_template.install_defaults", company=company).actor == operator
 
 
 def test_every_library_template_is_valid_sincere_and_introduces_career_relay() -> None:
-    assert len({entry.key for entry in LIBRARY}) == 6
+    assert len({entry.key for entry in LIBRARY}) == len({entry.name for entry in LIBRARY}) == LIBRARY_SIZE
     for entry in LIBRARY:
         assert template_text_errors(subject=entry.subject, body=entry.body) == {}, entry.key
         assert "{{リレーリンク}}" in entry.body
@@ -103,7 +108,7 @@ def test_installing_the_library_again_changes_nothing(tenant: Tenant) -> None:
     versions = list(TemplateVersion.objects.filter(template__company=tenant.company).values_list("pk", "body"))
     assert rejection_templates_install_defaults(company=tenant.company) == []
     assert rejection_templates_install_defaults(company=tenant.company, actor=tenant.owner) == []
-    assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
+    assert RejectionTemplate.objects.filter(company=tenant.company).count() == LIBRARY_SIZE
     assert list(TemplateVersion.objects.filter(template__company=tenant.company).values_list("pk", "body")) == versions
     assert AuditEntry.objects.filter(action="mail_template.install_defaults", company=tenant.company).count() == 1
 
@@ -112,7 +117,7 @@ def test_installing_fills_in_only_the_stages_and_tracks_a_company_lacks(tenant: 
     RejectionTemplate.objects.filter(company=tenant.company, stage=Applicant.Stage.FINAL_INTERVIEW).delete()
     created = rejection_templates_install_defaults(company=tenant.company)
     assert sorted(template.name for template in created) == ["最終面接(中途)", "最終面接(新卒)"]
-    assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
+    assert RejectionTemplate.objects.filter(company=tenant.company).count() == LIBRARY_SIZE
 
 
 def test_a_company_without_templates_gets_the_library_when_it_opens_the_page(
@@ -120,9 +125,48 @@ def test_a_company_without_templates_gets_the_library_when_it_opens_the_page(
 ) -> None:
     RejectionTemplate.objects.filter(company=tenant.company).delete()
     page = owner_client.get("/company/mail/templates/").content.decode()
-    assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
+    assert RejectionTemplate.objects.filter(company=tenant.company).count() == LIBRARY_SIZE
     assert "書類選考(新卒)" in page and "最終面接(中途)" in page
     assert AuditEntry.objects.filter(action="mail_template.install_defaults", company=tenant.company).exists()
+
+
+def test_a_company_made_before_the_new_stages_gets_the_missing_ones_on_first_use(
+    owner_client: Client, tenant: Tenant
+) -> None:
+    """A company installed with the first six texts gets the ten newer ones once, and keeps its own edits."""
+    six = {Applicant.Stage.DOCUMENT, Applicant.Stage.FIRST_INTERVIEW, Applicant.Stage.FINAL_INTERVIEW}
+    RejectionTemplate.objects.filter(company=tenant.company).exclude(stage__in=six).delete()
+    kept = list(TemplateVersion.objects.filter(template__company=tenant.company).values_list("pk", flat=True))
+
+    for url in ("/company/mail/send/?applicant=0", "/company/mail/rules/", "/company/mail/templates/"):
+        assert owner_client.get(url).status_code == 200, url
+
+    templates = RejectionTemplate.objects.filter(company=tenant.company)
+    assert templates.count() == LIBRARY_SIZE
+    assert set(kept) <= set(
+        TemplateVersion.objects.filter(template__company=tenant.company).values_list("pk", flat=True)
+    )
+    installs = AuditEntry.objects.filter(action="mail_template.install_defaults", company=tenant.company)
+    assert installs.count() == 2  # with the company, then once for the ten newer stages
+    assert len(installs.latest("id").detail["templates"]) == 10
+    assert rejection_templates_ensure_library(company=tenant.company) == []
+
+
+def test_interview_texts_thank_for_that_interview_and_never_mention_sent_documents() -> None:
+    by_key = {entry.key: entry for entry in LIBRARY}
+    for track in ("new-graduate", "mid-career"):
+        assert "二次面接にお越しいただき" in by_key[f"second-interview-{track}"].body
+        assert "カジュアル面談" in by_key[f"casual-interview-{track}"].body
+        assert "適性検査" in by_key[f"aptitude-test-{track}"].body
+        assert "グループディスカッションにご参加いただき" in by_key[f"group-discussion-{track}"].body
+        assert "回を重ねて" in by_key[f"later-interview-{track}"].body
+    for entry in LIBRARY:
+        if entry.stage != Applicant.Stage.DOCUMENT:
+            assert "お送りいただいた" not in entry.body and "応募書類を拝見" not in entry.body, entry.key
+        if entry.stage != Applicant.Stage.FIRST_INTERVIEW:
+            assert "一次面接にお越しいただき" not in entry.body, entry.key
+        relay = "就職活動" if entry.track == Applicant.Track.NEW_GRADUATE else "転職支援"
+        assert relay in entry.body, entry.key  # the 新卒 text speaks to students, the 中途 one to professionals
 
 
 # --- merge fields ---------------------------------------------------------------------------------------------
@@ -458,7 +502,7 @@ def test_simultaneous_first_visits_install_the_library_once(tenant: Tenant) -> N
     _postgres_only()
     RejectionTemplate.objects.filter(company=tenant.company).delete()
     assert run_at_once([lambda: rejection_templates_install_defaults(company=tenant.company)] * 4, workers=4) == []
-    assert RejectionTemplate.objects.filter(company=tenant.company).count() == 6
+    assert RejectionTemplate.objects.filter(company=tenant.company).count() == LIBRARY_SIZE
 
 
 def test_a_template_page_says_which_rules_stop_when_it_is_stopped(owner_client: Client, tenant: Tenant) -> None:

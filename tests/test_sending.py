@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -15,7 +15,7 @@ from applicants.models import Applicant, ApplicantImport
 from audit.models import AuditEntry
 from mailings.models import OutboundEmail, RejectionTemplate, TemplateVersion
 from mailings.services.dispatch import outbox_dispatch
-from mailings.services.outbox import rejection_email_queue
+from mailings.services.outbox import business_days_send_time, rejection_email_queue
 from tests.conftest import Tenant, login
 from tests.outbox_support import make_applicant, make_version
 
@@ -39,9 +39,29 @@ def choose(form: dict[str, Any], *, confirm: bool = False, **query: Any) -> dict
     return data
 
 
+def confirm_and_send(client: Client, form: dict[str, Any], **query: Any) -> Any:
+    """What a person does: open the confirmation, then send exactly what it showed (its plan fingerprint)."""
+    shown = client.post("/company/mail/send/", choose(form, **query))
+    assert shown.status_code == 200 and shown.context["previews"] is not None, shown.context["form"].errors
+    return client.post("/company/mail/send/", choose(form, confirm=True, plan=shown.context["fingerprint"], **query))
+
+
 @pytest.fixture
 def version(tenant: Tenant) -> TemplateVersion:
+    """The company's own 書類選考・中途 text; it is the oldest active template of that stage and track, so the
+    applicants below (document screening, 中途) get it."""
+    RejectionTemplate.objects.filter(company=tenant.company, stage="document", track="mid_career").update(
+        is_active=False
+    )
     return make_version(tenant.company)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Any:
+    def set_now(moment: datetime) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return set_now
 
 
 def test_the_send_page_shows_who_will_be_mailed_and_who_is_skipped_and_why(
@@ -75,22 +95,26 @@ def test_confirming_shows_the_rendered_email_and_sending_queues_one_per_applican
 ) -> None:
     applicants = [make_applicant(tenant.company, name=f"応募者 {n}") for n in range(3)]
     batch = an_import(tenant, *applicants)
-    form = {"template": version.template.pk, "link": tenant.link.pk, "import": batch.pk}
+    form = {"link": tenant.link.pk, "import": batch.pk}
 
     preview = owner_client.post("/company/mail/send/", choose(form))
     assert preview.status_code == 200
-    assert preview.context["preview"]["subject"] == "【株式会社テスト商事】選考結果のご連絡"
-    assert "応募者 0 様" in preview.context["preview"]["body"]
+    [group] = preview.context["previews"]
+    assert group.group.template == version.template  # the company's 書類選考・中途 template: the applicants' stage
+    assert group.subject == "【株式会社テスト商事】選考結果のご連絡"
+    assert "応募者 0 様" in group.opening
     assert OutboundEmail.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post("/company/mail/send/", choose(form, confirm=True))
+        response = owner_client.post(
+            "/company/mail/send/", choose(form, confirm=True, plan=preview.context["fingerprint"])
+        )
     assert response.status_code == 302 and response["Location"] == "/company/mail/outbox/"
     assert OutboundEmail.objects.filter(status=Status.SENT).count() == 3
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.email for a in applicants)
     assert AuditEntry.objects.get(action="rejection_email.queue").detail["count"] == 3
 
-    again = owner_client.post("/company/mail/send/", choose(form, confirm=True))
+    again = owner_client.post("/company/mail/send/", choose(form, confirm=True, plan=preview.context["fingerprint"]))
     assert again.status_code == 200  # nobody left to mail: the page explains instead of sending
     assert OutboundEmail.objects.count() == 3
     assert len(mail.outbox) == 3
@@ -100,9 +124,9 @@ def test_sending_at_a_chosen_time_uses_japan_time(
     owner_client: Client, tenant: Tenant, version: TemplateVersion
 ) -> None:
     applicant = make_applicant(tenant.company)
-    form = {"template": version.template.pk, "link": tenant.link.pk, "applicant": applicant.pk}
+    form = {"link": tenant.link.pk, "applicant": applicant.pk}
 
-    owner_client.post("/company/mail/send/", choose(form, confirm=True, when="at", send_at="2030-04-01T10:00"))
+    confirm_and_send(owner_client, form, when="at", send_at="2030-04-01T10:00")
 
     email = OutboundEmail.objects.get()
     assert email.send_after == datetime(2030, 4, 1, 1, 0, tzinfo=UTC)
@@ -112,21 +136,23 @@ def test_sending_at_a_chosen_time_uses_japan_time(
 
 
 def test_sending_n_business_days_after_rejection_skips_weekends_holidays_and_the_year_end(
-    owner_client: Client, tenant: Tenant, version: TemplateVersion
+    client: Client, tenant: Tenant, version: TemplateVersion, frozen_now: Any
 ) -> None:
+    frozen_now(datetime(2030, 12, 27, 10, tzinfo=UTC))
+    owner_client = login(client, tenant.owner)  # after the clock moved, or the session would already have expired
     year_end = make_applicant(tenant.company, rejected_at=datetime(2030, 12, 27, JST_18H, tzinfo=UTC))  # a Friday
     golden_week = make_applicant(
         tenant.company, rejected_at=datetime(2030, 4, 26, JST_18H, tzinfo=UTC)
-    )  # 4/29: 昭和の日
-    form = {"template": version.template.pk, "link": tenant.link.pk, "applicant": [year_end.pk, golden_week.pk]}
+    )  # 4/29: 昭和の日; more than 90 days before "now", so a person ticks it
+    form = {"link": tenant.link.pk, "applicant": [year_end.pk, golden_week.pk]}
 
-    owner_client.post(
-        "/company/mail/send/", choose(form, confirm=True, when="business_days", business_days="3", send_time="09:30")
+    confirm_and_send(
+        owner_client, form, when="business_days", business_days="3", send_time="09:30", dated=golden_week.pk
     )
 
     send_after = dict(OutboundEmail.objects.values_list("applicant", "send_after"))
     assert timezone.localtime(send_after[year_end.pk]).isoformat() == "2031-01-08T09:30:00+09:00"
-    assert timezone.localtime(send_after[golden_week.pk]).isoformat() == "2030-05-02T09:30:00+09:00"
+    assert send_after[golden_week.pk] == timezone.now()  # 2030-05-02 09:30 has passed: it goes now
 
 
 def test_a_past_business_day_or_time_sends_now_and_an_applicant_without_a_rejection_date_counts_from_import(
@@ -134,12 +160,10 @@ def test_a_past_business_day_or_time_sends_now_and_an_applicant_without_a_reject
 ) -> None:
     long_ago = make_applicant(tenant.company, rejected_at=datetime(2020, 1, 6, 0, tzinfo=UTC))
     undated = make_applicant(tenant.company)
-    form = {"template": version.template.pk, "link": tenant.link.pk, "applicant": [long_ago.pk, undated.pk]}
+    form = {"link": tenant.link.pk, "applicant": [long_ago.pk, undated.pk]}
     before = timezone.now()
 
-    owner_client.post(
-        "/company/mail/send/", choose(form, confirm=True, when="business_days", business_days="0", send_time="10:00")
-    )
+    confirm_and_send(owner_client, form, when="business_days", business_days="0", send_time="10:00", dated=long_ago.pk)
 
     send_after = dict(OutboundEmail.objects.values_list("applicant", "send_after"))
     assert before <= send_after[long_ago.pk] <= timezone.now()
@@ -155,14 +179,14 @@ def test_a_past_business_day_or_time_sends_now_and_an_applicant_without_a_reject
         ({"when": "business_days", "business_days": "三"}, "business_days", "営業日数は数字で入力してください。"),
         ({"when": "business_days", "business_days": "31"}, "business_days", "営業日数は 30 以下で入力してください。"),
         ({"when": "business_days", "business_days": ""}, "business_days", "営業日数を入力してください。"),
-        ({"template": "999999"}, "template", "テンプレートを選び直してください。"),
+        ({"link": "999999"}, "link", "リレーリンクを選び直してください。"),
     ],
 )
 def test_bad_choices_are_explained_in_japanese_and_nothing_is_queued(
     owner_client: Client, tenant: Tenant, version: TemplateVersion, fields: dict[str, str], field: str, message: str
 ) -> None:
     applicant = make_applicant(tenant.company)
-    form = {"template": version.template.pk, "link": tenant.link.pk, "applicant": applicant.pk, **fields}
+    form = {"link": tenant.link.pk, "applicant": applicant.pk, **fields}
 
     response = owner_client.post("/company/mail/send/", choose(form, confirm=True))
 
@@ -171,18 +195,14 @@ def test_bad_choices_are_explained_in_japanese_and_nothing_is_queued(
     assert OutboundEmail.objects.count() == 0
 
 
-def test_another_companys_template_or_link_cannot_be_used(
+def test_another_companys_link_cannot_be_used(
     owner_client: Client, tenant: Tenant, outsider: Tenant, version: TemplateVersion
 ) -> None:
-    theirs = make_version(outsider.company)
     applicant = make_applicant(tenant.company)
-    for form in (
-        {"template": theirs.template.pk, "link": tenant.link.pk},
-        {"template": version.template.pk, "link": outsider.link.pk},
-    ):
-        response = owner_client.post("/company/mail/send/", choose(form, confirm=True, applicant=applicant.pk))
-        assert response.status_code == 200
-        assert response.context["form"].errors
+    form = {"link": outsider.link.pk}
+    response = owner_client.post("/company/mail/send/", choose(form, confirm=True, applicant=applicant.pk))
+    assert response.status_code == 200
+    assert response.context["form"].errors
     assert OutboundEmail.objects.count() == 0
 
 
@@ -293,7 +313,7 @@ def test_a_member_sees_the_outbox_but_cannot_send_cancel_or_resend(
     assert email is not None
     OutboundEmail.objects.filter(pk=email.pk).update(status=Status.FAILED)
     other = make_applicant(tenant.company)
-    form = {"template": version.template.pk, "link": tenant.link.pk, "applicant": other.pk}
+    form = {"link": tenant.link.pk, "applicant": other.pk}
 
     assert member.get("/company/mail/outbox/").status_code == 200
     detail = member.get(f"/company/mail/outbox/{email.pk}/")
@@ -315,7 +335,7 @@ def test_another_company_gets_404_on_every_url(
     batch = an_import(tenant, applicant)
     email = rejection_email_queue(applicant=applicant, version=version)
     assert email is not None
-    form = {"template": version.template.pk, "link": tenant.link.pk, "import": batch.pk}
+    form = {"link": tenant.link.pk, "import": batch.pk}
 
     for url in (
         f"/company/mail/send/?import={batch.pk}",
@@ -356,32 +376,65 @@ def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
     from django_tasks import default_task_backend
 
     from mailings.services import sending
-    from mailings.tasks import queue_rejection_emails
+    from mailings.tasks import queue_confirmed_rejection_emails
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
     monkeypatch.setattr(sending, "BACKGROUND_THRESHOLD", 2)
-    applicants = [
-        make_applicant(tenant.company, rejected_at=datetime(2030, 4, 26, JST_18H, tzinfo=UTC)) for _ in range(3)
-    ]
-    form = {"template": version.template.pk, "link": tenant.link.pk, "applicant": [a.pk for a in applicants]}
+    rejected = timezone.now() - timedelta(days=2)
+    applicants = [make_applicant(tenant.company, rejected_at=rejected) for _ in range(4)]
+    form = {"link": tenant.link.pk, "applicant": [a.pk for a in applicants]}
+    shown = owner_client.post(
+        "/company/mail/send/", choose(form, when="business_days", business_days="3", send_time="10:00")
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(
             "/company/mail/send/",
-            choose(form, confirm=True, when="business_days", business_days="3", send_time="09:30"),
+            choose(
+                form,
+                confirm=True,
+                plan=shown.context["fingerprint"],
+                when="business_days",
+                business_days="3",
+                send_time="10:00",
+            ),
             follow=True,
         )
 
-    assert "3 件のお祈りメールの送信予約を受け付けました" in response.content.decode()
+    assert "4 件のお祈りメールの送信予約を受け付けました" in response.content.decode()
     assert OutboundEmail.objects.count() == 0
     (job,) = default_task_backend.results  # type: ignore[attr-defined]
-    assert job.task.module_path == "mailings.tasks.queue_rejection_emails"
+    assert job.task.module_path == "mailings.tasks.queue_confirmed_rejection_emails"
+    assert sorted(pair[0] for pair in job.kwargs["assignments"]) == sorted(a.pk for a in applicants)
 
-    assert queue_rejection_emails.call(*job.args, **job.kwargs) == 3
-    assert queue_rejection_emails.call(*job.args, **job.kwargs) == 0  # a retried job adds nothing
-    send_after = {timezone.localtime(e.send_after).isoformat() for e in OutboundEmail.objects.all()}
-    assert send_after == {"2030-05-02T09:30:00+09:00"}
+    # Between the confirmation and the worker, one was hired: the worker checks again and leaves them out.
+    from applicants.services import applicant_close
+
+    applicant_close(applicant=applicants[0], why="入社決定のため")
+    assert queue_confirmed_rejection_emails.call(*job.args, **job.kwargs) == 3
+    assert queue_confirmed_rejection_emails.call(*job.args, **job.kwargs) == 0  # a retried job adds nothing
+    assert not OutboundEmail.objects.filter(applicant=applicants[0]).exists()
+    expected = business_days_send_time(rejected_at=rejected, business_days=3, send_time=time(10, 0))
+    assert {e.send_after for e in OutboundEmail.objects.all()} == {expected}
     assert set(OutboundEmail.objects.values_list("created_by", flat=True)) == {tenant.owner.pk}
+
+
+def test_a_job_queued_before_per_applicant_templates_still_runs_with_its_one_text(
+    tenant: Tenant, version: TemplateVersion
+) -> None:
+    from mailings.tasks import queue_rejection_emails
+
+    applicants = [make_applicant(tenant.company) for _ in range(2)]
+    queued = queue_rejection_emails.call(
+        company_id=tenant.company.pk,
+        applicant_ids=[a.pk for a in applicants],
+        version_id=version.pk,
+        link_id=tenant.link.pk,
+        schedule={"when": "now", "at": None, "business_days": 0, "send_time": "10:00:00"},
+        actor_id=tenant.owner.pk,
+    )
+    assert queued == 2
+    assert set(OutboundEmail.objects.values_list("template_version", flat=True)) == {version.pk}
 
 
 def test_the_plan_looks_up_large_selections_in_chunks(

@@ -60,3 +60,14 @@ def rejection_mail_readdress(*, applicant: Applicant) -> int:
     return OutboundEmail.objects.filter(
         applicant=applicant, kind=OutboundEmail.Kind.REJECTION, status=Status.QUEUED
     ).update(to_email=applicant.email)
+
+
+ERASED_MAIL_SUBJECT = _("(ATS で削除された応募者へのメール)")
+
+
+def rejection_mail_erase(*, applicant: Applicant) -> int:
+    """The ATS deleted or anonymised the person: their mail rows keep only what the log needs (when, what became
+    of it), never the address, the name in the text or the personal link."""
+    return OutboundEmail.objects.filter(applicant=applicant).update(
+        to_email="", subject=stored_text(ERASED_MAIL_SUBJECT), body=""
+    )

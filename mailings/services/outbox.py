@@ -187,11 +187,21 @@ def send_time_after_rejection(*, rejected_at: datetime, business_days: int, rule
 
 def rule_for(applicant: Applicant) -> AutoSendRule | None:
     """The most specific active rule for the applicant: reason beats stage beats track, exact beats blank."""
-    rules = AutoSendRule.objects.filter(company_id=applicant.company_id, is_active=True).select_related("template")
+    return rule_among(applicant, active_rules(applicant.company_id))
+
+
+def active_rules(company_id: int) -> list[AutoSendRule]:
+    """The company's active rules, read once for a batch (see rule_among)."""
+    return list(AutoSendRule.objects.filter(company_id=company_id, is_active=True).select_related("template"))
+
+
+def rule_among(applicant: Applicant, rules: list[AutoSendRule]) -> AutoSendRule | None:
+    """rule_for over rules already read (active_rules): a batch of thousands asks the database once."""
     matching = [
         rule
         for rule in rules
-        if rule.stage in ("", applicant.stage)
+        if rule.is_active
+        and rule.stage in ("", applicant.stage)
         and rule.track in ("", applicant.track)
         and rule.reason_id in (None, applicant.reason_id)
         and rule.template.is_active
@@ -202,6 +212,21 @@ def rule_for(applicant: Applicant) -> AutoSendRule | None:
 
 # A rejection reported by an ATS more than this long ago, or dated in the future, waits for a person.
 OLDEST_AUTOMATIC_REJECTION = timedelta(days=90)
+
+
+def rejection_date_implausible(*, rejected_at: datetime, now: datetime) -> bool:
+    """A rejection dated in the future or more than 90 days ago: a person confirms it before any mail goes."""
+    return rejected_at > now + timedelta(hours=1) or rejected_at < now - OLDEST_AUTOMATIC_REJECTION
+
+
+# What a company must set before its first rejection mail, as MailSettings fields (mail_settings_missing's order).
+MAIL_SETTINGS_REQUIRED = ("sender_name", "signature", "reply_to")
+
+
+def mail_settings_missing_fields(company: Company) -> list[str]:
+    """mail_settings_missing as field names, for a form that asks for exactly those."""
+    settings = mail_settings_for(company)
+    return [name for name in MAIL_SETTINGS_REQUIRED if not str(getattr(settings, name)).strip()]
 
 
 def mail_settings_missing(company: Company) -> list[str]:

@@ -1,10 +1,13 @@
-"""Sending rejection emails from a screen: who will be mailed, who is skipped and why, and when each email goes."""
+"""Sending rejection emails from a screen: who will be mailed with which template, who is skipped and why, and
+when each email goes. A person confirms the plan; the send queues exactly that, checking everyone again."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
@@ -17,13 +20,19 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import Applicant
+from applicants.services import applicant_link_exported
 from audit.services import audit_record
 from companies.models import Company, RelayLink
+from lib.csvsafe import csv_safe
+from lib.errors import RuleRefused
 from lib.tasks import enqueue_on_commit
-from mailings.models import OutboundEmail, TemplateVersion
+from mailings.models import OutboundEmail, RejectionTemplate, TemplateVersion
+from mailings.selectors import TemplateChooser
 from mailings.services.outbox import (
     applicant_personal_url,
     business_days_send_time,
+    mail_settings_refusal,
+    rejection_date_implausible,
     rejection_email_queue,
     rejection_idempotency_key,
 )
@@ -87,7 +96,8 @@ LOOKUP_CHUNK = 5000
 def applicants_by_ids(*, company: Company, ids: list[int]) -> list[Applicant]:
     found: list[Applicant] = []
     for start in range(0, len(ids), LOOKUP_CHUNK):
-        found.extend(Applicant.objects.filter(company=company, pk__in=ids[start : start + LOOKUP_CHUNK]))
+        chunk = ids[start : start + LOOKUP_CHUNK]
+        found.extend(Applicant.objects.filter(company=company, pk__in=chunk).select_related("reason"))
     return sorted(found, key=lambda applicant: applicant.pk)
 
 
@@ -97,51 +107,201 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """One rejection mail a person confirmed: who gets which saved text (versions never change)."""
+
+    applicant: Applicant
+    version: TemplateVersion
+
+
+@dataclass
+class TemplateGroup:
+    """The recipients who get one template, as the confirmation screen shows them."""
+
+    template: RejectionTemplate
+    version: TemplateVersion
+    applicants: list[Applicant] = field(default_factory=list)
+
+
 @dataclass
 class SendingPlan:
-    eligible: list[Applicant] = field(default_factory=list)
+    """Who will be mailed with which text, who is dated implausibly (mailed only if ticked), who not and why."""
+
+    assignments: list[Assignment] = field(default_factory=list)
+    dated: list[Assignment] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     not_found: int = 0
 
+    @property
+    def eligible(self) -> list[Applicant]:
+        return [assignment.applicant for assignment in self.assignments]
 
-def sending_plan(*, company: Company, applicants: Iterable[Applicant], requested: int | None = None) -> SendingPlan:
-    """Split the chosen applicants into those who will be mailed and those skipped, each with a reason."""
+    def confirmed(self, dated_ids: Iterable[int] = ()) -> list[Assignment]:
+        """What a confirmation sends: everyone planned, and of the implausibly dated only those ticked."""
+        ticked = set(dated_ids)
+        return [*self.assignments, *(a for a in self.dated if a.applicant.pk in ticked)]
+
+    def groups(self) -> list[TemplateGroup]:
+        return assignment_groups(self.assignments)
+
+    def fingerprint(self) -> str:
+        """Changes whenever who gets which text changes: a send confirms exactly what the screen showed."""
+        pairs = {
+            "send": [[a.applicant.pk, a.version.pk] for a in self.assignments],
+            "dated": [[a.applicant.pk, a.version.pk] for a in self.dated],
+        }
+        return hashlib.sha256(json.dumps(pairs, separators=(",", ":")).encode()).hexdigest()[:32]
+
+
+def assignment_groups(assignments: Iterable[Assignment]) -> list[TemplateGroup]:
+    """Assignments by template, in the stage order of the template list (then by name)."""
+    groups: dict[int, TemplateGroup] = {}
+    for assignment in assignments:
+        version = assignment.version
+        group = groups.setdefault(version.pk, TemplateGroup(template=version.template, version=version))
+        group.applicants.append(assignment.applicant)
+    stages = list(Applicant.Stage.values)
+    return sorted(
+        groups.values(),
+        key=lambda g: (stages.index(g.template.stage) if g.template.stage in stages else len(stages), g.template.name),
+    )
+
+
+def _already_created(applicants: list[Applicant]) -> dict[int, str]:
+    """Applicant id -> status of the rejection mail already made for them."""
+    keys = {rejection_idempotency_key(a): a.pk for a in applicants}
+    key_list = list(keys)
+    existing: dict[int, str] = {}
+    for start in range(0, len(key_list), LOOKUP_CHUNK):
+        rows = OutboundEmail.objects.filter(idempotency_key__in=key_list[start : start + LOOKUP_CHUNK])
+        for key, status in rows.values_list("idempotency_key", "status"):
+            existing[keys[key]] = status
+    return existing
+
+
+def _address_problem(applicant: Applicant) -> str | None:
+    if not applicant.email:
+        return gettext("メールアドレスが登録されていません。")
+    try:
+        validate_email(applicant.email)
+    except ValidationError:
+        return gettext("メールアドレスの形式が正しくありません。")
+    return None
+
+
+def _not_mailable(applicant: Applicant, existing: dict[int, str]) -> str | None:
+    """Why this applicant gets no rejection mail now (whoever confirmed what): None when one may go."""
+    if applicant.pk in existing:
+        status = dict(OutboundEmail.Status.choices).get(existing[applicant.pk], existing[applicant.pk])
+        return gettext("お祈りメールは作成済みです(状態: %(status)s)。") % {"status": status}
+    return applicant.mail_refusal or _address_problem(applicant)
+
+
+def sending_plan(
+    *, company: Company, applicants: Iterable[Applicant], requested: int | None = None, now: datetime | None = None
+) -> SendingPlan:
+    """Split the chosen applicants into those who will be mailed (each with their own template), those dated in
+    the future or more than 90 days ago (mailed only if a person ticks them), and those skipped, with reasons."""
+    now = now or timezone.now()
     applicants = [a for a in applicants if a.company_id == company.pk]
     for applicant in applicants:
         applicant.company = company  # one instance for the batch: its mail settings are read once
-    keys = {rejection_idempotency_key(a): a for a in applicants}
-    existing: dict[str, str] = {}
-    key_list = list(keys)
-    for start in range(0, len(key_list), LOOKUP_CHUNK):
-        existing.update(
-            OutboundEmail.objects.filter(idempotency_key__in=key_list[start : start + LOOKUP_CHUNK]).values_list(
-                "idempotency_key", "status"
-            )
-        )
-    labels = dict(OutboundEmail.Status.choices)
+    existing = _already_created(applicants)
+    chooser = TemplateChooser(company)
     plan = SendingPlan(not_found=max((requested or 0) - len(applicants), 0))
-    for key, applicant in keys.items():
-        if key in existing:
-            status = labels.get(existing[key], existing[key])
-            reason = gettext("お祈りメールは作成済みです(状態: %(status)s)。") % {"status": status}
+    for applicant in applicants:
+        reason = _not_mailable(applicant, existing)
+        if reason is not None:
             plan.skipped.append(Skipped(applicant, reason))
             continue
-        if not applicant.email:
-            plan.skipped.append(Skipped(applicant, gettext("メールアドレスが登録されていません。")))
+        choice = chooser.choose(applicant)
+        if choice is None:
+            reason = gettext(
+                "選考段階「%(stage)s」・採用区分「%(track)s」に使えるテンプレートがありません。"
+                "テンプレートを作成するか、自動送信ルールで送るテンプレートを指定してください。"
+            ) % {"stage": applicant.get_stage_display(), "track": applicant.get_track_display()}
+            plan.skipped.append(Skipped(applicant, reason))
             continue
-        try:
-            validate_email(applicant.email)
-        except ValidationError:
-            plan.skipped.append(Skipped(applicant, gettext("メールアドレスの形式が正しくありません。")))
-            continue
-        plan.eligible.append(applicant)
+        assignment = Assignment(applicant, choice.version)
+        if applicant.rejected_at is not None and rejection_date_implausible(rejected_at=applicant.rejected_at, now=now):
+            plan.dated.append(assignment)
+        else:
+            plan.assignments.append(assignment)
     return plan
+
+
+class MailNotReady(RuleRefused):
+    """The company has not signed its mail yet (sender name, signature, reply-to): nothing is sent."""
 
 
 @dataclass(frozen=True)
 class SendResult:
     queued: int
     first_send_after: datetime | None
+    left_out: int = 0  # confirmed, but no longer mailable when it was sent (hired, withdrew, already mailed…)
+
+
+def rejection_emails_send_confirmed(
+    *,
+    company: Company,
+    assignments: Sequence[Assignment],
+    link: RelayLink,
+    schedule: Schedule,
+    actor: User,
+) -> SendResult:
+    """Queue exactly the confirmed mails, all or nothing, then send on commit.
+
+    Everyone is checked again now: an applicant hired, withdrawn, closed, held or already mailed since the
+    confirmation is left out, and no text of another company is ever used. Refused outright (MailNotReady)
+    while the company's sender name, signature or reply-to is missing."""
+    refusal = mail_settings_refusal(company)
+    if refusal is not None:
+        raise MailNotReady(refusal)
+    if link.company_id != company.pk:
+        raise ValueError("the relay link must belong to the company")
+    fresh = {a.pk: a for a in applicants_by_ids(company=company, ids=[a.applicant.pk for a in assignments])}
+    for reloaded in fresh.values():
+        reloaded.company = company
+    existing = _already_created(list(fresh.values()))
+    now = timezone.now()
+    queued: list[OutboundEmail] = []
+    left_out = 0
+    versions: set[int] = set()
+    with transaction.atomic():
+        for assignment in assignments:
+            applicant = fresh.get(assignment.applicant.pk)
+            version = assignment.version
+            if applicant is None or version.template.company_id != company.pk:
+                left_out += 1
+                continue
+            if _not_mailable(applicant, existing) is not None:
+                left_out += 1
+                continue
+            email = rejection_email_queue(
+                applicant=applicant,
+                version=version,
+                send_after=schedule.send_after_for(applicant, now=now),
+                link=link,
+                actor=actor,
+            )
+            if email is not None:
+                queued.append(email)
+                versions.add(version.pk)
+        audit_record(
+            actor=actor,
+            action="rejection_email.queue",
+            company=company,
+            detail={
+                "count": len(queued),
+                "left_out": left_out,
+                "versions": sorted(versions),
+                "when": schedule.when,
+                "link": link.code,
+            },
+        )
+    first = min((email.send_after for email in queued), default=None)
+    return SendResult(queued=len(queued), first_send_after=first, left_out=left_out)
 
 
 def rejection_emails_send(
@@ -153,30 +313,15 @@ def rejection_emails_send(
     schedule: Schedule,
     actor: User,
 ) -> SendResult:
-    """Queue one rejection email per eligible applicant (never a second one), all or nothing, then send on commit."""
-    plan = sending_plan(company=company, applicants=applicants)
-    now = timezone.now()
-    queued: list[OutboundEmail] = []
-    with transaction.atomic():
-        for applicant in plan.eligible:
-            email = rejection_email_queue(
-                applicant=applicant,
-                version=version,
-                send_after=schedule.send_after_for(applicant, now=now),
-                link=link,
-                actor=actor,
-            )
-            if email is not None:
-                queued.append(email)
-        audit_record(
-            actor=actor,
-            action="rejection_email.queue",
-            target=version.template,
-            company=company,
-            detail={"count": len(queued), "version": version.number, "when": schedule.when, "link": link.code},
-        )
-    first = min((email.send_after for email in queued), default=None)
-    return SendResult(queued=len(queued), first_send_after=first)
+    """One text to every applicant: for the demo and the benchmark, and for jobs queued before each applicant got
+    their own template. The same checks as a confirmed send: nobody who may not be mailed is mailed."""
+    return rejection_emails_send_confirmed(
+        company=company,
+        assignments=[Assignment(applicant, version) for applicant in applicants],
+        link=link,
+        schedule=schedule,
+        actor=actor,
+    )
 
 
 # Above this many emails the sending screen queues them in the task worker instead of inside the request.
@@ -186,42 +331,91 @@ BACKGROUND_THRESHOLD = 300
 def rejection_emails_send_later(
     *,
     company: Company,
-    applicants: list[Applicant],
-    version: TemplateVersion,
+    assignments: Sequence[Assignment],
     link: RelayLink,
     schedule: Schedule,
     actor: User,
 ) -> None:
-    """Hand a large send to the worker once the request's transaction commits."""
+    """Hand a large confirmed send to the worker once the request's transaction commits; the worker checks
+    everyone again when it runs (rejection_emails_send_confirmed)."""
+    refusal = mail_settings_refusal(company)
+    if refusal is not None:
+        raise MailNotReady(refusal)
     enqueue_on_commit(
-        "mailings.tasks.queue_rejection_emails",
+        "mailings.tasks.queue_confirmed_rejection_emails",
         company_id=company.pk,
-        applicant_ids=[applicant.pk for applicant in applicants],
-        version_id=version.pk,
+        assignments=[[a.applicant.pk, a.version.pk] for a in assignments],
         link_id=link.pk,
         schedule=schedule.to_json(),
         actor_id=actor.pk,
     )
 
 
+def rejection_emails_send_ids(
+    *,
+    company: Company,
+    assignments: Sequence[Sequence[int]],
+    link_id: int,
+    schedule: dict[str, Any],
+    actor: User,
+) -> SendResult:
+    """The worker's half of rejection_emails_send_later: [applicant id, version id] pairs of this company only."""
+    versions = {
+        version.pk: version
+        for version in TemplateVersion.objects.filter(
+            template__company=company, pk__in={pair[1] for pair in assignments}
+        ).select_related("template")
+    }
+    applicants = {a.pk: a for a in applicants_by_ids(company=company, ids=[pair[0] for pair in assignments])}
+    confirmed = [
+        Assignment(applicants[applicant_id], versions[version_id])
+        for applicant_id, version_id in assignments
+        if applicant_id in applicants and version_id in versions
+    ]
+    result = rejection_emails_send_confirmed(
+        company=company,
+        assignments=confirmed,
+        link=company.links.get(pk=link_id),
+        schedule=Schedule.from_json(schedule),
+        actor=actor,
+    )
+    missing = len(assignments) - len(confirmed)
+    return SendResult(result.queued, result.first_send_after, result.left_out + missing)
+
+
 CSV_HEADER = [_("応募者ID(ATS)"), _("氏名"), _("メールアドレス"), _("応募職種"), _("個人用リンク")]
 
 
-def personal_links_csv(*, applicants: Iterable[Applicant], link: RelayLink, encoding: str) -> bytes:
-    """Personal links for the company's own ATS mail merge: UTF-8 with BOM (Excel) or CP932 (older tools)."""
+def personal_links_csv(
+    *, applicants: Iterable[Applicant], link: RelayLink, encoding: str, actor: User | None = None
+) -> bytes:
+    """Personal links for the company's own ATS mail merge: UTF-8 with BOM (Excel) or CP932 (older tools).
+
+    Only people a rejection mail may go to are listed (never a hire, a withdrawal or a held applicant); each
+    is marked as exported, so their page says so. Every cell is safe to open in a spreadsheet (lib.csvsafe)."""
+    listed = [applicant for applicant in applicants if applicant.mail_refusal is None]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(label) for label in CSV_HEADER])
-    for applicant in applicants:
-        writer.writerow(
-            [
-                applicant.external_id,
-                applicant.name,
-                applicant.email,
-                applicant.position,
-                applicant_personal_url(applicant=applicant, link=link),
-            ]
-        )
+    writer.writerow([csv_safe(str(label)) for label in CSV_HEADER])
+    for applicant in listed:
+        row = [
+            applicant.external_id,
+            applicant.name,
+            applicant.email,
+            applicant.position,
+            applicant_personal_url(applicant=applicant, link=link),
+        ]
+        writer.writerow([csv_safe(cell) for cell in row])
+    if listed:
+        with transaction.atomic():
+            applicant_link_exported(applicants=listed)
+            audit_record(
+                actor=actor,
+                action="applicant.links_export",
+                target=link,
+                company=link.company,
+                detail={"count": len(listed)},
+            )
     text = buffer.getvalue()
     if encoding == "cp932":
         # Characters CP932 cannot hold (rare kanji variants, emoji) become "?"; the page recommends UTF-8.

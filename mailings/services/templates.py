@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
+from applicants.models import RejectionReason
 from audit.services import audit_record
 from companies.models import Company
 from mailings.library import LIBRARY, LibraryTemplate
 from mailings.merge import normalize_fields, template_text_validate
 from mailings.models import AutoSendRule, MailSettings, RejectionTemplate, TemplateVersion
-from mailings.services.outbox import mail_settings_for
+from mailings.services.outbox import mail_settings_for, mail_settings_missing
+from mailings.services.sending import MailNotReady
 
 if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
     from accounts.models import User
@@ -42,7 +45,7 @@ def _locked(template: RejectionTemplate) -> RejectionTemplate:
 
 
 def rejection_templates_install_defaults(*, company: Company, actor: User | None = None) -> list[RejectionTemplate]:
-    """Give the company the library's six templates (version 1 each), skipping a stage and track it already has."""
+    """Give the company the library's templates (version 1 each), skipping a stage and track it already has."""
     created: list[RejectionTemplate] = []
     with transaction.atomic():
         # Two first visits at once must not both install: the second waits here and then finds the names taken.
@@ -69,6 +72,19 @@ def rejection_templates_install_defaults(*, company: Company, actor: User | None
                 detail={"templates": [template.name for template in created]},
             )
     return created
+
+
+def rejection_templates_ensure_library(*, company: Company, actor: User | None = None) -> list[RejectionTemplate]:
+    """Install the library templates a company lacks (one made before a stage was added gets it on first use).
+
+    Idempotent and cheap when nothing is missing: no lock is taken unless a library stage and track is uncovered.
+    """
+    existing = RejectionTemplate.objects.filter(company=company)
+    names = set(existing.values_list("name", flat=True))
+    covered = set(existing.values_list("stage", "track"))
+    if all(entry.name in names or (entry.stage, entry.track) in covered for entry in LIBRARY):
+        return []
+    return rejection_templates_install_defaults(company=company, actor=actor)
 
 
 def rejection_template_create(
@@ -170,6 +186,7 @@ def mail_settings_update(
             return settings
         settings.sender_name, settings.reply_to, settings.signature = sender_name, reply_to, signature
         settings.save()
+        company.mail_settings = settings  # the instance mail_settings_for caches: later checks see the new values
         audit_record(
             actor=actor,
             action="mail_settings.update",
@@ -184,6 +201,7 @@ def _rule_detail(rule: AutoSendRule) -> dict[str, object]:
     return {
         "stage": rule.stage,
         "track": rule.track,
+        "reason": rule.reason_id,
         "template": rule.template_id,
         "business_days_after": rule.business_days_after,
         "send_time": rule.send_time.strftime("%H:%M"),
@@ -202,16 +220,26 @@ def auto_send_rule_save(
     is_active: bool,
     actor: User | None,
     rule: AutoSendRule | None = None,
+    reason: RejectionReason | None = None,
 ) -> AutoSendRule:
-    """Create a rule, or change `rule`; the template must be the company's own."""
+    """Create a rule, or change `rule`; the template and the reason (one that sends mail) must be the company's.
+
+    A rule is active only once the company's mail is signed: MailNotReady while its sender name, signature or
+    reply-to is missing (an inactive rule may be prepared before)."""
     if template.company_id != company.pk or (rule is not None and rule.company_id != company.pk):
         raise ValueError("rule and template must belong to the company")
+    if reason is not None and (reason.company_id != company.pk or not reason.sends_mail):
+        raise ValueError("the reason must be one of the company's reasons that send mail")
+    if is_active:
+        refusal = mail_settings_rule_refusal(company)
+        if refusal is not None:
+            raise MailNotReady(refusal)
     with transaction.atomic():
         # Reload: a ModelForm has already copied the new values onto the instance it was given.
         rule = AutoSendRule.objects.select_for_update().get(pk=rule.pk) if rule is not None else None
         before = _rule_detail(rule) if rule is not None else None
         rule = rule or AutoSendRule(company=company)
-        rule.stage, rule.track, rule.template = stage, track, template
+        rule.stage, rule.track, rule.template, rule.reason = stage, track, template, reason
         rule.business_days_after, rule.send_time, rule.is_active = business_days_after, send_time, is_active
         rule.full_clean()
         rule.save()
@@ -223,6 +251,17 @@ def auto_send_rule_save(
             detail={"after": _rule_detail(rule)} if before is None else {"before": before, "after": _rule_detail(rule)},
         )
     return rule
+
+
+def mail_settings_rule_refusal(company: Company) -> str | None:
+    """Why a rule of this company cannot be switched on yet, or None."""
+    missing = mail_settings_missing(company)
+    if not missing:
+        return None
+    return gettext(
+        "メール送信設定(%(fields)s)が未設定のため、ルールを有効にできません。"
+        "先にメール送信設定を保存してください(無効のまま保存することはできます)。"
+    ) % {"fields": "・".join(missing)}
 
 
 def auto_send_rule_delete(*, rule: AutoSendRule, actor: User) -> None:

@@ -2,7 +2,7 @@
 sending rejection emails and the outbox (every e-mail sent for the company, transactional ones included)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -30,8 +30,15 @@ from mailings.merge import merge_tokens, render_merge, template_text_errors
 from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, TemplateVersion
 from mailings.selectors import rule_coverage, rule_example, rule_explanation, rule_rows
 from mailings.services import sending
-from mailings.services.outbox import default_link, mail_settings_for, merge_values
-from mailings.services.sending import personal_links_csv, sending_plan
+from mailings.services.outbox import (
+    MAIL_SETTINGS_REQUIRED,
+    default_link,
+    mail_settings_for,
+    mail_settings_missing,
+    mail_settings_missing_fields,
+    merge_values,
+)
+from mailings.services.sending import MailNotReady, personal_links_csv, sending_plan
 from mailings.services.templates import (
     auto_send_rule_delete,
     auto_send_rule_save,
@@ -41,7 +48,7 @@ from mailings.services.templates import (
     rejection_template_restore,
     rejection_template_set_active,
     rejection_template_update,
-    rejection_templates_install_defaults,
+    rejection_templates_ensure_library,
     template_text_clean,
 )
 from mailings.views.outbox import email_action, email_detail_page, outbox_page
@@ -82,9 +89,9 @@ def _editor_context(company: Company, form: RejectionTemplateForm, **extra: obje
 
 
 def _ensure_library(company: Company, user: User) -> None:
-    # Companies created before the library existed get it the first time anyone opens a mail screen.
-    if not RejectionTemplate.objects.filter(company=company).exists():
-        rejection_templates_install_defaults(company=company, actor=user)
+    # Companies created before the library (or one of its stages) existed get it the first time anyone opens a
+    # mail screen; cheap when nothing is missing.
+    rejection_templates_ensure_library(company=company, actor=user)
 
 
 @company_required
@@ -286,7 +293,9 @@ def mail_settings(request: HttpRequest, company: Company) -> HttpResponse:
             messages.success(request, _("メール送信設定を保存しました。"))
             return redirect("mailings:mail_settings")
     return render(
-        request, "mailings/company/mail_settings.html", {"company": company, "form": form, "settings": settings}
+        request,
+        "mailings/company/mail_settings.html",
+        {"company": company, "form": form, "settings": settings, "settings_missing": mail_settings_missing(company)},
     )
 
 
@@ -322,8 +331,8 @@ def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
         if not request_user(request).can_manage_company:
             raise Http404
-        if form.is_valid():
-            rule = auto_send_rule_save(company=company, actor=request_user(request), **form.cleaned_data)
+        rule = _rule_saved(form, company=company, actor=request_user(request))
+        if rule is not None:
             messages.success(
                 request, _("自動送信ルールを追加しました。%(explanation)s。") % {"explanation": rule_explanation(rule)}
             )
@@ -337,8 +346,22 @@ def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
             "timing": _timing(form),
             "rows": rule_rows(company),
             "coverage": rule_coverage(company),
+            "settings_missing": mail_settings_missing(company),
         },
     )
+
+
+def _rule_saved(
+    form: AutoSendRuleForm, *, company: Company, actor: User, rule: AutoSendRule | None = None
+) -> AutoSendRule | None:
+    """The saved rule, or None with the reason on the form (bad input, or mail not signed yet)."""
+    if not form.is_valid():
+        return None
+    try:
+        return auto_send_rule_save(company=company, rule=rule, actor=actor, **form.cleaned_data)
+    except MailNotReady as error:
+        form.add_error("is_active", str(error))
+        return None
 
 
 @company_manager_required
@@ -346,16 +369,23 @@ def rule_list(request: HttpRequest, company: Company) -> HttpResponse:
 def rule_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     rule = company_object_or_404(company, AutoSendRule, pk=pk)
     form = AutoSendRuleForm(request.POST if request.method == "POST" else None, instance=rule, company=company)
-    if request.method == "POST" and form.is_valid():
-        rule = auto_send_rule_save(company=company, rule=rule, actor=request_user(request), **form.cleaned_data)
-        messages.success(
-            request, _("自動送信ルールを保存しました。%(explanation)s。") % {"explanation": rule_explanation(rule)}
-        )
-        return redirect("mailings:rules")
+    if request.method == "POST":
+        saved = _rule_saved(form, company=company, actor=request_user(request), rule=rule)
+        if saved is not None:
+            messages.success(
+                request, _("自動送信ルールを保存しました。%(explanation)s。") % {"explanation": rule_explanation(saved)}
+            )
+            return redirect("mailings:rules")
     return render(
         request,
         "mailings/company/rule_edit.html",
-        {"company": company, "form": form, "rule": rule, "timing": _timing(form)},
+        {
+            "company": company,
+            "form": form,
+            "rule": rule,
+            "timing": _timing(form),
+            "settings_missing": mail_settings_missing(company),
+        },
     )
 
 
@@ -392,7 +422,7 @@ def _chosen(request: HttpRequest, company: Company) -> Chosen:
         if not import_id.isdigit():
             raise Http404
         batch = company_object_or_404(company, ApplicantImport, pk=int(import_id))
-        applicants = list(batch.applicants.filter(company=company).order_by("id"))
+        applicants = list(batch.applicants.filter(company=company).select_related("reason").order_by("id"))
         return Chosen(applicants=applicants, requested=len(applicants), batch=batch, ids=[])
     ids = sorted({int(v) for v in data.getlist("applicant") if v.strip().isdigit() and len(v.strip()) < 19})
     applicants = sending.applicants_by_ids(company=company, ids=ids)
@@ -400,56 +430,136 @@ def _chosen(request: HttpRequest, company: Company) -> Chosen:
 
 
 SKIPPED_SHOWN = 200
+NAMES_SHOWN = 100
+PREVIEW_LINES = 8
+
+
+@dataclass
+class GroupPreview:
+    """One template's recipients on the confirmation screen, with the mail one of them will get."""
+
+    group: sending.TemplateGroup
+    applicant: Applicant
+    subject: str
+    opening: str  # the first lines of the rendered body
+    more_lines: bool
+    send_after: datetime
+
+    @property
+    def names_shown(self) -> list[Applicant]:
+        return self.group.applicants[:NAMES_SHOWN]
+
+    @property
+    def names_hidden(self) -> int:
+        return max(len(self.group.applicants) - NAMES_SHOWN, 0)
+
+
+def _group_previews(groups: list[sending.TemplateGroup], form: SendForm) -> list[GroupPreview]:
+    now = timezone.now()
+    previews = []
+    for group in groups:
+        first = group.applicants[0]
+        values = merge_values(applicant=first, link=form.cleaned_data["link"])
+        lines = render_merge(group.version.body, values).split("\n")
+        previews.append(
+            GroupPreview(
+                group=group,
+                applicant=first,
+                subject=render_merge(group.version.subject, values),
+                opening="\n".join(lines[:PREVIEW_LINES]),
+                more_lines=len(lines) > PREVIEW_LINES,
+                send_after=form.schedule.send_after_for(first, now=now),
+            )
+        )
+    return previews
+
+
+def _settings_saved(request: HttpRequest, company: Company, form: MailSettingsForm) -> bool:
+    """The inline readiness form of the send screen: saves exactly the settings it asked for."""
+    if not form.is_valid():
+        return False
+    current = mail_settings_for(company)
+    values = {name: getattr(current, name) for name in MAIL_SETTINGS_REQUIRED} | form.cleaned_data
+    mail_settings_update(company=company, actor=request_user(request), **values)
+    messages.success(request, _("メール送信設定を保存しました。送信内容をご確認のうえ、送信してください。"))
+    return True
+
+
+def _sent(request: HttpRequest, company: Company, confirmed: list[sending.Assignment], form: SendForm) -> bool:
+    """Queue (or hand to the worker) exactly the confirmed mails; False with a message when nothing may go."""
+    link, schedule, actor = form.cleaned_data["link"], form.schedule, request_user(request)
+    try:
+        if len(confirmed) > sending.BACKGROUND_THRESHOLD:
+            sending.rejection_emails_send_later(
+                company=company, assignments=confirmed, link=link, schedule=schedule, actor=actor
+            )
+            messages.success(
+                request,
+                _("%(n)s 件のお祈りメールの送信予約を受け付けました。数分で送信状況に反映されます。")
+                % {"n": intcomma(len(confirmed))},
+            )
+            return True
+        result = sending.rejection_emails_send_confirmed(
+            company=company, assignments=confirmed, link=link, schedule=schedule, actor=actor
+        )
+    except sending.MailNotReady as error:
+        messages.error(request, str(error))
+        return False
+    messages.success(request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(result.queued)})
+    if result.left_out:
+        messages.warning(
+            request,
+            _("確認後に送信できなくなった %(n)s 件(選考結果の取り消し・送信済みなど)は送っていません。")
+            % {"n": intcomma(result.left_out)},
+        )
+    return True
 
 
 @company_manager_required
 @require_http_methods(["GET", "POST"])
 def send(request: HttpRequest, company: Company) -> HttpResponse:
+    """Choose the link and timing, confirm who gets which template (and who gets nothing, and why), then send.
+
+    Each applicant's template comes from the company's rules and templates; the confirmation asks for any
+    missing mail settings inline, and applicants dated in the future or over 90 days ago go only if ticked."""
+    _ensure_library(company, request_user(request))
     chosen = _chosen(request, company)
     plan = sending_plan(company=company, applicants=chosen.applicants, requested=chosen.requested)
-    form = SendForm(request.POST if request.method == "POST" else None, company=company)
-    preview = None
-    if request.method == "POST" and plan.eligible and form.is_valid():
-        version = form.version
-        if version is None:
-            form.add_error("template", _("このテンプレートには保存された本文がありません。"))
-        elif request.POST.get("confirm") == "1":
-            if len(plan.eligible) > sending.BACKGROUND_THRESHOLD:
-                sending.rejection_emails_send_later(
-                    company=company,
-                    applicants=plan.eligible,
-                    version=version,
-                    link=form.cleaned_data["link"],
-                    schedule=form.schedule,
-                    actor=request_user(request),
+    posted = request.method == "POST"
+    form = SendForm(request.POST if posted else None, company=company)
+    missing = mail_settings_missing_fields(company)
+    settings_form = MailSettingsForm(prefix="mail", only=missing)
+    if posted and request.POST.get("step") == "settings" and missing:
+        settings_form = MailSettingsForm(request.POST, prefix="mail", only=missing)
+        if _settings_saved(request, company, settings_form):
+            missing = mail_settings_missing_fields(company)
+            settings_form = MailSettingsForm(prefix="mail", only=missing)
+    dated_ids = {int(v) for v in request.POST.getlist("dated") if v.isdigit() and len(v) < 19} if posted else set()
+    previews = None
+    if posted and (plan.assignments or plan.dated) and form.is_valid():
+        if request.POST.get("confirm") == "1":
+            confirmed = plan.confirmed(dated_ids)
+            if missing:
+                messages.error(
+                    request, _("メール送信設定が未設定のため、まだ送信していません。下の欄に入力してください。")
                 )
-                messages.success(
+            elif request.POST.get("plan") != plan.fingerprint():
+                messages.warning(
                     request,
-                    _("%(n)s 件のお祈りメールの送信予約を受け付けました。数分で送信状況に反映されます。")
-                    % {"n": intcomma(len(plan.eligible))},
+                    _(
+                        "確認画面を表示した後に、送信する応募者または送るテンプレートが変わりました。まだ送信していません。内容をもう一度ご確認ください。"
+                    ),
                 )
-            else:
-                result = sending.rejection_emails_send(
-                    company=company,
-                    applicants=plan.eligible,
-                    version=version,
-                    link=form.cleaned_data["link"],
-                    schedule=form.schedule,
-                    actor=request_user(request),
+            elif not confirmed:
+                messages.error(
+                    request,
+                    _(
+                        "送信する応募者がいません。不採用日の確認が必要な方に送る場合は、チェックを入れてから送信してください。"
+                    ),
                 )
-                messages.success(
-                    request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(result.queued)}
-                )
-            return redirect("mailings:outbox")
-        else:
-            first = plan.eligible[0]
-            values = merge_values(applicant=first, link=form.cleaned_data["link"])
-            preview = {
-                "applicant": first,
-                "subject": render_merge(version.subject, values),
-                "body": render_merge(version.body, values),
-                "send_after": form.schedule.send_after_for(first, now=timezone.now()),
-            }
+            elif _sent(request, company, confirmed, form):
+                return redirect("mailings:outbox")
+        previews = _group_previews(plan.groups(), form)
     return render(
         request,
         "mailings/company/send.html",
@@ -457,10 +567,15 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
             "company": company,
             "chosen": chosen,
             "plan": plan,
+            "groups": plan.groups(),
             "skipped_shown": plan.skipped[:SKIPPED_SHOWN],
             "form": form,
-            "preview": preview,
-            "has_templates": form.fields["template"].queryset.exists(),  # type: ignore[attr-defined]
+            "previews": previews,
+            "dated_ids": dated_ids,
+            "fingerprint": plan.fingerprint(),
+            "settings_missing": missing,
+            "settings_form": settings_form,
+            "has_templates": RejectionTemplate.objects.filter(company=company, is_active=True).exists(),
         },
     )
 
@@ -503,7 +618,9 @@ def links_csv(request: HttpRequest, company: Company) -> HttpResponse:
         except RelayLink.DoesNotExist:
             raise Http404 from None
     encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
-    content = personal_links_csv(applicants=chosen.applicants, link=link, encoding=encoding)
+    content = personal_links_csv(
+        applicants=chosen.applicants, link=link, encoding=encoding, actor=request_user(request)
+    )
     response = HttpResponse(
         content, content_type=f"text/csv; charset={'Shift_JIS' if encoding == 'cp932' else 'utf-8'}"
     )
