@@ -4,26 +4,45 @@ Every answer that is not a success is JSON `{"code": <stable code>, "message": <
 `code` never changes between releases, `message` follows Accept-Language (Japanese by default).
 """
 
+import functools
 import logging
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja import Field, NinjaAPI, Path, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
+from ninja.throttling import SimpleRateThrottle
 from pydantic import StringConstraints, model_validator
 
+from applicants.models import Applicant, RejectionReason
 from companies.models import Company, RelayLink
 from insights.selectors.funnel import company_figures
 from integrations.errors import field_errors, summary
 from integrations.models import ApiKey
-from integrations.schemas import RejectedApplicantIn, aware
-from integrations.services import api_key_authenticate, applicants_post
+from integrations.schemas import ApplicantPatchIn, RejectedApplicantIn, aware
+from integrations.services import (
+    ApplicantUpdateRefused,
+    InvalidCursor,
+    api_key_authenticate,
+    applicant_by_ref,
+    applicant_mail_cancel_by_api,
+    applicant_update_by_api,
+    applicants_changed,
+    applicants_post,
+    changes_cursor,
+    rejection_mail_of,
+)
 from lib.jatext import nfkc
 from mailings.models import OutboundEmail, RejectionTemplate
 from mailings.services.outbox import applicant_personal_url, default_link
@@ -32,9 +51,9 @@ logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.errors = status, code, message, errors
 
 
 class ApiKeyAuth(HttpBearer):
@@ -42,19 +61,82 @@ class ApiKeyAuth(HttpBearer):
         return api_key_authenticate(raw_key=token.strip())
 
 
+class ApiKeyThrottle(SimpleRateThrottle):
+    """Requests per API key (`API_RATE_LIMIT`, default 600 a minute); past it, 429 `rate_limited` with
+    Retry-After. Counted in Django's cache, so per process unless a shared cache is configured."""
+
+    scope = "api_key"
+
+    def __init__(self) -> None:
+        super().__init__(rate=str(getattr(settings, "API_RATE_LIMIT", "600/m")))
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        api_key = getattr(request, "auth", None)
+        if not isinstance(api_key, ApiKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": api_key.pk}
+
+
 API_DESCRIPTION = gettext_lazy(
     "キャリアリレーの REST API です。企業ごとの API キーを `Authorization: Bearer <キー>` で送ってください"
     " (キーは「外部連携」画面で発行します)。エラーはすべて JSON の `code` (変わらない識別子) と `message` で返します:"
-    " 401 `invalid_api_key`、404 `not_found`、422 `validation_error` (`errors` に項目ごとの内容)、"
-    "400 `bad_request`。"
+    " 400 `bad_request`、401 `invalid_api_key`、404 `not_found`、405 `method_not_allowed`、"
+    "409 (`mail_sending` / `mail_sent` / `applicant_erased` / `conflict` / `not_cancellable`)、"
+    "422 `validation_error` (`errors` に項目ごとの内容)、"
+    "429 `rate_limited` (Retry-After ヘッダーの秒数だけお待ちください)。"
+    " 他社の応募者やメールは、存在しても 404 です。"
+    "応募者が人材紹介に登録したかどうかは、応募者の情報としては返しません。"
 )
 
-api = NinjaAPI(
+
+def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Ninja answers a method a path does not take with a plain-text 405; the API's clients get its JSON."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        allowed = response.get("Allow", "")
+        message = _("この URL では %(method)s は使えません。使えるメソッド: %(allowed)s") % {
+            "method": request.method,
+            "allowed": allowed,
+        }
+        answer = error_response(405, "method_not_allowed", message)
+        answer["Allow"] = allowed
+        return answer
+
+    return wrapper
+
+
+class CareerRelayApi(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if not isinstance(pattern, URLPattern):
+                continue
+            if pattern.name == "api-root":
+                # Ninja's root only names the prefix (and answers Django's HTML 404): /api/ answers in JSON.
+                pattern.callback = api_not_found
+            else:
+                pattern.callback = json_method_not_allowed(pattern.callback)
+        return patterns
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        # Read on every request, so the schema names the site it is served from (SITE_URL).
+        self.servers = [{"url": settings.SITE_URL, "description": "Career Relay"}]
+        return super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+
+
+api = CareerRelayApi(
     title="Career Relay API",
     version="1.0.0",
     description=str(API_DESCRIPTION),
     urls_namespace="api",
     auth=ApiKeyAuth(),
+    throttle=ApiKeyThrottle(),
 )
 
 
@@ -107,9 +189,16 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(404, "not_found", _("指定されたデータが見つかりません。"))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(
+        413, "payload_too_large", _("リクエストの本文が大きすぎます。件数を分けてお送りください (1 回 500 件まで)。")
+    )
+
+
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return error_response(exc.status, exc.code, exc.message)
+    return error_response(exc.status, exc.code, exc.message, exc.errors)
 
 
 @api.exception_handler(HttpError)
@@ -143,7 +232,7 @@ class ErrorOut(Schema):
     errors: list[FieldErrorOut] | None = None
 
 
-ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 v1 = Router()
 
@@ -267,23 +356,52 @@ def email_out(email: OutboundEmail) -> dict[str, Any]:
     }
 
 
+class ReasonOut(Schema):
+    id: int
+    name: str = Field(description="貴社での名前 (不採用 / 応募者辞退 / 入社決定 / 非選考対象 / 貴社の理由)")
+    code: RejectionReason.Code | None = Field(description="標準の理由のとき、その識別子 (貴社独自の理由は null)")
+    sends_mail: bool = Field(description="この理由のとき、お祈りメールを送るか")
+
+
+HoldCode = Literal["unknown_reason", "unverified", "date_out_of_range"]
+
+
+def reason_out(reason: RejectionReason | None) -> dict[str, Any] | None:
+    if reason is None:
+        return None
+    return {"id": reason.pk, "name": reason.name, "code": reason.code or None, "sends_mail": reason.sends_mail}
+
+
 class ApplicantOut(Schema):
     id: str = Field(description="送信元システムでの応募者ID")
     applicant_ref: str
-    created: bool = Field(description="false: 登録済みの応募者 (何も変更していません)")
-    personal_url: str
+    created: bool = Field(description="false: 登録済みの応募者 (氏名などは変更していません。訂正は PATCH で)")
+    personal_url: str | None = Field(description="応募者の個人用リレーリンク (リレーリンクがない企業は null)")
     email: EmailOut | None
+    mail_scheduled: bool = Field(description="お祈りメールが予約済み (または送信済み) か")
+    mail_refusal: str | None = Field(description="予約していないとき、その理由")
+    reason: ReasonOut | None = Field(description="選考終了理由 (読めなかったときは null で、hold が unknown_reason)")
+    hold: HoldCode | None = Field(description="確認待ちの種類 (確認待ちでなければ null)")
 
 
 class ApplicantsOut(Schema):
     results: list[ApplicantOut]
 
 
+def personal_url_or_none(applicant: Applicant) -> str | None:
+    try:
+        return applicant_personal_url(applicant=applicant)
+    except RelayLink.DoesNotExist:
+        return None
+
+
 @v1.post("/applicants", response={200: ApplicantsOut, **ERRORS}, summary="不採用の応募者を登録する")
 def applicants_create(request: HttpRequest, body: ApplicantsIn) -> dict[str, Any]:
     """不採用の応募者を 1 件またはまとめて (最大 500 件) 登録し、お祈りメールを予約します。
 
-    同じ id を再送しても、二重登録も二重送信もしません。
+    `reason` (選考終了理由) は貴社の対応づけで読み、お祈りメールを送る理由のときだけ予約します。読めない表記は
+    「確認待ち」、`can_email: false` は登録のみです。結果の `mail_scheduled` と `mail_refusal` で、予約したか・
+    しなかった理由がわかります。同じ id を再送しても、二重登録も二重送信もしません。
     """
     company = _company(request)
     version = None
@@ -306,11 +424,269 @@ def applicants_create(request: HttpRequest, body: ApplicantsIn) -> dict[str, Any
                 "id": item.applicant.external_id,
                 "applicant_ref": item.applicant.ref,
                 "created": item.created,
-                "personal_url": applicant_personal_url(applicant=item.applicant),
+                "personal_url": personal_url_or_none(item.applicant),
                 "email": email_out(item.email) if item.email else None,
+                "mail_scheduled": item.mail_scheduled,
+                "mail_refusal": None if item.mail_scheduled else (item.refusal or item.applicant.mail_refusal or ""),
+                "reason": reason_out(item.applicant.reason),
+                "hold": item.applicant.hold or None,
             }
             for item in posted
         ]
+    }
+
+
+# One applicant ------------------------------------------------------------------------------------------------
+
+MailStatus = Literal["none", "queued", "sending", "sent", "failed", "cancelled"]
+
+
+class ApplicantMailOut(Schema):
+    """The rejection mail's delivery, as the company's outbox shows it (never what the person did next)."""
+
+    id: int
+    status: OutboundEmail.Status
+    to_email: str
+    subject: str
+    send_after: datetime
+    sent_at: datetime | None
+    failed_at: datetime | None
+    note: str = Field(description="取り消しや失敗の理由")
+
+
+class MailStateOut(Schema):
+    status: MailStatus = Field(description="お祈りメールの状態 (none: まだありません)")
+    may_send: bool = Field(description="いまお祈りメールを送ってよい応募者か")
+    refusal: str | None = Field(description="送ってはいけない理由 (確認待ち、辞退、can_email: false など)")
+    email: ApplicantMailOut | None
+
+
+class ApplicantDetailOut(Schema):
+    id: str = Field(description="送信元システム (ATS) での応募者ID")
+    applicant_ref: str = Field(description="応募者参照キー (個人用リレーリンクが署名するキー)")
+    source: Applicant.Source
+    name: str
+    name_kana: str
+    email: str
+    position: str
+    stage: Applicant.Stage
+    stage_label: str
+    track: Applicant.Track
+    track_label: str
+    interview_date: date | None
+    rejected_at: datetime | None
+    reason: ReasonOut | None
+    reason_text: str = Field(description="ATS での選考終了理由の表記")
+    hold: HoldCode | None
+    hold_detail: str
+    can_email: bool
+    closed_at: datetime | None = Field(description="ATS で選考結果が取り消された日時 (採用・削除など)")
+    closed_reason: str
+    erased: bool = Field(description="ATS で削除され、個人情報を消した応募者")
+    link_exported_at: datetime | None = Field(description="個人用リンクを貴社の差し込み配信用に書き出した日時")
+    mail: MailStateOut
+    created_at: datetime
+    updated_at: datetime
+
+
+def mail_state(applicant: Applicant, email: OutboundEmail | None) -> dict[str, Any]:
+    refusal = applicant.mail_refusal
+    return {
+        "status": email.status if email else "none",
+        "may_send": refusal is None,
+        "refusal": refusal,
+        "email": None
+        if email is None
+        else {
+            "id": email.pk,
+            "status": email.status,
+            "to_email": email.to_email,
+            "subject": email.subject,
+            "send_after": email.send_after,
+            "sent_at": email.sent_at,
+            "failed_at": email.failed_at,
+            "note": email.last_error
+            if email.status in (OutboundEmail.Status.CANCELLED, OutboundEmail.Status.FAILED)
+            else "",
+        },
+    }
+
+
+def applicant_detail(applicant: Applicant, email: OutboundEmail | None = None) -> dict[str, Any]:
+    if email is None:
+        prefetched = getattr(applicant, "rejection_mails", None)
+        email = prefetched[0] if prefetched else None if prefetched is not None else rejection_mail_of(applicant)
+    return {
+        "id": applicant.external_id,
+        "applicant_ref": applicant.ref,
+        "source": applicant.source,
+        "name": applicant.name,
+        "name_kana": applicant.name_kana,
+        "email": applicant.email,
+        "position": applicant.position,
+        "stage": applicant.stage,
+        "stage_label": str(Applicant.Stage(applicant.stage).label),
+        "track": applicant.track,
+        "track_label": str(Applicant.Track(applicant.track).label),
+        "interview_date": applicant.interview_date,
+        "rejected_at": applicant.rejected_at,
+        "reason": reason_out(applicant.reason),
+        "reason_text": applicant.reason_text,
+        "hold": applicant.hold or None,
+        "hold_detail": applicant.hold_detail,
+        "can_email": applicant.can_email,
+        "closed_at": applicant.closed_at,
+        "closed_reason": applicant.closed_reason,
+        "erased": applicant.erased_at is not None,
+        "link_exported_at": applicant.link_exported_at,
+        "mail": mail_state(applicant, email),
+        "created_at": applicant.created_at,
+        "updated_at": applicant.updated_at,
+    }
+
+
+ApplicantRef = Annotated[str, Path(description="応募者参照キー (applicant_ref)、または送信元システムでの応募者ID")]
+
+
+def _applicant(request: HttpRequest, ref: str) -> Applicant:
+    """The key's company's applicant, or 404 (another company's applicant is not found either)."""
+    applicant = applicant_by_ref(company=_company(request), ref=ref)
+    if applicant is None:
+        raise ApiError(404, "not_found", _("この応募者は見つかりません。"))
+    return applicant
+
+
+@v1.get("/applicants/{ref}", response={200: ApplicantDetailOut, **ERRORS}, summary="応募者を 1 件読む")
+def applicant_read(request: HttpRequest, ref: ApplicantRef) -> dict[str, Any]:
+    """選考終了理由、確認待ち、お祈りメールの状態を含む応募者 1 件です。"""
+    return applicant_detail(_applicant(request, ref))
+
+
+class ApplicantUpdateOut(Schema):
+    applicant: ApplicantDetailOut
+    changed: list[str] = Field(description="変わった項目")
+    mail_readdressed: int = Field(description="宛先を新しいアドレスに変えた送信予定のメールの件数")
+    mail_cancelled: int = Field(description="取り消した送信予定のメールの件数")
+    notes: list[str] = Field(description="お知らせ (送信済みのメールは変えられない、など)")
+
+
+@v1.patch(
+    "/applicants/{ref}",
+    response={200: ApplicantUpdateOut, **ERRORS, 409: ErrorOut},
+    summary="応募者を訂正する",
+)
+def applicant_update(request: HttpRequest, ref: ApplicantRef, body: ApplicantPatchIn) -> dict[str, Any]:
+    """送った項目だけを変えます。正しいメールアドレスは、まだ送っていないメールの宛先にも反映します。
+
+    `can_email: false` や、お祈りメールを送らない `reason` (辞退・入社など) に変えると、送信予定のメールを
+    取り消します。この API からメールを新たに予約することはありません。
+    """
+    applicant = _applicant(request, ref)
+    api_key = request.auth  # type: ignore[attr-defined]
+    assert isinstance(api_key, ApiKey)
+    try:
+        updated = applicant_update_by_api(applicant=applicant, patch=body, api_key=api_key)
+    except ApplicantUpdateRefused as refused:
+        raise ApiError(409, refused.code, str(refused)) from None
+    return {
+        "applicant": applicant_detail(updated.applicant),
+        "changed": updated.changed,
+        "mail_readdressed": updated.readdressed,
+        "mail_cancelled": updated.cancelled.cancelled if updated.cancelled else 0,
+        "notes": updated.notes,
+    }
+
+
+class MailCancelOut(Schema):
+    cancelled: int = Field(description="今回取り消したメールの件数 (取り消し済み・未予約なら 0)")
+    message: str
+    mail: MailStateOut
+
+
+def _cancel(request: HttpRequest, applicant: Applicant) -> dict[str, Any]:
+    api_key = request.auth  # type: ignore[attr-defined]
+    assert isinstance(api_key, ApiKey)
+    result = applicant_mail_cancel_by_api(applicant=applicant, api_key=api_key)
+    if not result.cancelled and result.in_flight:
+        raise ApiError(409, "mail_sending", result.summary())
+    if not result.cancelled and result.sent:
+        raise ApiError(409, "mail_sent", result.summary())
+    return {
+        "cancelled": result.cancelled,
+        "message": result.summary(),
+        "mail": mail_state(applicant, rejection_mail_of(applicant)),
+    }
+
+
+@v1.post(
+    "/applicants/{ref}/cancel-mail",
+    response={200: MailCancelOut, **ERRORS, 409: ErrorOut},
+    summary="応募者のお祈りメールを取り消す",
+)
+def applicant_mail_cancel(request: HttpRequest, ref: ApplicantRef) -> dict[str, Any]:
+    """送信予定のお祈りメールを取り消します。送信処理中・送信済みなら 409 (`mail_sending` / `mail_sent`)。
+
+    何度呼んでも同じ結果です。今後も送らないようにするには `can_email: false` を PATCH してください。
+    """
+    return _cancel(request, _applicant(request, ref))
+
+
+EmailId = Annotated[int, Path(ge=1, le=2**63 - 1, description="メールの ID (`/emails` の id)")]
+
+
+@v1.post(
+    "/emails/{email_id}/cancel",
+    response={200: MailCancelOut, **ERRORS, 409: ErrorOut},
+    summary="送信予定のメールを取り消す",
+)
+def email_cancel(request: HttpRequest, email_id: EmailId) -> dict[str, Any]:
+    """お祈りメールを ID で取り消します。送信処理中・送信済みなら 409。お祈りメール以外は取り消せません (409)。"""
+    email = OutboundEmail.objects.filter(company=_company(request), pk=email_id).select_related("applicant").first()
+    if email is None:
+        raise ApiError(404, "not_found", _("このメールは見つかりません。"))
+    if email.kind != OutboundEmail.Kind.REJECTION or email.applicant is None:
+        raise ApiError(409, "not_cancellable", _("お祈りメール以外のメールは、API から取り消せません。"))
+    return _cancel(request, email.applicant)
+
+
+# Changes ------------------------------------------------------------------------------------------------------
+
+
+class ChangeFilters(Schema):
+    cursor: str | None = Field(
+        default=None, max_length=200, description="前回の next_cursor (省略時は最初から)。中身に意味はありません"
+    )
+    limit: int = Field(default=100, ge=1, le=500, description="1 ページの件数 (最大 500)")
+
+
+class ChangesOut(Schema):
+    results: list[ApplicantDetailOut] = Field(description="変更の古い順 (同じ時刻は登録順)")
+    next_cursor: str | None = Field(description="次に渡す cursor。結果が空なら渡したものと同じです")
+    has_more: bool = Field(description="true: すぐに次のページを読めます")
+
+
+@v1.get("/changes", response={200: ChangesOut, **ERRORS}, summary="変更のあった応募者を読む")
+def changes_list(request: HttpRequest, filters: Query[ChangeFilters]) -> dict[str, Any]:
+    """`cursor` のあとに登録・変更された応募者を、変更の古い順に返します (ATS との同期用)。
+
+    変更が一覧に現れるのは 30 秒後からです (処理中の取り込みを飛ばさないため)。お祈りメールの送信状況の変化は
+    ここには含まれません (`/emails` をお使いください)。
+    """
+    cursor = filters.cursor.strip() if filters.cursor else None
+    try:
+        rows, has_more = applicants_changed(company=_company(request), cursor=cursor, limit=filters.limit)
+    except InvalidCursor:
+        error = {
+            "field": "cursor",
+            "message": _("cursor が正しくありません。前回の next_cursor をそのまま渡してください。"),
+        }
+        raise ApiError(
+            422, "validation_error", _("入力内容に誤りがあります: %(summary)s") % {"summary": summary([error])}, [error]
+        ) from None
+    return {
+        "results": [applicant_detail(row) for row in rows],
+        "next_cursor": changes_cursor(rows[-1]) if rows else cursor,
+        "has_more": has_more,
     }
 
 
@@ -337,7 +713,7 @@ def emails_list(request: HttpRequest, filters: Query[EmailFilters]) -> dict[str,
     company = _company(request)
     emails = OutboundEmail.objects.filter(company=company).select_related("applicant")
     if filters.applicant_ref:
-        ref = nfkc(filters.applicant_ref)
+        ref = nfkc(filters.applicant_ref).replace("\x00", "")
         emails = emails.filter(Q(applicant__ref=ref) | Q(applicant__external_id=ref))
     if filters.status == "clicked":
         emails = emails.filter(clicked_at__isnull=False)

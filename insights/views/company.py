@@ -22,6 +22,7 @@ from insights.selectors.kpis import MIN_ANSWERS, period_from_request, satisfacti
 from insights.services import (
     recruiting_costs_save,
 )
+from lib.csvsafe import csv_safe
 from lib.dates import JST as TOKYO
 
 
@@ -114,6 +115,16 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
             for f in current.links
         ],
         "change": current.nps - previous.nps if current.nps is not None and previous.nps is not None else None,
+        "reason_rows": [
+            {
+                "key": row.key,
+                "label": row.label,
+                "count": row.count,
+                "share": metrics.percent(row.share),
+                "sends_mail": row.sends_mail,
+            }
+            for row in (current.reasons.rows if current.reasons else [])
+        ],
     }
 
 
@@ -123,13 +134,19 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
 
 
 def kpi_csv(company: Company, rows: list[metrics.KpiRow], period_label: str, previous_label: str) -> bytes:
-    """UTF-8 with BOM (Excel opens it as is); the same formatted figures as the page."""
+    """UTF-8 with BOM (Excel opens it as is); the same formatted figures as the page.
+
+    Every text cell goes through `csv_safe` (a company named `=HYPERLINK(…)` opens as text). The figures do not:
+    they are numbers this code formatted (`+2`, `-12.5%`, `1,234`, `—`), never anyone's input, and must read
+    exactly as on the page."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("企業"), company.name])
-    writer.writerow([_("指標"), period_label, previous_label, _("増減")])
+    writer.writerow([csv_safe(str(_("企業"))), csv_safe(company.name)])
+    writer.writerow(
+        [csv_safe(str(_("指標"))), csv_safe(period_label), csv_safe(previous_label), csv_safe(str(_("増減")))]
+    )
     for row in rows:
-        writer.writerow([row.label, row.current, row.previous, row.delta])
+        writer.writerow([csv_safe(str(row.label)), row.current, row.previous, row.delta])
     return buffer.getvalue().encode("utf-8-sig")
 
 
