@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from time import sleep
 from typing import Any
 
 import pytest
@@ -39,6 +40,13 @@ class FakeLever:
     archive_reasons: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     base_url: str = ""
+    # Lever's rate limit (https://hire.lever.co/developer/documentation#rate-limits): this many requests are
+    # answered 429 Too Many Requests, with `Retry-After: retry_after` when it is set.
+    throttled: int = 0
+    retry_after: str | None = None
+    # Lever down: every request answered with this status, or answered only after `delay` seconds.
+    failing_with: int | None = None
+    delay: float = 0.0
 
     def api_key_of(self, index: int = -1) -> str:
         auth = self.requests[index][1]
@@ -50,6 +58,16 @@ def _handler(fake: FakeLever) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             fake.requests.append((self.path, self.headers.get("Authorization", "")))
+            if fake.delay:
+                sleep(fake.delay)
+            if fake.failing_with is not None:
+                self._send(fake.failing_with, {"code": "ServiceUnavailable"})
+                return
+            if fake.throttled > 0:
+                fake.throttled -= 1
+                extra = {"Retry-After": fake.retry_after} if fake.retry_after is not None else {}
+                self._send(429, {"code": "TooManyRequests", "message": "Rate limit exceeded"}, extra)
+                return
             if self.headers.get("Authorization", "") != "Basic " + base64.b64encode(b"lever-key:").decode():
                 self._send(401, {"code": "UnauthorizedError"})
                 return
@@ -64,10 +82,12 @@ def _handler(fake: FakeLever) -> type[BaseHTTPRequestHandler]:
                     return
             self._send(404, {"code": "ResourceNotFound"})
 
-        def _send(self, status: int, body: dict[str, Any]) -> None:
+        def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -1,23 +1,35 @@
 """ATS webhooks: Greenhouse reject_candidate, Lever candidateArchiveChange and the generic applicant.rejected event,
-fed with valid, replayed, forged, unsigned and malformed deliveries."""
+fed with valid, replayed, forged, unsigned and malformed deliveries.
+
+Payloads are shaped as the vendors document them:
+- Greenhouse: https://developers.greenhouse.io/webhooks.html#candidate-prospect-rejected (and the rejection
+  reason types of https://developers.greenhouse.io/harvest.html#rejection-reasons).
+- Lever: https://hire.lever.co/developer/documentation#webhooks (signature over token + triggeredAt) and
+  #archive-reasons / #retrieve-a-single-opportunity for the API the integration reads.
+Dates are relative to now: a rejection more than 90 days old or in the future is held, not mailed.
+"""
 
 import copy
 import hashlib
 import hmac
 import json
 import logging
-from datetime import datetime
+import time as clock
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from applicants.models import Applicant
+from applicants.models import Applicant, AtsMapping, RejectionReason
 from applicants.services import applicant_record
+from applicants.vocabulary import match_key
 from integrations.models import Integration, WebhookEvent
-from integrations.services import integration_create, integration_set_enabled
+from integrations.services import integration_create, integration_lever_update, integration_set_enabled
 from integrations.webhooks import MAX_BODY_BYTES
+from lib.business_days import add_business_days
 from mailings.models import OutboundEmail
 from tests.conftest import Tenant
 from tests.hooks_support import FakeLever, fake_lever, rejection_rule
@@ -25,9 +37,25 @@ from tests.hooks_support import FakeLever, fake_lever, rejection_rule
 __all__ = ["fake_lever"]
 
 JST = ZoneInfo("Asia/Tokyo")
-# Friday 2031-11-21 18:00 JST; the next business days skip the weekend and 勤労感謝の日 (振替休日 on the 24th).
-REJECTED_AT = "2031-11-21T09:00:00Z"
-THIRD_BUSINESS_DAY_10AM = datetime(2031, 11, 27, 10, 0, tzinfo=JST)
+OPPORTUNITY_ID = "250d8f03-738a-4bba-a671-8a3d73477145"
+ARCHIVE_REASON_ID = "63dd55b2-a99f-4e7b-985f-22c7bf80ab42"
+LEVER_DELIVERY_TOKEN = "5d1a2bc1e0a6c"  # Lever's per-delivery `token`, signed with triggeredAt
+
+
+def third_business_day_10am(moment: datetime) -> datetime:
+    """When a 3-business-days-at-10:00 rule sends a rejection made at `moment` (weekends and holidays skipped)."""
+    day = add_business_days(timezone.localtime(moment, JST).date(), 3)
+    return datetime.combine(day, time(10, 0), tzinfo=JST)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A rejection two hours ago: well inside the 90 days an automatic rejection mail may follow.
+RECENTLY = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+REJECTED_AT = iso(RECENTLY)
+THIRD_BUSINESS_DAY_10AM = third_business_day_10am(RECENTLY)
 
 
 def make_integration(tenant: Tenant, kind: str, **extra: Any) -> tuple[Integration, str]:
@@ -45,8 +73,14 @@ def signed(secret: str, body: bytes) -> str:
     return "sha256 " + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def greenhouse_payload(application_id: int = 265293, **candidate: Any) -> dict[str, Any]:
-    """The documented Greenhouse reject_candidate shape (trimmed of fields the integration never reads)."""
+def greenhouse_payload(
+    application_id: int = 265293, *, reason: Any = "default", rejected_at: str = "", **candidate: Any
+) -> dict[str, Any]:
+    """The documented Greenhouse reject_candidate shape (trimmed of fields the integration never reads):
+    https://developers.greenhouse.io/webhooks.html#candidate-prospect-rejected. A rejection reason's type is one of
+    "We rejected them", "They rejected us", "None specified" (https://developers.greenhouse.io/harvest.html#rejection-reasons)."""
+    if reason == "default":
+        reason = {"id": 14, "name": "Too Junior", "type": {"id": 1, "name": "We rejected them"}}
     person = {
         "id": 265788,
         "first_name": "花子",
@@ -66,41 +100,48 @@ def greenhouse_payload(application_id: int = 265293, **candidate: Any) -> dict[s
         "payload": {
             "application": {
                 "id": application_id,
-                "rejected_at": REJECTED_AT,
+                "rejected_at": rejected_at or REJECTED_AT,
                 "prospect": False,
                 "status": "rejected",
-                "applied_at": "2031-10-01T00:00:00Z",
-                "last_activity_at": REJECTED_AT,
+                "applied_at": iso(RECENTLY - timedelta(days=30)),
+                "last_activity_at": rejected_at or REJECTED_AT,
                 "url": f"https://app.greenhouse.io/people/265788?application_id={application_id}",
                 "source": {"id": 27, "public_name": "LinkedIn"},
                 "credited_to": None,
-                "rejection_reason": {"id": 14, "name": "Too Junior", "type": {"id": 3, "name": "Wrong skill set"}},
+                "rejection_reason": reason,
                 "rejection_details": {"custom_fields": {}},
                 "current_stage": {"id": 2708728, "name": "一次面接", "interviews": []},
                 "custom_fields": {},
                 "candidate": person,
-                "jobs": [{"id": 371417, "name": "Web エンジニア", "status": "open"}],
+                "jobs": [{"id": 371417, "name": "Web エンジニア", "requisition_id": None, "status": "open"}],
             }
         },
     }
 
 
 def lever_payload(
-    secret: str, *, event: str = "candidateArchiveChange", to_archived: Any = "default"
+    secret: str,
+    *,
+    event: str = "candidateArchiveChange",
+    to_archived: Any = "default",
+    token: str = LEVER_DELIVERY_TOKEN,
+    triggered_at: int | None = None,
+    opportunity_id: str = OPPORTUNITY_ID,
 ) -> dict[str, Any]:
-    """The documented Lever webhook body: the signature is HMAC-SHA256(signature token, token + triggeredAt)."""
-    token, triggered_at = "5d1a2bc1e0a6c", 1953018000000
+    """The documented Lever webhook body (https://hire.lever.co/developer/documentation#webhooks): the signature
+    is HMAC-SHA256(signature token, token + triggeredAt); triggeredAt is milliseconds since the epoch, now."""
+    triggered_at = int(clock.time() * 1000) if triggered_at is None else triggered_at
     if to_archived == "default":
-        to_archived = {"archivedAt": 1953018000000, "reason": "63dd55b2-a99f-4e7b-985f-22c7bf80ab42"}
+        to_archived = {"archivedAt": triggered_at - 1000, "reason": ARCHIVE_REASON_ID}
     return {
-        "id": "a1b2c3",
+        "id": f"evt-{token}",
         "triggeredAt": triggered_at,
         "event": event,
         "signature": hmac.new(secret.encode(), f"{token}{triggered_at}".encode(), hashlib.sha256).hexdigest(),
         "token": token,
         "data": {
-            "opportunityId": "250d8f03-738a-4bba-a671-8a3d73477145",
-            "candidateId": "250d8f03-738a-4bba-a671-8a3d73477145",
+            "opportunityId": opportunity_id,
+            "candidateId": opportunity_id,
             "contactId": "f3d24e3b-6a3b-4a9b-8e5d-2f4e0c1b3a71",
             "fromArchived": None,
             "toArchived": to_archived,
@@ -117,7 +158,7 @@ def generic_payload(event_id: str = "evt-1", **applicant: Any) -> dict[str, Any]
         "position": "営業職",
         "stage": "一次面接",
         "track": "new_graduate",
-        "interview_date": "2031-11-12",
+        "interview_date": (RECENTLY - timedelta(days=7)).date().isoformat(),
         "rejected_at": REJECTED_AT,
     }
     person.update(applicant)
@@ -270,11 +311,11 @@ def test_it_reports_a_greenhouse_candidate_without_an_email_address(client: Clie
     "data",
     [
         {"action": "ping", "payload": {"web_hook_id": 1}},
-        {"action": "hire_candidate", "payload": {}},
-        {"action": "unreject_candidate", "payload": {}},
+        {"action": "candidate_stage_change", "payload": {}},
+        {"action": "update_candidate", "payload": {}},
     ],
 )
-def test_it_acknowledges_and_ignores_other_greenhouse_actions(
+def test_it_acknowledges_and_ignores_greenhouse_actions_that_do_not_change_a_selection_outcome(
     client: Client, tenant: Tenant, data: dict[str, Any]
 ) -> None:
     rejection_rule(tenant.company)
@@ -389,14 +430,17 @@ def test_it_refuses_bodies_over_the_size_cap_and_other_methods(client: Client, t
 
 
 @pytest.mark.django_db
-def test_it_schedules_one_email_for_a_lever_archive_of_a_known_applicant(client: Client, tenant: Tenant) -> None:
+def test_it_schedules_one_email_for_a_lever_archive_of_a_known_applicant(
+    client: Client, tenant: Tenant, fake_lever: FakeLever
+) -> None:
     rejection_rule(tenant.company)
-    integration, secret = make_integration(tenant, Integration.Kind.LEVER)
+    integration, secret = make_integration(tenant, Integration.Kind.LEVER, lever_api_key="lever-key")
+    fake_lever.archive_reasons[ARCHIVE_REASON_ID] = {"id": ARCHIVE_REASON_ID, "text": "不採用", "type": "non-hired"}
     known = applicant_record(
         company=tenant.company,
         source=Applicant.Source.CSV,
         external_system="lever",
-        external_id="250d8f03-738a-4bba-a671-8a3d73477145",
+        external_id=OPPORTUNITY_ID,
         name="鈴木 次郎",
         email="jiro@example.jp",
         position="データアナリスト",
@@ -410,9 +454,11 @@ def test_it_schedules_one_email_for_a_lever_archive_of_a_known_applicant(client:
     assert replay.json()["status"] == "duplicate"
     known.refresh_from_db()
     assert known.rejected_at is not None
+    assert (known.reason_text, known.person_id) == ("不採用", "f3d24e3b-6a3b-4a9b-8e5d-2f4e0c1b3a71")
     email = assert_one_email_to(tenant, known)
-    assert email.send_after == THIRD_BUSINESS_DAY_10AM
+    assert email.send_after == third_business_day_10am(timezone.now())
     assert Applicant.objects.count() == 1
+    assert [path.split("?")[0] for path, _auth in fake_lever.requests] == [f"/v1/archive_reasons/{ARCHIVE_REASON_ID}"]
 
 
 @pytest.mark.django_db
@@ -421,14 +467,24 @@ def test_it_reads_an_unknown_lever_applicant_from_the_lever_api(
 ) -> None:
     rejection_rule(tenant.company)
     integration, secret = make_integration(tenant, Integration.Kind.LEVER, lever_api_key="lever-key")
-    fake_lever.opportunities["250d8f03-738a-4bba-a671-8a3d73477145"] = {
-        "id": "250d8f03-738a-4bba-a671-8a3d73477145",
+    fake_lever.opportunities[OPPORTUNITY_ID] = {
+        "id": OPPORTUNITY_ID,
         "name": "高橋 美咲",
+        "contact": "f3d24e3b-6a3b-4a9b-8e5d-2f4e0c1b3a71",
         "emails": ["misaki@example.jp"],
+        "stage": {"id": "stage-2", "text": "二次面接"},
         "applications": [{"id": "app-1", "posting": "posting-1"}],
     }
-    fake_lever.postings["posting-1"] = {"id": "posting-1", "text": "カスタマーサクセス"}
-    fake_lever.archive_reasons["63dd55b2-a99f-4e7b-985f-22c7bf80ab42"] = {"text": "スキル不足", "type": "non-hired"}
+    fake_lever.postings["posting-1"] = {"id": "posting-1", "text": "カスタマーサクセス (2028年卒)"}
+    fake_lever.archive_reasons[ARCHIVE_REASON_ID] = {"id": ARCHIVE_REASON_ID, "text": "スキル不足", "type": "non-hired"}
+    # The company said what its Lever archive reason means (the mapping screen).
+    AtsMapping.objects.create(
+        company=tenant.company,
+        kind=AtsMapping.Kind.REASON,
+        label="スキル不足",
+        match=match_key("スキル不足"),
+        reason=RejectionReason.objects.get(company=tenant.company, code="rejected"),
+    )
     body = dumps(lever_payload(secret))
 
     response = post(client, integration, body)
@@ -438,26 +494,32 @@ def test_it_reads_an_unknown_lever_applicant_from_the_lever_api(
     assert (applicant.name, applicant.email, applicant.position) == (
         "高橋 美咲",
         "misaki@example.jp",
-        "カスタマーサクセス",
+        "カスタマーサクセス (2028年卒)",
     )
     assert (applicant.source, applicant.external_system) == ("lever", "lever")
+    assert (applicant.stage, applicant.track) == (Applicant.Stage.SECOND_INTERVIEW, Applicant.Track.NEW_GRADUATE)
+    assert (applicant.reason.code if applicant.reason else None, applicant.reason_text) == ("rejected", "スキル不足")
+    assert applicant.person_id == "f3d24e3b-6a3b-4a9b-8e5d-2f4e0c1b3a71"
     assert_one_email_to(tenant, applicant)
     assert fake_lever.api_key_of() == "lever-key"
     assert any(path.startswith("/v1/opportunities/250d8f03") for path, _auth in fake_lever.requests)
 
 
 @pytest.mark.django_db
-def test_it_logs_a_lever_archive_it_cannot_match_to_a_person(client: Client, tenant: Tenant) -> None:
+def test_it_holds_a_lever_archive_without_an_api_key_and_says_what_to_do(client: Client, tenant: Tenant) -> None:
+    """Without Lever's API the archive reason (hired, withdrew, rejected) is unknown: never mailed blind."""
     rejection_rule(tenant.company)
     integration, secret = make_integration(tenant, Integration.Kind.LEVER)
 
     response = post(client, integration, dumps(lever_payload(secret)))
 
     assert response.status_code == 200
-    assert response.json()["status"] == "applicant_missing"
+    assert response.json()["status"] == "held"
     log = WebhookEvent.objects.get()
-    assert log.get_status_display() == "応募者情報が見つかりません"
-    assert log.external_id == "250d8f03-738a-4bba-a671-8a3d73477145"
+    assert log.get_status_display() == "確認待ち (メールは送っていません)"
+    assert log.external_id == OPPORTUNITY_ID
+    assert "Lever API キー" in log.reason and "再処理" in log.reason
+    assert log.can_retry and log.retry_data is not None and log.retry_data["archive_reason"] == ARCHIVE_REASON_ID
     assert not OutboundEmail.objects.exists()
 
 
@@ -468,34 +530,34 @@ def test_it_logs_why_the_lever_api_could_not_help(client: Client, tenant: Tenant
 
     response = post(client, integration, dumps(lever_payload(secret)))
 
-    assert response.json()["status"] == "applicant_missing"
-    assert "401" in WebhookEvent.objects.get().reason
-    assert not Applicant.objects.exists()
+    assert response.json()["status"] == "held"
+    log = WebhookEvent.objects.get()
+    assert log.status == WebhookEvent.Status.HELD and "401" in log.reason
+    assert not Applicant.objects.exists() and not OutboundEmail.objects.exists()
 
 
 @pytest.mark.django_db
 def test_it_sends_nothing_when_lever_archives_a_hire(client: Client, tenant: Tenant, fake_lever: FakeLever) -> None:
+    """GET /archive_reasons/:id says `type: hired` (https://hire.lever.co/developer/documentation#archive-reasons)."""
     rejection_rule(tenant.company)
     integration, secret = make_integration(tenant, Integration.Kind.LEVER, lever_api_key="lever-key")
-    fake_lever.archive_reasons["63dd55b2-a99f-4e7b-985f-22c7bf80ab42"] = {"text": "Hired", "type": "hired"}
+    fake_lever.archive_reasons[ARCHIVE_REASON_ID] = {"id": ARCHIVE_REASON_ID, "text": "Hired", "type": "hired"}
 
     response = post(client, integration, dumps(lever_payload(secret)))
 
-    assert response.json()["status"] == "ignored"
-    assert not OutboundEmail.objects.exists()
+    assert response.json()["status"] == "processed"
+    assert response.json()["email_scheduled"] is False
+    assert "入社決定" in WebhookEvent.objects.get().reason
+    assert not OutboundEmail.objects.exists() and not Applicant.objects.exists()
+    assert not any(path.startswith("/v1/opportunities/") for path, _auth in fake_lever.requests)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("event", "to_archived"), [("candidateArchiveChange", None), ("candidateStageChange", "default")]
-)
-def test_it_ignores_lever_unarchives_and_other_events(
-    client: Client, tenant: Tenant, event: str, to_archived: Any
-) -> None:
+def test_it_ignores_lever_events_that_do_not_change_a_selection_outcome(client: Client, tenant: Tenant) -> None:
     rejection_rule(tenant.company)
     integration, secret = make_integration(tenant, Integration.Kind.LEVER)
 
-    response = post(client, integration, dumps(lever_payload(secret, event=event, to_archived=to_archived)))
+    response = post(client, integration, dumps(lever_payload(secret, event="candidateStageChange")))
 
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
@@ -584,14 +646,14 @@ def test_it_refuses_forged_and_unsigned_generic_events(client: Client, tenant: T
 @pytest.mark.django_db
 def test_it_explains_each_invalid_field_of_a_generic_event(client: Client, tenant: Tenant) -> None:
     integration, secret = make_integration(tenant, Integration.Kind.GENERIC)
-    body = dumps(generic_payload(email="not-an-address", stage="社長面接", name=""))
+    body = dumps(generic_payload(email="not-an-address", stage="ステージX", name=""))
 
     response = post(client, integration, body, Signature=signed(secret, body))
 
     assert response.status_code == 400
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert errors["applicant.email"] == "メールアドレスの形式が正しくありません。"
-    assert "document" in errors["applicant.stage"]
+    assert "document" in errors["applicant.stage"] and "second_interview (二次面接)" in errors["applicant.stage"]
     assert errors["applicant.name"] == "空にはできません。"
     assert not Applicant.objects.exists()
 
@@ -669,13 +731,16 @@ def test_copies_of_one_event_arriving_at_once_take_effect_once(tenant: Tenant) -
 
 
 @pytest.mark.django_db
-def test_it_finds_a_lever_applicant_posted_earlier_through_the_api(client: Client, tenant: Tenant) -> None:
+def test_it_finds_a_lever_applicant_posted_earlier_through_the_api(
+    client: Client, tenant: Tenant, fake_lever: FakeLever
+) -> None:
     from integrations.services import api_key_create
 
     rejection_rule(tenant.company)
-    integration, secret = make_integration(tenant, Integration.Kind.LEVER)
+    integration, secret = make_integration(tenant, Integration.Kind.LEVER, lever_api_key="lever-key")
+    fake_lever.archive_reasons[ARCHIVE_REASON_ID] = {"id": ARCHIVE_REASON_ID, "text": "不採用", "type": "non-hired"}
     key = api_key_create(company=tenant.company, name="連携", actor=tenant.owner).raw_key
-    person = {"id": "250d8f03-738a-4bba-a671-8a3d73477145", "name": "中村 陽子", "email": "yoko@example.jp"}
+    person = {"id": OPPORTUNITY_ID, "name": "中村 陽子", "email": "yoko@example.jp"}
     client.post(
         "/api/v1/applicants",
         data=json.dumps({"applicants": [person], "schedule": {"mode": "none"}}),
@@ -691,35 +756,40 @@ def test_it_finds_a_lever_applicant_posted_earlier_through_the_api(client: Clien
 
 
 @pytest.mark.django_db
-def test_a_lever_archive_without_applicant_can_be_processed_again_once_the_person_is_registered(
-    client: Client, owner_client: Client, tenant: Tenant
+def test_a_held_lever_archive_can_be_processed_again_once_the_company_set_its_api_key(
+    client: Client, owner_client: Client, tenant: Tenant, fake_lever: FakeLever
 ) -> None:
     rejection_rule(tenant.company)
     integration, secret = make_integration(tenant, Integration.Kind.LEVER)
-    post(client, integration, dumps(lever_payload(secret)))
-    missing = WebhookEvent.objects.get()
-    retry_url = f"/company/integrations/{integration.pk}/events/{missing.pk}/retry/"
+    delivery = dumps(lever_payload(secret))
+    post(client, integration, delivery)
+    held = WebhookEvent.objects.get()
+    retry_url = f"/company/integrations/{integration.pk}/events/{held.pk}/retry/"
 
-    still_missing = owner_client.post(retry_url, follow=True)
-    assert "まだ処理できません" in still_missing.content.decode()
+    still_held = owner_client.post(retry_url, follow=True)
+    assert "まだ処理できません" in still_held.content.decode()
     assert not OutboundEmail.objects.exists()
 
     person = applicant_record(
         company=tenant.company,
         source=Applicant.Source.CSV,
         external_system="lever",
-        external_id="250d8f03-738a-4bba-a671-8a3d73477145",
+        external_id=OPPORTUNITY_ID,
         name="鈴木 次郎",
         email="jiro@example.jp",
     ).applicant
+    fake_lever.archive_reasons[ARCHIVE_REASON_ID] = {"id": ARCHIVE_REASON_ID, "text": "不採用", "type": "non-hired"}
+    integration_lever_update(
+        integration=integration, signature_token=integration.secret, lever_api_key="lever-key", actor=tenant.owner
+    )
     owner_client.post(retry_url)
     owner_client.post(retry_url)
-    replay = post(client, integration, dumps(lever_payload(secret)))
+    replay = post(client, integration, delivery)
 
-    missing.refresh_from_db()
-    assert missing.retried_at is not None
+    held.refresh_from_db()
+    assert held.retried_at is not None
     email = assert_one_email_to(tenant, person)
-    assert email.send_after == THIRD_BUSINESS_DAY_10AM
+    assert email.send_after == third_business_day_10am(timezone.now())
     assert replay.json()["status"] == "duplicate"
     assert WebhookEvent.objects.filter(status="processed").count() == 1
 
@@ -738,7 +808,7 @@ def test_only_managers_of_the_company_can_retry_an_event(
     assert outsider_client.post(retry_url).status_code == 404
     assert login(Client(), tenant.member).post(retry_url).status_code == 404
     missing.refresh_from_db()
-    assert missing.reason.startswith("この応募者")
+    assert missing.reason.startswith("Lever API キーが設定されていない")
 
 
 @pytest.mark.django_db
