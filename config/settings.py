@@ -211,6 +211,10 @@ CANDIDATE_LINK_MAX_AGE = 60 * 60 * 24  # seconds a verification or magic link st
 INVITATION_MAX_AGE_DAYS = 7
 # Lever's REST API, read when a Lever archive webhook names an applicant we have not seen (tests use a fake).
 LEVER_API_BASE_URL = env.str("LEVER_API_BASE_URL", default="https://api.lever.co/v1")
+# HERP Hire's API, pulled for finished candidacies (HERP sends no webhooks; tests use a fake on loopback).
+HERP_API_BASE_URL = env.str("HERP_API_BASE_URL", default="https://public-api.herp.cloud/hire")
+# Requests per REST API key (django-ninja's rate syntax): past it, 429 with Retry-After.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
 OPERATOR_NAME = env.str("OPERATOR_NAME", default="株式会社キャリアリレー")
 # The sender's contact details every promotional email must show (特定電子メール法).
 OPERATOR_CONTACT_EMAIL = env.str("OPERATOR_CONTACT_EMAIL", default="support@career-relay.example.jp")

@@ -26,6 +26,14 @@ class IntegrationForm(forms.Form):
         ),
     )
 
+    herp_api_key = forms.CharField(
+        label=_("HERP Hire API キー (HERP Hire のみ)"),
+        max_length=300,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("HERP Hire の画面右上のメニュー「APIキー」で、管理者の方が発行したキーです。"),
+    )
+
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.company = company
@@ -40,6 +48,10 @@ class IntegrationForm(forms.Form):
         cleaned = super().clean() or {}
         if cleaned.get("kind") == Integration.Kind.LEVER and not (cleaned.get("signature_token") or "").strip():
             self.add_error("signature_token", _("Lever の署名トークンを入力してください。"))
+        if cleaned.get("kind") == Integration.Kind.HERP:
+            cleaned["herp_api_key"] = (cleaned.get("herp_api_key") or "").strip()
+            if not cleaned["herp_api_key"]:
+                self.add_error("herp_api_key", _("HERP Hire の API キーを入力してください。"))
         return cleaned
 
 
@@ -53,6 +65,22 @@ class LeverUpdateForm(forms.Form):
         help_text=_("空欄のままなら現在のキーを使い続けます。"),
     )
     clear_api_key = forms.BooleanField(label=_("Lever API キーを削除する"), required=False)
+
+
+class HerpKeyForm(forms.Form):
+    herp_api_key = forms.CharField(
+        label=_("HERP Hire API キー"),
+        max_length=300,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("新しいキーを入力すると、次の取得からそのキーを使います。"),
+        error_messages={"required": _("HERP Hire の API キーを入力してください。")},
+    )
+
+    def clean_herp_api_key(self) -> str:
+        key: str = self.cleaned_data["herp_api_key"].strip()
+        if not key:
+            raise forms.ValidationError(_("HERP Hire の API キーを入力してください。"))
+        return key
 
 
 class ApiKeyForm(forms.Form):

@@ -38,6 +38,11 @@ def every_ten_minutes(moment: datetime) -> str:
     return f"{local:%Y-%m-%dT%H}:{local.minute // 10}0"
 
 
+def every_five_minutes(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%dT%H}:{local.minute // 5 * 5:02d}"
+
+
 def first_business_day(year: int, month: int) -> date:
     day = date(year, month, 1)
     while not is_business_day(day):
@@ -71,6 +76,12 @@ JOBS = [
         name="send_monthly_reports", task_path="insights.tasks.send_monthly_reports", slot=monthly_on_first_business_day
     ),
     PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_ten_minutes),
+    PeriodicJob(
+        name="retry_held_webhook_events",
+        task_path="integrations.tasks.retry_held_webhook_events",
+        slot=every_ten_minutes,
+    ),
+    PeriodicJob(name="pull_herp", task_path="integrations.tasks.herp_pull_all", slot=every_five_minutes),
 ]
 
 

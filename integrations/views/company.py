@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
 from companies.models import Company
-from integrations.forms import ApiKeyForm, IntegrationForm, LeverUpdateForm
+from integrations.forms import ApiKeyForm, HerpKeyForm, IntegrationForm, LeverUpdateForm
+from integrations.herp import herp_key_hint, integration_herp_create, integration_herp_key_update
 from integrations.models import ApiKey, Integration, WebhookEvent
 from integrations.services import (
     api_key_create,
@@ -21,6 +22,7 @@ from integrations.services import (
     integration_set_enabled,
 )
 from integrations.webhooks import GENERIC_EVENT, MAX_BODY_BYTES, webhook_event_retry
+from lib.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,20 @@ def integration_new(request: HttpRequest, company: Company) -> HttpResponse:
     form = IntegrationForm(request.POST, company=company)
     if not form.is_valid():
         return _list_page(request, company, form, status=400)
-    created = integration_create(company=company, actor=request_user(request), **form.cleaned_data)
+    fields = dict(form.cleaned_data)
+    herp_api_key = fields.pop("herp_api_key", "")
+    if fields["kind"] == Integration.Kind.HERP:
+        # HERP Hire posts nothing to us: no endpoint or secret to show, only the key we pull with.
+        herp = integration_herp_create(
+            company=company, name=fields["name"], herp_api_key=herp_api_key, actor=request_user(request)
+        )
+        messages.success(
+            request,
+            _("連携「%(name)s」を作成しました。数分ごとに HERP Hire から選考が終了した応募を取得します。")
+            % {"name": herp.name},
+        )
+        return redirect("integrations:detail", pk=herp.pk)
+    created = integration_create(company=company, actor=request_user(request), **fields)
     if created.integration.kind != Integration.Kind.LEVER:
         _show_once(request, f"secret:{created.integration.pk}", created.secret)
     messages.success(request, _("連携「%(name)s」を作成しました。") % {"name": created.integration.name})
@@ -79,10 +94,11 @@ def _generic_example() -> str:
             "name_kana": "ヤマダ ハナコ",
             "email": "hanako@example.jp",
             "position": "Web エンジニア",
-            "stage": "first_interview",
+            "stage": "second_interview",
             "track": "mid_career",
             "interview_date": "2026-11-12",
             "rejected_at": "2026-11-20T18:00:00+09:00",
+            "reason": "不採用",
         },
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)
@@ -109,6 +125,8 @@ def integration_detail(request: HttpRequest, company: Company, pk: int) -> HttpR
             "statuses": WebhookEvent.Status.choices,
             "example": _generic_example() if integration.kind == Integration.Kind.GENERIC else "",
             "lever_form": LeverUpdateForm(initial={"signature_token": ""}),
+            "herp_form": HerpKeyForm(),
+            "herp_key_hint": herp_key_hint(integration.herp_api_key),
             "max_body_kb": MAX_BODY_BYTES // 1024,
         },
     )
@@ -118,7 +136,7 @@ def integration_detail(request: HttpRequest, company: Company, pk: int) -> HttpR
 @require_POST
 def integration_secret(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     integration = company_object_or_404(company, Integration, pk=pk)
-    if integration.kind == Integration.Kind.LEVER:
+    if integration.kind in (Integration.Kind.LEVER, Integration.Kind.HERP):
         raise Http404
     secret = integration_secret_regenerate(integration=integration, actor=request_user(request))
     _show_once(request, f"secret:{integration.pk}", secret)
@@ -150,6 +168,35 @@ def integration_lever(request: HttpRequest, company: Company, pk: int) -> HttpRe
 
 @company_manager_required
 @require_POST
+def integration_herp(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    integration = company_object_or_404(company, Integration, pk=pk, kind=Integration.Kind.HERP)
+    form = HerpKeyForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(str(message) for message in error))
+        return redirect("integrations:detail", pk=integration.pk)
+    integration_herp_key_update(
+        integration=integration, herp_api_key=form.cleaned_data["herp_api_key"], actor=request_user(request)
+    )
+    messages.success(request, _("HERP Hire の API キーを更新しました。"))
+    return redirect("integrations:detail", pk=integration.pk)
+
+
+@company_manager_required
+@require_POST
+def integration_herp_pull(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """「今すぐ取得」: the periodic pull, now (it still honours HERP's back-off and rate limit)."""
+    integration = company_object_or_404(company, Integration, pk=pk, kind=Integration.Kind.HERP)
+    if not integration.is_enabled or not integration.herp_api_key:
+        messages.error(request, _("連携が停止中か API キーが未設定のため、取得できません。"))
+        return redirect("integrations:detail", pk=integration.pk)
+    enqueue_on_commit("integrations.tasks.herp_pull_integration", integration_id=integration.pk)
+    messages.success(request, _("HERP Hire からの取得を開始しました。結果は最終取得日時と受信ログに表示されます。"))
+    return redirect("integrations:detail", pk=integration.pk)
+
+
+@company_manager_required
+@require_POST
 def integration_toggle(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     integration = company_object_or_404(company, Integration, pk=pk)
     integration_set_enabled(integration=integration, enabled=not integration.is_enabled, actor=request_user(request))
@@ -163,9 +210,8 @@ def integration_toggle(request: HttpRequest, company: Company, pk: int) -> HttpR
 @company_manager_required
 @require_POST
 def webhook_event_retry_view(request: HttpRequest, company: Company, pk: int, event_pk: int) -> HttpResponse:
-    event = company_object_or_404(
-        company, WebhookEvent, pk=event_pk, integration_id=pk, status=WebhookEvent.Status.APPLICANT_MISSING
-    )
+    retryable = [WebhookEvent.Status.APPLICANT_MISSING, WebhookEvent.Status.HELD]
+    event = company_object_or_404(company, WebhookEvent, pk=event_pk, integration_id=pk, status__in=retryable)
     problem = webhook_event_retry(event=event)
     if problem:
         messages.error(request, _("まだ処理できません: %(reason)s") % {"reason": problem})

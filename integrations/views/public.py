@@ -20,7 +20,7 @@ def webhook_receive(request: HttpRequest, kind: str, token: str) -> HttpResponse
         response["Allow"] = "POST"
         return response
     integration = Integration.objects.filter(kind=kind, token=token).select_related("company").first()
-    if integration is None:
+    if integration is None or integration.kind == Integration.Kind.HERP:  # HERP is pulled; it posts nothing here
         return _json(404, "not_found", _("この URL の連携はありません。"))
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
