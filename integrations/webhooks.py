@@ -35,6 +35,7 @@ from applicants.models import Applicant
 from applicants.selectors import company_vocabulary
 from applicants.services import (
     applicant_close,
+    applicant_hold,
     applicant_outcome_update,
     applicant_record,
     applicant_reopen,
@@ -1177,6 +1178,8 @@ def webhook_event_receive(*, integration: Integration, body: bytes, headers: Map
         return outcome
     # Accepted (so the ATS does not retry for ever), but nothing is mailed until the truth is known.
     held = isinstance(outcome, Held)
+    if isinstance(outcome, Held) and outcome.applicant is not None:
+        _hold_known_applicant(outcome.applicant, outcome.message)
     _log(
         integration,
         status=WebhookEvent.Status.HELD if held else WebhookEvent.Status.APPLICANT_MISSING,
@@ -1192,6 +1195,16 @@ def webhook_event_receive(*, integration: Integration, body: bytes, headers: Map
     if held:
         logger.info("webhook held: integration=%s event=%s", integration.pk, event.event_id)
     return Delivery(200, {"status": "held" if held else "applicant_missing", "message": outcome.message})
+
+
+def _hold_known_applicant(applicant: Applicant, why: str) -> None:
+    """A person we already hold, whose archive could not be checked with Lever: on the company's 確認待ち list too,
+    so a person sees it where the other held applicants are (a later answer from Lever releases it)."""
+    if applicant.hold or applicant.closed_at is not None or applicant.erased_at is not None:
+        return
+    if OutboundEmail.objects.filter(applicant=applicant, kind=OutboundEmail.Kind.REJECTION).exists():
+        return  # the company already decided about this person's mail
+    applicant_hold(applicant=applicant, hold=Applicant.Hold.UNVERIFIED, detail=why)
 
 
 def _process_rejection(integration: Integration, event: RejectionEvent) -> Delivery | Held | Missing:

@@ -21,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from applicants.models import Applicant, AtsMapping, RejectionReason
+from applicants.selectors import held_applicants
 from applicants.services import applicant_record
 from applicants.vocabulary import match_key
 from integrations import lever
@@ -534,10 +535,15 @@ def test_a_lever_archive_is_held_while_lever_is_down_and_retried_by_the_schedule
     held = last_log()
     assert held.status == WebhookEvent.Status.HELD and "503" in held.reason and "再処理" in held.reason
     assert not rejection_mails(tenant)
+    known_lever_applicant.refresh_from_db()  # on the company's 確認待ち list with the other held people
+    assert known_lever_applicant.hold == Applicant.Hold.UNVERIFIED and "503" in known_lever_applicant.hold_detail
+    assert list(held_applicants(tenant.company)) == [known_lever_applicant]
     assert webhook_events_retry_held() == 0  # still down: still held, nothing mailed
 
     fake_lever.failing_with = None
     assert webhook_events_retry_held() == 1
+    known_lever_applicant.refresh_from_db()
+    assert known_lever_applicant.hold == "" and not held_applicants(tenant.company).exists()
 
     held.refresh_from_db()
     assert held.retried_at is not None
