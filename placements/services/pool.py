@@ -68,7 +68,9 @@ def profile_token(company: Company, candidate_id: int) -> str:
 def profile_token_read(company: Company, token: str) -> int | None:
     """The id behind a token, or None for anything not made by profile_token for this company."""
     text = (token or "").upper()
-    if not re.fullmatch(r"[A-Z2-7]{26}", text):
+    # The last of 26 characters carries 3 bits and 2 of padding, so 4 spellings decode alike: only the one
+    # profile_token writes is accepted (a token is one id's only name).
+    if not re.fullmatch(r"[A-Z2-7]{25}[AEIMQUY4]", text):
         return None
     try:
         block = base64.b32decode(text + "======")
