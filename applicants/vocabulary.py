@@ -196,9 +196,17 @@ class Vocabulary:
     reason_codes: dict[str, int] = field(default_factory=dict)  # standard code → reason id
     reason_labels: dict[int, str] = field(default_factory=dict)  # reason id → the company's name for it
     sending_reasons: frozenset[int] = frozenset()
+    # Answers already given: a file of 100,000 rows asks about the same few words on every row.
+    _answers: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False, compare=False)
 
     def stage_for(self, text: str, default: str = DOCUMENT) -> str:
         """The company's mapping first, then the built-in words; an unnamed step is `default`, unknown is その他."""
+        question = ("stage", text, default)
+        if question not in self._answers:
+            self._answers[question] = self._stage_for(text, default)
+        return self._answers[question]  # type: ignore[return-value]
+
+    def _stage_for(self, text: str, default: str) -> str:
         key = match_key(text)
         if not key:
             return default
@@ -208,6 +216,12 @@ class Vocabulary:
 
     def track_for(self, *texts: str, default: str = MID_CAREER) -> str:
         """A job's track from its name or id (mapping first, then words such as 新卒 / 27卒 / 中途)."""
+        question = ("track", default, *texts)
+        if question not in self._answers:
+            self._answers[question] = self._track_for(texts, default)
+        return self._answers[question]  # type: ignore[return-value]
+
+    def _track_for(self, texts: tuple[str, ...], default: str) -> str:
         for text in texts:
             key = match_key(text)
             if key and key in self.tracks:
@@ -220,6 +234,12 @@ class Vocabulary:
 
     def reason_for(self, *texts: str) -> int | None:
         """The company's reason for the ATS's words (several: a reason's name, then its type), or None."""
+        question = ("reason", *texts)
+        if question not in self._answers:
+            self._answers[question] = self._reason_for(texts)
+        return self._answers[question]  # type: ignore[return-value]
+
+    def _reason_for(self, texts: tuple[str, ...]) -> int | None:
         for text in texts:
             key = match_key(text)
             if not key:
