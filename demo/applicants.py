@@ -3,12 +3,14 @@
 import csv
 import io
 import random
+from datetime import timedelta
 
 from accounts.models import User
 from applicants.models import ApplicantImport
 from applicants.services import applicant_import_process, applicant_import_start, applicant_import_upload
 from companies.models import Company
 from demo.fakes import FAMILY_NAMES, HERP_HIRE_HEADERS
+from lib.dates import jst_today
 
 DEMO_FILENAME = "HERP_不採用者_デモ.csv"
 HEADERS = list(HERP_HIRE_HEADERS)
@@ -19,8 +21,15 @@ STEPS = ["書類選考", "一次面接", "二次面接", "最終面接"]
 
 
 def demo_csv(count: int, *, seed: int = 7) -> bytes:
-    """A CP932 file as HERP Hire writes it: a broken address, a repeated row, and rows that are not rejections."""
+    """A CP932 file as HERP Hire writes it: a broken address, a repeated row, and rows that are not rejections.
+
+    Dates are recent (within the last five weeks), as a real export's are: the rejections stay mailable."""
     rng = random.Random(seed)
+    today = jst_today()
+
+    def days_ago(days: int) -> str:
+        return f"{today - timedelta(days=days):%Y/%m/%d}"
+
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADERS)
@@ -37,8 +46,8 @@ def demo_csv(count: int, *, seed: int = 7) -> bytes:
                 f"demo.applicant{n}@example.jp",
                 POSITIONS[n % len(POSITIONS)],
                 step,
-                f"2026/10/{day:02d}" if step != "書類選考" else "",
-                f"2026/11/{day:02d}",
+                days_ago(day + 14) if step != "書類選考" else "",
+                days_ago(day),
                 "不採用",
             ]
         )
@@ -61,10 +70,17 @@ def demo_csv(count: int, *, seed: int = 7) -> bytes:
     # HERP exports every candidacy: these show what the import leaves out (hired, withdrew, still in selection)
     # and what it holds for the company to confirm (a reason nobody has mapped yet).
     for ref, name, kana, step, ended, reason in (
-        ("HERP-9001", "中村 健", "ナカムラ ケン", "最終面接", "2026/11/20", "入社決定"),
-        ("HERP-9002", "小林 優", "コバヤシ ユウ", "二次面接", "2026/11/18", "応募者辞退"),
+        ("HERP-9001", "中村 健", "ナカムラ ケン", "最終面接", days_ago(3), "入社決定"),
+        ("HERP-9002", "小林 優", "コバヤシ ユウ", "二次面接", days_ago(5), "応募者辞退"),
         ("HERP-9003", "加藤 凛", "カトウ リン", "一次面接", "", ""),
-        ("HERP-9004", "吉田 蒼", "ヨシダ アオイ", "カジュアル面談", "2026/11/19", "スキルミスマッチ"),
+        (
+            "HERP-9004",
+            "吉田 蒼",
+            "ヨシダ アオイ",
+            "カジュアル面談",
+            f"{today - timedelta(days=4):%Y/%m/%d}",
+            "スキルミスマッチ",
+        ),
     ):
         address = f"demo.{ref.lower().replace('-', '')}@example.jp"
         writer.writerow([ref, name, kana, address, POSITIONS[2], step, "", ended, reason])

@@ -3,6 +3,7 @@ emails through the outbox, and a rejected applicant's personal link leads to a r
 """
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from applicants.models import Applicant
 from candidates.models import Candidate
+from lib.dates import jst_today
 from mailings.models import OutboundEmail, RejectionTemplate
 from relay.models import Referral
 from tests.browser import browser, fill_registration, mobile, screenshot, sign_in, site
@@ -22,10 +24,11 @@ pytestmark = pytest.mark.browser
 
 DESKTOP: dict[str, Any] = {"locale": "ja-JP", "timezone_id": "Asia/Tokyo", "viewport": {"width": 1280, "height": 900}}
 HEADERS = ["候補者ID", "名前", "フリガナ", "メールアドレス", "募集職種", "選考ステップ", "選考終了日", "選考終了理由"]
+ENDED = f"{jst_today() - timedelta(days=2):%Y/%m/%d}"  # a recent export: rejections stay mailable
 ROWS = [
-    ["H000101", "山田 花子", "ヤマダ ハナコ", "hanako@example.jp", "営業職", "一次面接", "2026/11/12", "不採用"],
-    ["H000102", "佐藤 一郎", "サトウ イチロウ", "ichiro@example.jp", "営業職", "一次面接", "2026/11/12", "不採用"],
-    ["H000103", "鈴木 次郎", "スズキ ジロウ", "jiro@@example", "営業職", "一次面接", "2026/11/12", "不採用"],
+    ["H000101", "山田 花子", "ヤマダ ハナコ", "hanako@example.jp", "営業職", "一次面接", ENDED, "不採用"],
+    ["H000102", "佐藤 一郎", "サトウ イチロウ", "ichiro@example.jp", "営業職", "一次面接", ENDED, "不採用"],
+    ["H000103", "鈴木 次郎", "スズキ ジロウ", "jiro@@example", "営業職", "一次面接", ENDED, "不採用"],
 ]
 PERSONAL_LINK = re.compile(r"http://\S+/r/[a-z0-9-]+\?ref=\S+")
 
