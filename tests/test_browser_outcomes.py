@@ -66,12 +66,16 @@ def test_only_the_rejected_are_mailed_and_unmapped_words_wait_for_the_hr_persons
             "吉田 蒼",
         }
 
+        expect(page.locator("main")).to_contain_text("1 名は選考終了理由の確認待ちのため")
+        report = page.url
+
         # Before deciding, the held person is listed as not sent.
         page.get_by_role("link", name="この取り込みの応募者に不採用通知を送る").click()
         expect(page.locator(".stat", has_text="送信する件数").locator(".value")).to_have_text("1")
         expect(page.locator("main")).to_contain_text("スキルミスマッチ")
 
-        page.goto(f"{site}/company/applicants/review/")
+        page.goto(report)
+        page.get_by_role("link", name="確認待ちの応募者を見る").click()
         row = page.locator("tr", has_text="吉田 蒼")
         expect(row).to_contain_text("選考終了理由の確認待ち")
         row.get_by_label("選考終了理由").select_option(label="不採用")
