@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,7 @@ from integrations.models import Integration, WebhookEvent
 from integrations.schemas import RejectedApplicantIn
 from integrations.services import api_outcome
 from lib.jatext import normalize_email
+from lib.jsonsafe import MAX_JSON_DEPTH, json_too_deep, unstorable_text
 from mailings.models import OutboundEmail
 from mailings.services.lifecycle import CancelledMail, rejection_mail_cancel, rejection_mail_erase
 from mailings.services.outbox import rejection_email_schedule_by_rule
@@ -161,6 +163,7 @@ class Missing:
 @dataclass
 class PayloadError(Exception):
     errors: list[dict[str, str]] = field(default_factory=list)
+    code: str = "bad_request"
 
 
 def sign_body(secret: str, body: bytes) -> str:
@@ -172,12 +175,23 @@ def lever_signature(secret: str, token: str, triggered_at: object) -> str:
     return hmac.new(secret.encode(), f"{token}{triggered_at}".encode(), hashlib.sha256).hexdigest()
 
 
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def hex_digest(value: str) -> str | None:
+    """A SHA-256 signature as 64 lower-case hex digits, or None: anything else (non-ASCII included) is no
+    signature at all, and is refused before `hmac.compare_digest` (which raises on non-ASCII text)."""
+    digest = value.strip().lower()
+    return digest if digest.isascii() and _HEX_DIGEST.fullmatch(digest) else None
+
+
 def _body_signature_valid(secret: str, body: bytes, header: str) -> bool:
     algorithm, _sep, digest = header.strip().partition(" ")
-    if algorithm.lower() != "sha256" or not digest:
+    signature = hex_digest(digest)
+    if algorithm.lower() != "sha256" or signature is None:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, digest.strip().lower())
+    return hmac.compare_digest(expected, signature)
 
 
 def _log(
@@ -226,17 +240,27 @@ def _refuse(integration: Integration, *, http_status: int, status: str, code: st
     return Delivery(http_status, {"code": code, "message": message})
 
 
-def _bad_request(integration: Integration, errors: list[dict[str, str]], event_type: str = "") -> Delivery:
+def _bad_request(
+    integration: Integration, errors: list[dict[str, str]], event_type: str = "", code: str = "bad_request"
+) -> Delivery:
     message = summary(errors)
     _log(integration, status=WebhookEvent.Status.BAD_REQUEST, http_status=400, reason=message, event_type=event_type)
-    return Delivery(400, {"code": "bad_request", "message": message, "errors": errors})
+    return Delivery(400, {"code": code, "message": message, "errors": errors})
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object; nesting deeper than MAX_JSON_DEPTH is refused before the parser recurses, and
+    NUL or lone surrogates anywhere (which no database stores) are refused before any of it is written."""
+    if json_too_deep(body):
+        message = _("本文の JSON の入れ子が深すぎます (上限 %(depth)s 段)。") % {"depth": MAX_JSON_DEPTH}
+        raise PayloadError([{"field": "", "message": message}], code="too_deep")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise PayloadError([{"field": "", "message": _("本文を JSON として読み取れません。")}]) from None
+    if unstorable_text(data):
+        message = _("本文に保存できない文字 (NUL など) が含まれています。")
+        raise PayloadError([{"field": "", "message": message}], code="invalid_characters")
     if not isinstance(data, dict):
         raise PayloadError([{"field": "", "message": _("本文は JSON のオブジェクト ({…}) にしてください。")}])
     return data
@@ -712,7 +736,7 @@ def _verify_lever(integration: Integration, body: bytes) -> Delivery | Parsed:
     try:
         data = _json_object(body)
     except PayloadError as error:
-        return _bad_request(integration, error.errors)
+        return _bad_request(integration, error.errors, code=error.code)
     fields = lever_signature_fields(data)
     if fields is None:
         return _refuse(
@@ -722,8 +746,10 @@ def _verify_lever(integration: Integration, body: bytes) -> Delivery | Parsed:
             code="missing_signature",
             message=_("署名 (token・triggeredAt・signature) がありません。"),
         )
-    token, triggered_at, signature = fields
-    if not hmac.compare_digest(lever_signature(integration.secret, token, triggered_at), signature.lower()):
+    token, triggered_at, given = fields
+    signature = hex_digest(given)
+    expected = lever_signature(integration.secret, token, triggered_at)
+    if signature is None or not hmac.compare_digest(expected, signature):
         return _refuse(
             integration,
             http_status=401,
@@ -769,7 +795,7 @@ def _verify_and_parse(integration: Integration, body: bytes, headers: Mapping[st
     try:
         data = _json_object(body)
     except PayloadError as error:
-        return _bad_request(integration, error.errors)
+        return _bad_request(integration, error.errors, code=error.code)
     vocabulary = company_vocabulary(integration.company)
     try:
         if integration.kind == Integration.Kind.GREENHOUSE:

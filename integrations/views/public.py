@@ -19,7 +19,11 @@ def webhook_receive(request: HttpRequest, kind: str, token: str) -> HttpResponse
         response = _json(405, "method_not_allowed", _("POST で送信してください。"))
         response["Allow"] = "POST"
         return response
-    integration = Integration.objects.filter(kind=kind, token=token).select_related("company").first()
+    integration = (
+        None
+        if "\x00" in kind + token  # no database stores NUL; no endpoint's token holds one
+        else Integration.objects.filter(kind=kind, token=token).select_related("company").first()
+    )
     if integration is None or integration.kind == Integration.Kind.HERP:  # HERP is pulled; it posts nothing here
         return _json(404, "not_found", _("この URL の連携はありません。"))
     try:
