@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Path, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.throttling import SimpleRateThrottle
+from ninja.types import DictStrAny
 from pydantic import StringConstraints, model_validator
 
 from applicants.models import Applicant, RejectionReason
@@ -44,6 +46,7 @@ from integrations.services import (
     rejection_mail_of,
 )
 from lib.jatext import nfkc
+from lib.jsonsafe import MAX_JSON_DEPTH, json_too_deep
 from mailings.models import OutboundEmail, RejectionTemplate
 from mailings.services.outbox import applicant_personal_url, default_link
 
@@ -109,6 +112,19 @@ def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., 
     return wrapper
 
 
+class JsonTooDeep(ValueError):
+    pass
+
+
+class BoundedJsonParser(Parser):
+    """Refuses a body nested deeper than MAX_JSON_DEPTH before `json.loads` recurses (400 `too_deep`)."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        if json_too_deep(request.body):
+            raise JsonTooDeep
+        return super().parse_body(request)
+
+
 class CareerRelayApi(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         patterns = super()._get_urls()
@@ -137,6 +153,7 @@ api = CareerRelayApi(
     urls_namespace="api",
     auth=ApiKeyAuth(),
     throttle=ApiKeyThrottle(),
+    parser=BoundedJsonParser(),
 )
 
 
@@ -203,6 +220,9 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, JsonTooDeep):
+        message = _("リクエストの本文の JSON の入れ子が深すぎます (上限 %(depth)s 段)。") % {"depth": MAX_JSON_DEPTH}
+        return error_response(400, "too_deep", message)
     if exc.status_code == 400:
         return error_response(400, "bad_request", _("リクエストの本文を JSON として読み取れません。"))
     if exc.status_code == 429:
@@ -271,7 +291,9 @@ def relay_links_create(request: HttpRequest, body: RelayLinksIn) -> dict[str, An
     """応募者参照キーごとに、登録がその応募に結びつく署名付きのリレーリンクを返します。"""
     company = _company(request)
     if body.link_code:
-        link = RelayLink.objects.filter(company=company, code=body.link_code.strip()).first()
+        code = body.link_code.strip()
+        # No code holds NUL (nor could a database compare one): such a code names no link.
+        link = None if "\x00" in code else RelayLink.objects.filter(company=company, code=code).first()
         if link is None:
             raise Http404
     else:
@@ -693,10 +715,14 @@ def changes_list(request: HttpRequest, filters: Query[ChangeFilters]) -> dict[st
 # Emails -----------------------------------------------------------------------------------------------------
 
 
+MAX_PAGE = 1_000_000
+
+
 class EmailFilters(Schema):
     applicant_ref: str | None = Field(default=None, description="応募者参照キー、または送信元システムでの応募者ID")
     status: Literal["queued", "sending", "sent", "failed", "cancelled", "clicked", "registered"] | None = None
-    page: int = Field(default=1, ge=1)
+    # Bounded so the row offset stays far inside a 64-bit integer: a larger page answers 422, never a 500.
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=50, ge=1, le=200)
 
 
