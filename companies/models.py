@@ -142,6 +142,27 @@ class Contract(models.Model):
         return f"{self.company} の契約条件"
 
 
+class ContractRatioChange(models.Model):
+    """One epoch of a contract's ratio (DESIGN.md §3 rule 4: a change applies to later counts only).
+
+    Written by `relay.ledger` under the contract lock: the company's first epoch when it is created, and one per
+    change of `referrals_per_credit`, with what had been counted and owed at that moment. Referrals counted in an
+    epoch earn credits at that epoch's ratio (the first epoch also covers everything counted before it)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="ratio_changes")
+    started_at = models.DateTimeField(_("適用開始日時"), db_index=True)
+    referrals_per_credit = models.PositiveSmallIntegerField(_("無料紹介枠1件あたりの紹介人数"))
+    counted_at_start = models.PositiveIntegerField(_("変更時点のカウント済み紹介数"))
+    owed_at_start = models.PositiveIntegerField(_("変更時点の獲得済み無料紹介枠"))
+
+    class Meta:
+        verbose_name = _("紹介人数条件の変更履歴")
+        ordering = ("started_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.contract} / {self.started_at:%Y-%m-%d %H:%M} から {self.referrals_per_credit} 人で1枠"
+
+
 def new_link_code() -> str:
     # 10 characters of a 31-letter alphabet without look-alikes: easy to read aloud, ~49 bits.
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"

@@ -3,15 +3,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from companies.models import Company, Contract, RelayLink
-from companies.signals import company_created
+from companies.signals import company_created, contract_ratio_changing
+from lib.errors import RuleRefused
 
 if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
     from accounts.models import User
 
 DEFAULT_LINK_LABEL = "通常"
+
+# Terms that decide how many credits a company earns: only an operator admin may change them.
+ADMIN_ONLY_TERMS = ("referrals_per_credit", "counting_rule")
+
+
+class ContractChangeRefused(RuleRefused):
+    """The actor may not change this contract term."""
 
 
 def company_create(
@@ -48,18 +57,36 @@ def _terms(contract: Contract) -> dict[str, Any]:
 
 
 def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -> Contract:
+    """Change contract terms, audited with a before → after diff of every changed term.
+
+    The ratio and the counting rule decide how many credits are earned, so only an operator admin may change
+    them. A ratio change applies forward only: relay records the epoch under this same lock (the contract row
+    lock that counting takes, `relay.ledger.contract_lock`) before the new ratio is saved."""
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         before = _terms(contract)
+        changed_restricted = [
+            field for field in ADMIN_ONLY_TERMS if field in terms and terms[field] != getattr(contract, field)
+        ]
+        if changed_restricted and getattr(actor, "operator_role", "") != "admin":
+            raise ContractChangeRefused(_("紹介人数の条件とカウントの条件は、管理者のみ変更できます。"))
+        if "referrals_per_credit" in changed_restricted:
+            contract_ratio_changing.send(
+                sender=Contract, contract=contract, referrals_per_credit=terms["referrals_per_credit"], actor=actor
+            )
         for field, value in terms.items():
             setattr(contract, field, value)
         contract.save()
+        after = _terms(contract)
+        changes = {
+            field: {"before": before[field], "after": after[field]} for field in after if before[field] != after[field]
+        }
         audit_record(
             actor=actor,
             action="contract.update",
             target=contract,
             company=contract.company,
-            detail={"before": before, "after": _terms(contract)},
+            detail={"before": before, "after": after, "changes": changes},
         )
     return contract
 

@@ -8,3 +8,8 @@ is written in ARCHITECTURE.md ("The layers").
 from django.dispatch import Signal
 
 company_created = Signal()
+
+# Sent inside `contract_update`'s transaction, under the contract's row lock and before the contract is saved,
+# with `contract=` (still carrying the old ratio), `referrals_per_credit=` (the new one) and `actor=`. relay
+# records the epoch (what was counted and owed until now), so the new ratio applies to later counts only.
+contract_ratio_changing = Signal()

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
-from companies.models import Company, Contract
+from companies.models import Company, Contract, ContractRatioChange
 from lib.dates import add_months
 from lib.errors import RuleRefused
 from relay.models import CreditEntry, CreditSummary, Referral
@@ -52,16 +52,71 @@ def _net_counting_credits(company_id: int) -> int:
     return total
 
 
-def credits_grant_due(*, company_id: int, referral: Referral, owed: int) -> list[CreditEntry]:
-    """Grant counting credits until the net of grants and reversals is `owed` (counted // referrals per
-    credit). Idempotent under the lock: running it twice for the same count grants nothing the second time."""
+def _earned_slots(contract: Contract) -> list[tuple[int, int]]:
+    """Every credit the company's counted referrals earn, oldest first, as (milestone, ratio earned under).
+
+    Forward only (DESIGN.md §3 rule 4): the referrals counted in each ratio epoch earn credits at that epoch's
+    ratio, `counted_in_epoch // ratio`, and a credit's milestone is the running count at which it was earned.
+    Without invalidations this is `owed_at_start + (counted - counted_at_start) // ratio` for the current epoch;
+    invalidating a referral counted in an earlier epoch takes back exactly what it earned there. The epoch in
+    force uses the contract's ratio, and the first epoch also covers everything counted before it.
+    """
+    epochs = list(
+        ContractRatioChange.objects.filter(contract=contract).values_list("started_at", "referrals_per_credit")
+    )
+    ratios = [ratio for _start, ratio in epochs[:-1]] + [contract.referrals_per_credit]
+    starts = [start for start, _ratio in epochs[1:]]
+    bounds = [None, *starts, None]
+    counted = Referral.objects.filter(company_id=contract.company_id).counted()
+    filters = {}
+    for index in range(len(ratios)):
+        window = Q()
+        if bounds[index] is not None:
+            window &= Q(counted_at__gte=bounds[index])
+        if bounds[index + 1] is not None:
+            window &= Q(counted_at__lt=bounds[index + 1])
+        filters[f"epoch{index}"] = Count("id", filter=window)
+    per_epoch = counted.aggregate(**filters)
+    slots: list[tuple[int, int]] = []
+    before = 0
+    for index, ratio in enumerate(ratios):
+        in_epoch: int = per_epoch[f"epoch{index}"]
+        slots.extend((before + step * ratio, ratio) for step in range(1, in_epoch // ratio + 1))
+        before += in_epoch
+    return slots
+
+
+def credits_owed(*, company_id: int) -> int:
+    """The one definition of how many counting credits a company is owed (net of grants and reversals)."""
+    with transaction.atomic():
+        return len(_earned_slots(contract_lock(company_id=company_id)))
+
+
+def contract_epoch_open(*, contract: Contract, referrals_per_credit: int, now: datetime | None = None) -> None:
+    """Start a ratio epoch under the contract lock: what was counted and owed until now is kept as it was."""
+    with transaction.atomic():
+        locked = contract_lock(company_id=contract.company_id)
+        locked.referrals_per_credit = contract.referrals_per_credit  # the ratio in force until this moment
+        ContractRatioChange.objects.create(
+            contract=locked,
+            started_at=now or timezone.now(),
+            referrals_per_credit=referrals_per_credit,
+            counted_at_start=Referral.objects.filter(company_id=contract.company_id).counted().count(),
+            owed_at_start=len(_earned_slots(locked)),
+        )
+
+
+def credits_grant_due(*, company_id: int, referral: Referral) -> list[CreditEntry]:
+    """Grant counting credits until the net of grants and reversals is what is owed (`_earned_slots`), each
+    recording its milestone and the ratio it was earned under. Idempotent under the lock: running it twice for
+    the same count grants nothing the second time."""
     with transaction.atomic():
         contract = contract_lock(company_id=company_id)
         net = _net_counting_credits(company_id)
+        slots = _earned_slots(contract)
         months = contract.credit_validity_months
         entries = []
-        for step in range(owed - net):
-            milestone = (net + step + 1) * contract.referrals_per_credit
+        for milestone, ratio in slots[max(net, 0) :]:
             now = timezone.now()
             entry = CreditEntry.objects.create(
                 company_id=company_id,
@@ -69,28 +124,32 @@ def credits_grant_due(*, company_id: int, referral: Referral, owed: int) -> list
                 amount=1,
                 applied_to_debt=credit_balance(company_id=company_id) < 0,
                 milestone=milestone,
+                referrals_per_credit=ratio,
                 expires_at=add_months(now, months) if months else None,
                 referral=referral,
-                reason=f"{milestone}人目の紹介カウントにより獲得",
+                reason=f"{milestone}人目の紹介カウントにより獲得(紹介{ratio}人につき1枠の条件)",
             )
             audit_record(
                 actor=None,
                 action="credit.grant",
                 target=entry,
                 company=contract.company,
-                detail={"milestone": milestone, "applied_to_debt": entry.applied_to_debt},
+                detail={
+                    "milestone": milestone,
+                    "referrals_per_credit": ratio,
+                    "applied_to_debt": entry.applied_to_debt,
+                },
             )
             entries.append(entry)
         return entries
 
 
-def credits_reverse_excess(
-    *, company_id: int, referral: Referral, owed: int, actor: User, reason: str
-) -> list[CreditEntry]:
+def credits_reverse_excess(*, company_id: int, referral: Referral, actor: User, reason: str) -> list[CreditEntry]:
     """Reverse counting credits beyond `owed` after an invalidation, each closing the newest open lot if any
     (otherwise the balance goes negative: a debt that later grants pay off)."""
     with transaction.atomic():
         contract = contract_lock(company_id=company_id)
+        owed = len(_earned_slots(contract))
         entries = []
         for _step in range(_net_counting_credits(company_id) - owed):
             newest_open_lot = (

@@ -163,6 +163,9 @@ class CreditEntry(models.Model):
     lot = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="closed_by")
     applied_to_debt = models.BooleanField(default=False)
     milestone = models.PositiveIntegerField(_("達成人数"), null=True, blank=True)
+    referrals_per_credit = models.PositiveSmallIntegerField(
+        _("獲得時の条件(紹介人数/枠)"), null=True, blank=True, help_text=_("この枠を獲得した時点の契約条件です。")
+    )
     expires_at = models.DateTimeField(_("有効期限"), null=True, blank=True, db_index=True)
     referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("理由"), blank=True)

@@ -71,9 +71,7 @@ def referral_evaluate(*, referral_id: int, now: datetime | None = None) -> Refer
         referral.counted_at = now
         referral.save(update_fields=["status", "counted_at"])
         audit_record(actor=None, action="referral.count", target=referral, company=contract.company)
-
-        counted = Referral.objects.filter(company_id=company_id).counted().count()
-        credits_grant_due(company_id=company_id, referral=referral, owed=counted // contract.referrals_per_credit)
+        credits_grant_due(company_id=company_id, referral=referral)
         return referral
 
 
@@ -101,14 +99,7 @@ def referral_invalidate(*, referral: Referral, reason: str, actor: User) -> Refe
             detail={"reason": reason, "previous_status": previous_status},
         )
         if was_counted:
-            counted = Referral.objects.filter(company_id=referral.company_id).counted().count()
-            credits_reverse_excess(
-                company_id=referral.company_id,
-                referral=referral,
-                owed=counted // contract.referrals_per_credit,
-                actor=actor,
-                reason=reason,
-            )
+            credits_reverse_excess(company_id=referral.company_id, referral=referral, actor=actor, reason=reason)
         return referral
 
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -13,7 +13,7 @@ from accounts.forms import InviteForm
 from accounts.services import invitation_create
 from companies.forms import CompanyForm, ContractForm
 from companies.models import Company
-from companies.services import company_create, contract_update
+from companies.services import ContractChangeRefused, company_create, contract_update
 from insights.selectors.funnel import company_figures
 from lib.jatext import matching_every_word
 from relay.models import CreditEntry
@@ -68,7 +68,10 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("招待メールをお送りしました。"))
             return redirect("ops:company_detail", pk=company.pk)
     elif request.method == "POST" and contract_form.is_valid():
-        contract_update(contract=company.contract, terms=contract_form.cleaned_data, actor=request_user(request))
+        try:
+            contract_update(contract=company.contract, terms=contract_form.cleaned_data, actor=request_user(request))
+        except ContractChangeRefused as refused:  # an operator action this role may not take answers 404
+            raise Http404 from refused
         messages.success(request, _("契約条件を更新しました。変更は以後の紹介カウントから適用されます。"))
         return redirect("ops:company_detail", pk=company.pk)
     return render(
