@@ -74,12 +74,16 @@ def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -
             contract_ratio_changing.send(
                 sender=Contract, contract=contract, referrals_per_credit=terms["referrals_per_credit"], actor=actor
             )
+        values_before = {field: getattr(contract, field) for field in before}
         for field, value in terms.items():
             setattr(contract, field, value)
         contract.save()
         after = _terms(contract)
+        # Compared as values, not as text: a typed "35" is the same fee rate as the stored 35.00.
         changes = {
-            field: {"before": before[field], "after": after[field]} for field in after if before[field] != after[field]
+            field: {"before": before[field], "after": after[field]}
+            for field in after
+            if values_before[field] != getattr(contract, field)
         }
         audit_record(
             actor=actor,
