@@ -49,8 +49,10 @@ def touch_record(*, candidate: Candidate, link: RelayLink) -> Touch:
 
 
 def referral_evaluate(*, referral_id: int, now: datetime | None = None) -> Referral:
-    """Count the referral if the contract's rule is now met, and grant the credits that become due."""
-    now = now or timezone.now()
+    """Count the referral if the contract's rule is now met, and grant the credits that become due.
+
+    The count's moment is read under the contract lock, so it falls in the ratio epoch it is counted in: a ratio
+    change that got the lock first is in force for it."""
     with transaction.atomic():
         company_id = Referral.objects.values_list("company_id", flat=True).get(pk=referral_id)
         contract = contract_lock(company_id=company_id)
@@ -68,7 +70,7 @@ def referral_evaluate(*, referral_id: int, now: datetime | None = None) -> Refer
                 referral.save(update_fields=["status"])
             return referral
         referral.status = Referral.Status.COUNTED
-        referral.counted_at = now
+        referral.counted_at = now or timezone.now()
         referral.save(update_fields=["status", "counted_at"])
         audit_record(actor=None, action="referral.count", target=referral, company=contract.company)
         credits_grant_due(company_id=company_id, referral=referral)

@@ -2,6 +2,7 @@
 owed at the change, each grant records the ratio it was earned under, and only an operator admin may change
 the ratio or the counting rule, with a before → after diff in the audit log."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -36,7 +37,9 @@ def change_ratio(contract: Contract, ratio: int, actor: User) -> Contract:
     return contract_update(contract=contract, terms={"referrals_per_credit": ratio}, actor=actor)
 
 
-def test_lowering_the_ratio_from_10_to_5_mints_nothing_retroactively(operator: User, tenant: Tenant) -> None:
+def test_lowering_the_ratio_from_10_to_5_mints_nothing_retroactively(
+    operator: User, operator_client: Client, tenant: Tenant
+) -> None:
     count_verified(tenant, 100)
     assert net_counting_credits(tenant.company) == 10
 
@@ -51,6 +54,9 @@ def test_lowering_the_ratio_from_10_to_5_mints_nothing_retroactively(operator: U
     assert net_counting_credits(tenant.company) == 11
     newest = CreditEntry.objects.filter(company=tenant.company, kind="grant").latest("id")
     assert (newest.milestone, newest.referrals_per_credit) == (105, 5)
+    history = operator_client.get(f"/ops/companies/{tenant.company.pk}/").content.decode()
+    assert "105人目の紹介カウントにより獲得(紹介5人につき1枠の条件)" in history
+    assert "100人目の紹介カウントにより獲得(紹介10人につき1枠の条件)" in history
     count_verified(tenant, 5)
     assert net_counting_credits(tenant.company) == 12
 
@@ -218,3 +224,39 @@ def test_ledger_invariants_hold_over_any_history_of_ratio_changes(
                     assert entry.referrals_per_credit == ratios[-1]
             elif entry.kind == CreditEntry.Kind.REVERSAL:
                 standing.pop()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_ratio_change_racing_with_verifications_keeps_every_grant_in_its_epoch(
+    operator: User, tenant: Tenant
+) -> None:
+    import functools
+
+    from django.db import connection
+
+    from candidates.services import candidate_verify_email
+    from tests.concurrency import run_at_once
+    from tests.conftest import register
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are proven on PostgreSQL")
+    candidates = [register(tenant.link).candidate for _ in range(48)]
+    jobs: list[Callable[[], object]] = [
+        functools.partial(candidate_verify_email, candidate=candidate) for candidate in candidates
+    ]
+    jobs.insert(20, functools.partial(change_ratio, tenant.company.contract, 3, operator))
+    assert run_at_once(jobs, workers=7) == []
+
+    change = ContractRatioChange.objects.filter(contract=tenant.company.contract).last()
+    assert change is not None and change.referrals_per_credit == 3
+    counted = Referral.objects.filter(company=tenant.company).counted()
+    before = counted.filter(counted_at__lt=change.started_at).count()
+    after = counted.filter(counted_at__gte=change.started_at).count()
+    assert (before, change.owed_at_start) == (change.counted_at_start, before // 10)
+    assert net_counting_credits(tenant.company) == before // 10 + after // 3
+    grants = CreditEntry.objects.filter(company=tenant.company, kind="grant").order_by("id")
+    assert [(g.milestone, g.referrals_per_credit) for g in grants] == [
+        *((10 * step, 10) for step in range(1, before // 10 + 1)),
+        *((before + 3 * step, 3) for step in range(1, after // 3 + 1)),
+    ]
