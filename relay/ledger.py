@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,7 +116,15 @@ def credits_grant_due(*, company_id: int, referral: Referral) -> list[CreditEntr
         slots = _earned_slots(contract)
         months = contract.credit_validity_months
         entries = []
-        for milestone, ratio in slots[max(net, 0) :]:
+        # A milestone names the count a credit was earned at. Invalidating an earlier referral shifts the running
+        # count, so a later credit could name a count an earlier one already names: each new one names a later one.
+        last = (
+            CreditEntry.objects.filter(company_id=company_id, kind=CreditEntry.Kind.GRANT)
+            .aggregate(last=Max("milestone"))["last"]
+            or 0
+        )
+        for earned_at, ratio in slots[max(net, 0) :]:
+            milestone = last = max(earned_at, last + 1)
             now = timezone.now()
             entry = CreditEntry.objects.create(
                 company_id=company_id,
