@@ -231,15 +231,8 @@ def mail_settings_missing_fields(company: Company) -> list[str]:
 
 def mail_settings_missing(company: Company) -> list[str]:
     """What the company must still set before its first rejection mail (sender name, signature, reply-to)."""
-    settings = mail_settings_for(company)
-    missing = []
-    if not settings.sender_name.strip():
-        missing.append(str(MailSettings._meta.get_field("sender_name").verbose_name))
-    if not settings.signature.strip():
-        missing.append(str(MailSettings._meta.get_field("signature").verbose_name))
-    if not settings.reply_to.strip():
-        missing.append(str(MailSettings._meta.get_field("reply_to").verbose_name))
-    return missing
+    labels = {field.name: str(field.verbose_name) for field in MailSettings._meta.concrete_fields}
+    return [labels[name] for name in mail_settings_missing_fields(company)]
 
 
 def mail_settings_refusal(company: Company) -> str | None:
@@ -271,7 +264,7 @@ def rejection_email_schedule_by_rule(*, applicant: Applicant, now: datetime | No
     if refusal is not None:
         return ScheduledRejection(None, refusal)
     rejected_at = applicant.rejected_at or now
-    if rejected_at > now + timedelta(hours=1) or rejected_at < now - OLDEST_AUTOMATIC_REJECTION:
+    if rejection_date_implausible(rejected_at=rejected_at, now=now):
         detail = stored_text(_("不採用日 %(day)s が未来か90日以上前のため、送る前にご確認ください。")) % {
             "day": timezone.localtime(rejected_at, JST).strftime("%Y/%m/%d")
         }
