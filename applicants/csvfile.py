@@ -283,6 +283,11 @@ class Row:
     errors: list[Problem] = field(default_factory=list)
 
     @property
+    def who(self) -> str:
+        """The person as a row report names them: 「山田 太郎 <taro@example.jp>」."""
+        return f"{self.name} <{self.email}>"
+
+    @property
     def is_valid(self) -> bool:
         return not self.errors
 
@@ -338,7 +343,7 @@ def _outcome(row: Row, cell: Mapping[str, str], layout: Layout, vocabulary: Voca
         row.reason_text = status  # words nobody has mapped yet: stored and held
         row.reason_id = None
     elif any(layout.has(name) for name in TRUTH_FIELDS):
-        row.excluded = problem("in_selection", who=_who(row))
+        row.excluded = problem("in_selection", who=row.who)
         return
     else:
         row.reason_id = vocabulary.code_reason(REJECTED)  # a plain list: every row is a rejection, as the page says
@@ -346,11 +351,7 @@ def _outcome(row: Row, cell: Mapping[str, str], layout: Layout, vocabulary: Voca
         row.hold = "unknown_reason"
     elif not vocabulary.sends(row.reason_id):
         name = vocabulary.reason_labels.get(row.reason_id, row.reason_text)
-        row.excluded = problem("not_sending", reason=name, who=_who(row))
-
-
-def _who(row: Row) -> str:
-    return f"{row.name} <{row.email}>"
+        row.excluded = problem("not_sending", reason=name, who=row.who)
 
 
 def parse_row(

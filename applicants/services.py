@@ -720,13 +720,13 @@ def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], se
             earlier_row, stored = stored[1], None
         if earlier_row is not None:
             kind = ImportRowIssue.Kind.DUPLICATE_IN_FILE
-            found = [problem("duplicate_in_file", earlier=earlier_row, who=_who(row))]
+            found = [problem("duplicate_in_file", earlier=earlier_row, who=row.who)]
         elif stored is not None:
             kind = ImportRowIssue.Kind.DUPLICATE_EXISTING
             if stored[2]:
-                found = [problem("duplicate_import", filename=stored[2], who=_who(row))]
+                found = [problem("duplicate_import", filename=stored[2], who=row.who)]
             else:
-                found = [problem("duplicate_source", source=stored[3], who=_who(row))]
+                found = [problem("duplicate_source", source=stored[3], who=row.who)]
         else:
             seen[key] = row.number
             verdict.new.append(row)
@@ -734,10 +734,6 @@ def _classify(*, company: Company, batch_id: int | None, rows: Sequence[Row], se
         verdict.duplicates += 1
         verdict.issues.append(_issue(batch_id, row, kind, found))
     return verdict
-
-
-def _who(row: Row) -> str:
-    return f"{row.name} <{row.email}>"
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
@@ -822,7 +818,7 @@ def applicant_import_upload(
             for row in chunk[: PREVIEW_ROWS - len(preview)]:
                 kind, details = reports.get(row.number, ("ok", []))
                 if kind == "ok" and row.hold:
-                    kind, details = "held", [problem("unknown_reason", text=row.reason_text, who=_who(row))]
+                    kind, details = "held", [problem("unknown_reason", text=row.reason_text, who=row.who)]
                 preview.append(_preview_row(row, kind, details, vocabulary.reason_labels.get(row.reason_id or 0, "")))
     batch.total_rows = len(parsed.records)
     batch.preview_valid, batch.preview_invalid, batch.preview_duplicates = valid, invalid, duplicates
@@ -978,7 +974,7 @@ def _store_chunk(*, batch: ApplicantImport, rows: list[Row]) -> tuple[int, int, 
             stored_keys.add(row.dedupe_key)
         else:
             duplicates += 1
-            found = [problem("duplicate", who=_who(row))]
+            found = [problem("duplicate", who=row.who)]
             verdict.issues.append(_issue(batch.pk, row, ImportRowIssue.Kind.DUPLICATE_EXISTING, found))
     for issue in verdict.issues:  # written out only for rows being stored: a preview needs the codes alone
         issue["message"] = row_text(issue["row_number"], issue["details"])
