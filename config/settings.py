@@ -172,6 +172,9 @@ EMAIL_URL = env.str("EMAIL_URL", default="")
 DEV_MAILBOX = DEBUG and not EMAIL_URL
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
+    if vars()["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+        # The same SMTP, on a session that tells a refusal from "may have been delivered" (never resent blindly).
+        EMAIL_BACKEND = "mailings.backends.SmtpBackend"
 else:
     EMAIL_BACKEND = "mailings.backends.DevMailboxBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="キャリアリレー <no-reply@career-relay.example.jp>")

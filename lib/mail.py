@@ -6,6 +6,7 @@ legacy direct-delivery task both read it from here.
 
 import smtplib
 from datetime import timedelta
+from typing import Any
 
 MAX_ATTEMPTS = 6  # about two hours of back-off: 2, 4, 8, 16, 32 minutes
 
@@ -45,3 +46,48 @@ def smtp_server_unavailable(error: Exception) -> bool:
         return error.smtp_code == 421
     # Any other SMTPException is about this message; a bare OSError (refused, timed out) is about the server.
     return not isinstance(error, smtplib.SMTPException)
+
+
+class WatchedSMTP(smtplib.SMTP):
+    """An SMTP session that knows whether a failure came after the whole message had been handed to the server.
+
+    Once the final "." of DATA has gone out, the server may have accepted the message even if its reply never
+    arrives (a timeout, a dropped connection): resending then risks a duplicate, so the caller must ask a person.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.awaiting_data_reply = False
+        self._data_stage = ""
+        super().__init__(*args, **kwargs)
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.awaiting_data_reply = False
+        self._data_stage = "command"
+        try:
+            return super().data(msg)
+        finally:
+            self._data_stage = ""
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, message = super().getreply()
+        if self._data_stage == "command" and code == 354:
+            self._data_stage = "payload"
+        elif self._data_stage == "awaiting_reply":
+            self.awaiting_data_reply = False  # the server did answer
+        return code, message
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if self._data_stage == "payload":
+            # smtplib sends the whole message, ending in CRLF "." CRLF, in this one call.
+            self._data_stage = "awaiting_reply"
+            self.awaiting_data_reply = True
+
+
+class WatchedSMTP_SSL(smtplib.SMTP_SSL, WatchedSMTP):
+    pass
+
+
+def delivery_uncertain(session: object) -> bool:
+    """The last failure of this SMTP session came after the message data was sent: it may have been delivered."""
+    return bool(getattr(session, "awaiting_data_reply", False))

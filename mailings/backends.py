@@ -1,8 +1,11 @@
+import smtplib
 from collections.abc import Sequence
 
 from django.core.mail import EmailMessage
+from django.core.mail.backends import smtp
 from django.core.mail.backends.base import BaseEmailBackend
 
+from lib.mail import WatchedSMTP, WatchedSMTP_SSL
 from mailings.models import DevMail
 
 
@@ -24,3 +27,11 @@ class DevMailboxBackend(BaseEmailBackend):
                 headers={k: str(v) for k, v in message.extra_headers.items()},
             )
         return len(email_messages)
+
+
+class SmtpBackend(smtp.EmailBackend):
+    """Django's SMTP backend on a session that can tell "refused" from "maybe delivered" (lib.mail.WatchedSMTP)."""
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return WatchedSMTP_SSL if self.use_ssl else WatchedSMTP

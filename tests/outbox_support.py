@@ -129,7 +129,7 @@ def start_faulty_server(delay: float = 0.0) -> tuple[Controller, FaultyServer]:
 @pytest.fixture
 def faulty_smtp(settings: Any) -> Iterator[FaultyServer]:
     controller, server = start_faulty_server()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mailings.backends.SmtpBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""

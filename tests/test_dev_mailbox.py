@@ -135,7 +135,7 @@ def test_it_turns_the_mailbox_off_when_email_url_is_set() -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "django.core.mail.backends.smtp.EmailBackend"]
+    assert result.stdout.split() == ["False", "mailings.backends.SmtpBackend"]
 
 
 def test_it_never_publishes_the_mailbox_in_production() -> None:

@@ -159,7 +159,7 @@ def test_it_fails_a_5xx_at_once_with_a_clear_japanese_reason(tenant: Tenant, fau
 def test_it_treats_an_unreachable_server_as_temporary_and_stops_until_the_next_run(
     tenant: Tenant, settings: Any
 ) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mailings.backends.SmtpBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     email = queue(tenant)
     waiting = [queue(tenant) for _ in range(2)]
@@ -378,7 +378,7 @@ def test_the_demo_outbox_shows_every_state_sends_nothing_and_can_be_seeded_twice
     from demo.outbox import seed_outbox
 
     # A configured mail server that would fail every send: the demo must not use it.
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mailings.backends.SmtpBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
 
     assert seed_outbox(company=tenant.company, actor=tenant.owner) == 10

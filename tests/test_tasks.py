@@ -146,7 +146,7 @@ def test_it_retries_a_temporary_smtp_failure_later_with_back_off(settings: Any) 
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = DB_TASKS
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mailings.backends.SmtpBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     enqueue_mail()
 
@@ -167,7 +167,7 @@ def test_it_records_a_failed_delivery_after_the_last_attempt(settings: Any) -> N
     from lib.mail import MAX_ATTEMPTS
 
     settings.TASKS = DB_TASKS
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "mailings.backends.SmtpBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     deliver_email.enqueue(to=["hanako@example.jp"], subject="件名", body="本文", headers={}, attempt=MAX_ATTEMPTS)
 

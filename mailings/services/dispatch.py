@@ -20,7 +20,14 @@ from django.db.models import F, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from lib.mail import MAX_ATTEMPTS, is_permanent_error, retry_delay, smtp_error_detail, smtp_server_unavailable
+from lib.mail import (
+    MAX_ATTEMPTS,
+    delivery_uncertain,
+    is_permanent_error,
+    retry_delay,
+    smtp_error_detail,
+    smtp_server_unavailable,
+)
 from mailings.models import OutboundEmail, Suppression
 from mailings.services.outbox import outbox_message_id, sender_address, stored_text
 from mailings.services.unsubscribe import unsubscribe_url
@@ -29,6 +36,10 @@ Status = OutboundEmail.Status
 
 INTERRUPTED_REASON = _(
     "送信処理が中断されたため、二重送信を避けて自動再送を停止しました。内容をご確認のうえ再送してください。"
+)
+UNCERTAIN_REASON = _(
+    "配信不明: メール本文を送信先のサーバーへ渡した後に応答が途絶えたため、届いている可能性がございます。"
+    "二重送信を避けて自動再送を停止しました。届いていないことをご確認のうえ再送してください。(%(detail)s)"
 )
 SUPPRESSED_REASON = _("宛先の方から配信停止のお申し出があったため、送信を取り止めました。")
 PERMANENT_REASON = _("送信先のメールサーバーが受け取りを拒否しました。メールアドレスをご確認ください。(%(detail)s)")
@@ -125,7 +136,7 @@ def _record_failure(email: OutboundEmail, error: Exception, now: datetime) -> st
 
 
 def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
-    """Send one claimed row over an open connection; returns sent, retried, failed or cancelled."""
+    """Send one claimed row over an open connection; returns sent, retried, failed, uncertain or cancelled."""
     # Transactional mail is never promotional: an unsubscribe never stops a sign-in link.
     if email.is_promotional and Suppression.objects.blocks(email=email.to_email, company=email.company):
         _mine(email).update(status=Status.CANCELLED, last_error=stored_text(SUPPRESSED_REASON))
@@ -134,8 +145,14 @@ def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
         smtp.open()
         smtp.send_messages([outbox_message(email)])
     except (smtplib.SMTPException, OSError) as error:
+        uncertain = delivery_uncertain(getattr(smtp, "connection", None))
         with contextlib.suppress(smtplib.SMTPException, OSError):
             smtp.close()  # a half-broken session must not carry the next message
+        if uncertain:
+            # The whole message reached the server before it fell silent: it may be in the inbox already.
+            reason = stored_text(UNCERTAIN_REASON) % {"detail": smtp_error_detail(error)}
+            _mine(email).update(status=Status.FAILED, failed_at=timezone.now(), last_error=reason)
+            return UNCERTAIN
         outcome = _record_failure(email, error, timezone.now())
         return SERVER_UNAVAILABLE if smtp_server_unavailable(error) else outcome
     _mine(email).update(status=Status.SENT, sent_at=timezone.now(), failed_at=None, last_error="")
@@ -143,6 +160,7 @@ def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
 
 
 SERVER_UNAVAILABLE = "server_unavailable"
+UNCERTAIN = "uncertain"
 
 
 @dataclass
@@ -171,8 +189,9 @@ def outbox_dispatch(*, time_budget: float = 45.0, batch_size: int = BATCH_SIZE) 
                 outcome = outbox_deliver(email=email, smtp=smtp)
                 report.counts[outcome] = report.counts.get(outcome, 0) + 1
                 handled += 1
-                if outcome == SERVER_UNAVAILABLE:
-                    # The rest stay queued untouched; the per-minute job tries again.
+                if outcome in (SERVER_UNAVAILABLE, UNCERTAIN):
+                    # A server that fell silent would leave the next messages uncertain too: the rest stay queued
+                    # untouched, and the per-minute job tries again.
                     return report
                 if time.monotonic() - started >= time_budget:
                     break
