@@ -1,8 +1,10 @@
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib.jatext import nfkc, normalize_email, search_key
@@ -418,6 +420,10 @@ class ApplicantImport(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
     finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
 
+    # Every chunk commits a heartbeat within seconds; a running import silent for this long lost its worker, and the
+    # per-minute job resumes it, so an import never waits more than about two minutes after a crash.
+    STALLED_AFTER = timedelta(seconds=60)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("応募者の取り込み")
@@ -432,6 +438,15 @@ class ApplicantImport(models.Model):
     @property
     def progress_percent(self) -> int:
         return 100 if not self.total_rows else min(100, round(100 * self.next_record / self.total_rows))
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but no chunk committed for a while: its worker stopped and it waits for the automatic resume."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.heartbeat_at is not None
+            and timezone.now() - self.heartbeat_at > self.STALLED_AFTER
+        )
 
     @property
     def can_resume(self) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
@@ -43,7 +43,7 @@ _ERASED_NAME = _("(ATS で削除された応募者)")
 
 CHUNK_ROWS = 5000  # rows per transaction: progress is committed after each chunk
 PREVIEW_ROWS = 10
-STUCK_AFTER = timedelta(minutes=10)
+STUCK_AFTER = ApplicantImport.STALLED_AFTER
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ JOBS = [
     PeriodicJob(
         name="send_monthly_reports", task_path="insights.tasks.send_monthly_reports", slot=monthly_on_first_business_day
     ),
-    PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_ten_minutes),
+    PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_minute),
     PeriodicJob(
         name="retry_held_webhook_events",
         task_path="integrations.tasks.retry_held_webhook_events",

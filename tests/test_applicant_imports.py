@@ -297,9 +297,9 @@ def test_an_interrupted_import_resumes_from_its_last_chunk_without_duplicates(
     assert Applicant.objects.count() == 20
 
     # Nothing committed for a while: the periodic job re-enqueues it (the immediate backend runs it inline).
-    assert applicant_imports_resume_stuck(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert applicant_imports_resume_stuck(now=timezone.now() + timedelta(seconds=30)) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert applicant_imports_resume_stuck(now=timezone.now() + timedelta(minutes=30)) == 1
+        assert applicant_imports_resume_stuck(now=timezone.now() + timedelta(seconds=90)) == 1
     batch.refresh_from_db()
     assert batch.status == ApplicantImport.Status.DONE
     assert (batch.stored_count, batch.duplicate_count, batch.invalid_count) == (25, 1, 1)
@@ -591,15 +591,16 @@ def test_the_redis_worker_runs_a_confirmed_import(
     assert (batch.status, batch.stored_count) == ("done", 5)
 
 
-def test_the_scheduler_looks_for_stuck_imports_every_ten_minutes() -> None:
+def test_the_scheduler_looks_for_stuck_imports_every_minute() -> None:
     from lib.periodic import JOBS, enqueue_due_jobs
 
     job = next(job for job in JOBS if job.name == "resume_stuck_imports")
     assert job.task_path == "applicants.tasks.resume_stuck_imports"
-    moment = timezone.now().replace(minute=3)
-    assert job.slot(moment) == job.slot(moment.replace(minute=9)) != job.slot(moment.replace(minute=13))
+    moment = timezone.now().replace(minute=3, second=5)
+    assert job.slot(moment) == job.slot(moment.replace(second=55)) != job.slot(moment.replace(minute=4))
     assert enqueue_due_jobs(now=moment, jobs=[job]) == ["resume_stuck_imports"]
-    assert enqueue_due_jobs(now=moment.replace(minute=8), jobs=[job]) == []
+    assert enqueue_due_jobs(now=moment.replace(second=40), jobs=[job]) == []
+    assert enqueue_due_jobs(now=moment.replace(minute=4), jobs=[job]) == ["resume_stuck_imports"]
 
 
 # --- concurrency (PostgreSQL) ---------------------------------------------------------------------------------------
@@ -699,3 +700,21 @@ def test_the_row_report_reads_in_the_language_of_whoever_opens_it(owner_client: 
     english = owner_client.get(url, headers={"Accept-Language": "en"}).content.decode()
     assert "3行目: メールアドレスの形式が正しくありません (taro@@example)" in japanese
     assert "Row 3: the email address is not valid (taro@@example)" in english
+
+
+def test_the_import_page_says_when_an_import_has_stalled_and_will_resume_by_itself(
+    tenant: Tenant, owner_client: Client
+) -> None:
+    batch = upload(tenant, csv_bytes(HERP_HEADERS, [herp_row(n) for n in range(1, 26)]))
+    applicant_import_start(batch=batch)
+    applicant_import_process(batch_id=batch.pk, chunk_rows=10, max_chunks=1)
+    url = reverse("applicants:import_detail", args=[batch.pk])
+
+    fresh = owner_client.get(url).content.decode()
+    ApplicantImport.objects.filter(pk=batch.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=75))
+    stalled = owner_client.get(url).content.decode()
+
+    notice = "1〜2 分以内に自動で続きから再開します"
+    assert notice not in fresh
+    assert notice in stalled
+    assert "10 / 25 行" in stalled
