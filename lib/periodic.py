@@ -75,6 +75,11 @@ JOBS = [
     PeriodicJob(
         name="send_monthly_reports", task_path="insights.tasks.send_monthly_reports", slot=monthly_on_first_business_day
     ),
+    PeriodicJob(
+        name="resume_stalled_send_batches",
+        task_path="mailings.tasks.resume_stalled_send_batches",
+        slot=every_minute,
+    ),
     PeriodicJob(name="resume_stuck_imports", task_path="applicants.tasks.resume_stuck_imports", slot=every_minute),
     PeriodicJob(
         name="retry_held_webhook_events",

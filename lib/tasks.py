@@ -16,7 +16,7 @@ def task_by_path(dotted_path: str) -> Any:
 
 def enqueue_on_commit(dotted_path: str, *, run_after: Any = None, **kwargs: Any) -> None:
     """Enqueue the task once the current transaction commits (at once outside one). Arguments are ids and
-    plain values, never model instances: the worker reads fresh rows."""
+    plain values, never model instances: the worker reads fresh rows. A queue outage is logged, not raised."""
 
     def enqueue() -> None:
         task = task_by_path(dotted_path)
@@ -24,7 +24,9 @@ def enqueue_on_commit(dotted_path: str, *, run_after: Any = None, **kwargs: Any)
             task = task.using(run_after=run_after)
         task.enqueue(**kwargs)
 
-    transaction.on_commit(enqueue)
+    # Robust: an unreachable queue never fails the request whose work is already committed. Every task enqueued
+    # here has a row that a periodic sweep finds if the wake-up is lost (imports, send batches, HERP pulls).
+    transaction.on_commit(enqueue, robust=True)
 
 
 def task_alias(dotted_path: str) -> Any:

@@ -1,11 +1,12 @@
 import re
 from collections.abc import Iterable
-from datetime import time
+from datetime import time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applicants.models import Applicant
@@ -302,3 +303,58 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email_normalized} ({self.company_id or 'all'})"
+
+
+class SendBatch(models.Model):
+    """A confirmed batch send, written in the request that confirmed it, then expanded into outbox rows.
+
+    Expansion runs in idempotent chunks (one rejection mail per applicant, whatever runs twice), each committing
+    its progress with a heartbeat; a batch silent for STALLED_AFTER lost its worker and the per-minute sweep
+    resumes it, so a crash or a queue outage delays a send and never loses it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("送信予約の準備中")
+        DONE = "done", _("送信予約済み")
+        FAILED = "failed", _("送信予約できませんでした")
+
+    STALLED_AFTER = timedelta(seconds=60)
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="send_batches")
+    link = models.ForeignKey("companies.RelayLink", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # [[applicant id, template version id], …] exactly as the person confirmed them.
+    assignments = models.JSONField(default=list)
+    schedule = models.JSONField(default=dict)
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("件数"), default=0)
+    next_index = models.PositiveIntegerField(default=0)
+    queued_count = models.PositiveIntegerField(_("送信予約した件数"), default=0)
+    left_out_count = models.PositiveIntegerField(_("送らなかった件数"), default=0)
+    versions_used = models.JSONField(default=list)  # template version ids the queued mails were written from
+    error = models.TextField(_("エラー内容"), blank=True)
+    created_at = models.DateTimeField(_("受付日時"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("一括送信")
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="send_batch_status_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"send batch {self.pk} ({self.total})"
+
+    @property
+    def progress_percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.next_index / self.total))
+
+    @property
+    def is_stalled(self) -> bool:
+        return (
+            self.status == self.Status.PENDING
+            and self.heartbeat_at is not None
+            and timezone.now() - self.heartbeat_at > self.STALLED_AFTER
+        )

@@ -2,7 +2,7 @@
 for whom, in plain Japanese, with an example date) and the outbox as the company and the operators list it."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -13,7 +13,7 @@ from applicants.models import Applicant
 from applicants.services import declared_rejection_id
 from companies.models import Company
 from lib.jatext import nfkc
-from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, TemplateVersion
+from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, SendBatch, TemplateVersion
 from mailings.services.outbox import active_rules, rule_among, rule_for, send_time_after_rejection
 
 
@@ -170,3 +170,19 @@ def outbox_filtered(emails: QuerySet[OutboundEmail], *, status: str, kind: str, 
 def outbox_counts(emails: QuerySet[OutboundEmail]) -> dict[str, int]:
     """How many rows of `emails` are in each status."""
     return dict(emails.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def send_batches_recent(*, company: Company, now: datetime | None = None) -> list[SendBatch]:
+    """The batch sends the company should see on the outbox: unfinished ones, refused ones of the last week, and
+    ones that finished in the last hour (so the person who confirmed sees the result)."""
+    now = now or timezone.now()
+    return list(
+        SendBatch.objects.filter(company=company)
+        .filter(
+            Q(status=SendBatch.Status.PENDING)
+            | Q(status=SendBatch.Status.FAILED, created_at__gte=now - timedelta(days=7))
+            | Q(status=SendBatch.Status.DONE, finished_at__gte=now - timedelta(hours=1))
+        )
+        .defer("assignments")
+        .order_by("-created_at")[:10]
+    )

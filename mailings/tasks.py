@@ -19,6 +19,8 @@ from mailings.services.sending import (
     applicants_by_ids,
     rejection_emails_send,
     rejection_emails_send_ids,
+    send_batch_expand,
+    send_batches_resume_stalled,
 )
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,20 @@ def dispatch_outbox() -> int:
 
 
 @task()
+def expand_send_batch(*, batch_id: int) -> int:
+    """Turn a confirmed batch send into outbox rows, chunk by chunk; re-running it carries on where it stopped."""
+    batch = send_batch_expand(batch_id=batch_id)
+    if batch.error:
+        logger.warning("send batch %s not queued: %s", batch_id, batch.error)
+    return batch.queued_count
+
+
+@task()
+def resume_stalled_send_batches() -> int:
+    return send_batches_resume_stalled()
+
+
+@task()
 def queue_confirmed_rejection_emails(
     *,
     company_id: int,
@@ -62,8 +78,8 @@ def queue_confirmed_rejection_emails(
     schedule: dict[str, Any],
     actor_id: int,
 ) -> int:
-    """A large confirmed send ([applicant id, version id] pairs) queued off the request; everyone is checked
-    again as it runs, and running it twice adds nothing (one email per applicant)."""
+    """Deprecated: a large confirmed send queued before send batches (mailings.SendBatch) existed. Kept one release
+    so such jobs still run; everyone is checked again, and running it twice adds nothing."""
     company = Company.objects.get(pk=company_id)
     try:
         result = rejection_emails_send_ids(
@@ -93,7 +109,7 @@ def queue_rejection_emails(
     actor_id: int,
 ) -> int:
     """Deprecated: jobs queued before each applicant got their own template (one text for the whole batch, as
-    confirmed then). Kept one release; the sending screen enqueues queue_confirmed_rejection_emails."""
+    confirmed then). Kept one release; the sending screen now records a SendBatch (expand_send_batch)."""
     company = Company.objects.get(pk=company_id)
     result = rejection_emails_send(
         company=company,

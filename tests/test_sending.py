@@ -365,7 +365,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client, tenant: Tenant)
         assert response.status_code == 302 and response["Location"] == f"/accounts/login/?next={url}", url
 
 
-def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
+def test_a_large_send_is_a_batch_row_in_the_request_that_the_worker_expands(
     owner_client: Client,
     tenant: Tenant,
     version: TemplateVersion,
@@ -375,8 +375,9 @@ def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
 ) -> None:
     from django_tasks import default_task_backend
 
+    from mailings.models import SendBatch
     from mailings.services import sending
-    from mailings.tasks import queue_confirmed_rejection_emails
+    from mailings.tasks import expand_send_batch
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
     monkeypatch.setattr(sending, "BACKGROUND_THRESHOLD", 2)
@@ -403,20 +404,43 @@ def test_a_large_send_is_queued_by_the_worker_not_inside_the_request(
 
     assert "4 件のお祈りメールの送信予約を受け付けました" in response.content.decode()
     assert OutboundEmail.objects.count() == 0
+    batch = SendBatch.objects.get()
+    assert (batch.status, batch.total, batch.company_id) == (SendBatch.Status.PENDING, 4, tenant.company.pk)
+    assert sorted(pair[0] for pair in batch.assignments) == sorted(a.pk for a in applicants)
     (job,) = default_task_backend.results  # type: ignore[attr-defined]
-    assert job.task.module_path == "mailings.tasks.queue_confirmed_rejection_emails"
-    assert sorted(pair[0] for pair in job.kwargs["assignments"]) == sorted(a.pk for a in applicants)
+    assert job.task.module_path == "mailings.tasks.expand_send_batch"
+    assert job.kwargs == {"batch_id": batch.pk}
 
     # Between the confirmation and the worker, one was hired: the worker checks again and leaves them out.
     from applicants.services import applicant_close
 
     applicant_close(applicant=applicants[0], why="入社決定のため")
-    assert queue_confirmed_rejection_emails.call(*job.args, **job.kwargs) == 3
-    assert queue_confirmed_rejection_emails.call(*job.args, **job.kwargs) == 0  # a retried job adds nothing
+    assert expand_send_batch.call(*job.args, **job.kwargs) == 3
+    assert expand_send_batch.call(*job.args, **job.kwargs) == 3  # a retried job adds nothing
+    assert OutboundEmail.objects.count() == 3
+    batch.refresh_from_db()
+    assert (batch.status, batch.queued_count, batch.left_out_count) == (SendBatch.Status.DONE, 3, 1)
     assert not OutboundEmail.objects.filter(applicant=applicants[0]).exists()
     expected = business_days_send_time(rejected_at=rejected, business_days=3, send_time=time(10, 0))
     assert {e.send_after for e in OutboundEmail.objects.all()} == {expected}
     assert set(OutboundEmail.objects.values_list("created_by", flat=True)) == {tenant.owner.pk}
+
+
+def test_a_large_send_job_queued_before_send_batches_still_runs_once(tenant: Tenant, version: TemplateVersion) -> None:
+    from mailings.tasks import queue_confirmed_rejection_emails
+
+    applicants = [make_applicant(tenant.company) for _ in range(2)]
+    kwargs: dict[str, Any] = {
+        "company_id": tenant.company.pk,
+        "assignments": [[a.pk, version.pk] for a in applicants],
+        "link_id": tenant.link.pk,
+        "schedule": {"when": "now", "at": None, "business_days": 0, "send_time": "10:00:00"},
+        "actor_id": tenant.owner.pk,
+    }
+
+    assert queue_confirmed_rejection_emails.call(**kwargs) == 2
+    assert queue_confirmed_rejection_emails.call(**kwargs) == 0
+    assert OutboundEmail.objects.count() == 2
 
 
 def test_a_job_queued_before_per_applicant_templates_still_runs_with_its_one_text(

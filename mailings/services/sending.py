@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -26,7 +27,7 @@ from companies.models import Company, RelayLink
 from lib.csvsafe import csv_safe
 from lib.errors import RuleRefused
 from lib.tasks import enqueue_on_commit
-from mailings.models import OutboundEmail, RejectionTemplate, TemplateVersion
+from mailings.models import OutboundEmail, RejectionTemplate, SendBatch, TemplateVersion
 from mailings.selectors import TemplateChooser
 from mailings.services.outbox import (
     applicant_personal_url,
@@ -36,6 +37,8 @@ from mailings.services.outbox import (
     rejection_email_queue,
     rejection_idempotency_key,
 )
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
     from accounts.models import User
@@ -242,6 +245,45 @@ class SendResult:
     left_out: int = 0  # confirmed, but no longer mailable when it was sent (hired, withdrew, already mailed…)
 
 
+def _queue_assignments(
+    *,
+    company: Company,
+    assignments: Sequence[Assignment],
+    link: RelayLink,
+    schedule: Schedule,
+    actor: User | None,
+    now: datetime,
+) -> tuple[list[OutboundEmail], int, set[int]]:
+    """Queue each confirmed mail that may still go (everyone re-checked now); (queued, left out, versions used)."""
+    fresh = {a.pk: a for a in applicants_by_ids(company=company, ids=[a.applicant.pk for a in assignments])}
+    for reloaded in fresh.values():
+        reloaded.company = company
+    existing = _already_created(list(fresh.values()))
+    queued: list[OutboundEmail] = []
+    left_out = 0
+    versions: set[int] = set()
+    for assignment in assignments:
+        applicant = fresh.get(assignment.applicant.pk)
+        version = assignment.version
+        if applicant is None or version.template.company_id != company.pk:
+            left_out += 1
+            continue
+        if _not_mailable(applicant, existing) is not None:
+            left_out += 1
+            continue
+        email = rejection_email_queue(
+            applicant=applicant,
+            version=version,
+            send_after=schedule.send_after_for(applicant, now=now),
+            link=link,
+            actor=actor,
+        )
+        if email is not None:
+            queued.append(email)
+            versions.add(version.pk)
+    return queued, left_out, versions
+
+
 def rejection_emails_send_confirmed(
     *,
     company: Company,
@@ -260,34 +302,11 @@ def rejection_emails_send_confirmed(
         raise MailNotReady(refusal)
     if link.company_id != company.pk:
         raise ValueError("the relay link must belong to the company")
-    fresh = {a.pk: a for a in applicants_by_ids(company=company, ids=[a.applicant.pk for a in assignments])}
-    for reloaded in fresh.values():
-        reloaded.company = company
-    existing = _already_created(list(fresh.values()))
     now = timezone.now()
-    queued: list[OutboundEmail] = []
-    left_out = 0
-    versions: set[int] = set()
     with transaction.atomic():
-        for assignment in assignments:
-            applicant = fresh.get(assignment.applicant.pk)
-            version = assignment.version
-            if applicant is None or version.template.company_id != company.pk:
-                left_out += 1
-                continue
-            if _not_mailable(applicant, existing) is not None:
-                left_out += 1
-                continue
-            email = rejection_email_queue(
-                applicant=applicant,
-                version=version,
-                send_after=schedule.send_after_for(applicant, now=now),
-                link=link,
-                actor=actor,
-            )
-            if email is not None:
-                queued.append(email)
-                versions.add(version.pk)
+        queued, left_out, versions = _queue_assignments(
+            company=company, assignments=assignments, link=link, schedule=schedule, actor=actor, now=now
+        )
         audit_record(
             actor=actor,
             action="rejection_email.queue",
@@ -324,31 +343,143 @@ def rejection_emails_send(
     )
 
 
-# Above this many emails the sending screen queues them in the task worker instead of inside the request.
+# Up to this many emails the request expands its batch itself; above it the worker does, chunk by chunk.
 BACKGROUND_THRESHOLD = 300
+SEND_BATCH_CHUNK = 500
 
 
-def rejection_emails_send_later(
+def _assignments_from_ids(*, company: Company, pairs: Sequence[Sequence[int]]) -> list[Assignment]:
+    """[applicant id, version id] pairs of this company only: another company's ids are dropped."""
+    versions = {
+        version.pk: version
+        for version in TemplateVersion.objects.filter(
+            template__company=company, pk__in={pair[1] for pair in pairs}
+        ).select_related("template")
+    }
+    applicants = {a.pk: a for a in applicants_by_ids(company=company, ids=[pair[0] for pair in pairs])}
+    return [
+        Assignment(applicants[applicant_id], versions[version_id])
+        for applicant_id, version_id in pairs
+        if applicant_id in applicants and version_id in versions
+    ]
+
+
+@transaction.atomic
+def send_batch_create(
     *,
     company: Company,
     assignments: Sequence[Assignment],
     link: RelayLink,
     schedule: Schedule,
     actor: User,
-) -> None:
-    """Hand a large confirmed send to the worker once the request's transaction commits; the worker checks
-    everyone again when it runs (rejection_emails_send_confirmed)."""
+    in_request: bool = False,
+) -> SendBatch:
+    """Record a confirmed send of any size in the request that confirmed it; the worker expands it into outbox rows.
+
+    The row is the promise: whatever happens to the worker or the queue afterwards, the per-minute sweep finds an
+    unfinished batch and carries it on (send_batches_resume_stalled)."""
     refusal = mail_settings_refusal(company)
     if refusal is not None:
         raise MailNotReady(refusal)
-    enqueue_on_commit(
-        "mailings.tasks.queue_confirmed_rejection_emails",
-        company_id=company.pk,
+    if link.company_id != company.pk:
+        raise ValueError("the relay link must belong to the company")
+    batch = SendBatch.objects.create(
+        company=company,
+        link=link,
+        created_by=actor,
         assignments=[[a.applicant.pk, a.version.pk] for a in assignments],
-        link_id=link.pk,
         schedule=schedule.to_json(),
-        actor_id=actor.pk,
+        total=len(assignments),
+        heartbeat_at=timezone.now(),
     )
+    audit_record(
+        actor=actor,
+        action="send_batch.create",
+        target=batch,
+        company=company,
+        detail={"count": batch.total, "when": schedule.when, "link": link.code},
+    )
+    if not in_request:  # a small send is expanded by the request itself, right after this commits
+        enqueue_on_commit("mailings.tasks.expand_send_batch", batch_id=batch.pk)
+    return batch
+
+
+def _send_batch_finish(batch: SendBatch, *, status: str, error: str = "") -> SendBatch:
+    batch.status, batch.error, batch.finished_at = status, error, timezone.now()
+    batch.save(update_fields=["status", "error", "finished_at"])
+    if status == SendBatch.Status.DONE:
+        # The same record a send has always left, now once the whole batch is in the outbox.
+        audit_record(
+            actor=batch.created_by,
+            action="rejection_email.queue",
+            target=batch,
+            company=batch.company,
+            detail={
+                "count": batch.queued_count,
+                "left_out": batch.left_out_count,
+                "versions": sorted(batch.versions_used),
+                "when": batch.schedule.get("when", ""),
+                "link": batch.link.code,
+            },
+        )
+    else:
+        audit_record(
+            actor=None, action="send_batch.failed", target=batch, company=batch.company, detail={"error": error}
+        )
+    return batch
+
+
+def send_batch_expand(*, batch_id: int, chunk_size: int = SEND_BATCH_CHUNK, max_chunks: int | None = None) -> SendBatch:
+    """Turn the next chunks of a batch into outbox rows, committing progress after each chunk.
+
+    Idempotent: a chunk redone after a crash adds nothing (one rejection mail per applicant), and two workers on
+    one batch take its row lock in turn. Everyone is checked again as their chunk runs. Refused as a whole
+    (FAILED, with the reason on the screen) if the sender settings were cleared after the confirmation."""
+    chunks = 0
+    while max_chunks is None or chunks < max_chunks:
+        with transaction.atomic():
+            batch = SendBatch.objects.select_for_update().get(pk=batch_id)
+            if batch.status != SendBatch.Status.PENDING:
+                return batch
+            if batch.next_index >= batch.total:
+                return _send_batch_finish(batch, status=SendBatch.Status.DONE)
+            refusal = mail_settings_refusal(batch.company)
+            if refusal is not None:
+                return _send_batch_finish(batch, status=SendBatch.Status.FAILED, error=refusal)
+            pairs = batch.assignments[batch.next_index : batch.next_index + chunk_size]
+            confirmed = _assignments_from_ids(company=batch.company, pairs=pairs)
+            queued, left_out, versions = _queue_assignments(
+                company=batch.company,
+                assignments=confirmed,
+                link=batch.link,
+                schedule=Schedule.from_json(batch.schedule),
+                actor=batch.created_by,
+                now=batch.created_at,  # "now" means when the person confirmed, however late a resume runs
+            )
+            batch.versions_used = sorted(set(batch.versions_used) | versions)
+            batch.next_index = min(batch.next_index + chunk_size, batch.total)
+            batch.queued_count += len(queued)
+            batch.left_out_count += left_out + len(pairs) - len(confirmed)
+            batch.heartbeat_at = timezone.now()
+            batch.save(update_fields=["next_index", "queued_count", "left_out_count", "versions_used", "heartbeat_at"])
+        chunks += 1
+    return SendBatch.objects.get(pk=batch_id)
+
+
+def send_batches_resume_stalled(*, now: datetime | None = None) -> int:
+    """Wake the expansion of every unfinished batch that made no progress for a while (its worker or its wake-up
+    was lost); the heartbeat moves on so that one batch is woken once per silent minute."""
+    now = now or timezone.now()
+    resumed = 0
+    stalled = SendBatch.objects.filter(
+        status=SendBatch.Status.PENDING, heartbeat_at__lt=now - SendBatch.STALLED_AFTER
+    ).values_list("pk", flat=True)
+    for batch_id in stalled:
+        if SendBatch.objects.filter(pk=batch_id, status=SendBatch.Status.PENDING).update(heartbeat_at=now):
+            logger.warning("resuming stalled send batch %s", batch_id)
+            enqueue_on_commit("mailings.tasks.expand_send_batch", batch_id=batch_id)
+            resumed += 1
+    return resumed
 
 
 def rejection_emails_send_ids(
@@ -359,19 +490,9 @@ def rejection_emails_send_ids(
     schedule: dict[str, Any],
     actor: User,
 ) -> SendResult:
-    """The worker's half of rejection_emails_send_later: [applicant id, version id] pairs of this company only."""
-    versions = {
-        version.pk: version
-        for version in TemplateVersion.objects.filter(
-            template__company=company, pk__in={pair[1] for pair in assignments}
-        ).select_related("template")
-    }
-    applicants = {a.pk: a for a in applicants_by_ids(company=company, ids=[pair[0] for pair in assignments])}
-    confirmed = [
-        Assignment(applicants[applicant_id], versions[version_id])
-        for applicant_id, version_id in assignments
-        if applicant_id in applicants and version_id in versions
-    ]
+    """Deprecated with its task (queue_confirmed_rejection_emails), kept one release for jobs queued before
+    batches: [applicant id, version id] pairs of this company only."""
+    confirmed = _assignments_from_ids(company=company, pairs=assignments)
     result = rejection_emails_send_confirmed(
         company=company,
         assignments=confirmed,

@@ -27,8 +27,8 @@ from mailings.forms import (
 )
 from mailings.library import LIBRARY, LIBRARY_BY_KEY
 from mailings.merge import merge_tokens, render_merge, template_text_errors
-from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, TemplateVersion
-from mailings.selectors import rule_coverage, rule_example, rule_explanation, rule_rows
+from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, SendBatch, TemplateVersion
+from mailings.selectors import rule_coverage, rule_example, rule_explanation, rule_rows, send_batches_recent
 from mailings.services import sending
 from mailings.services.outbox import (
     MAIL_SETTINGS_REQUIRED,
@@ -488,29 +488,34 @@ def _settings_saved(request: HttpRequest, company: Company, form: MailSettingsFo
 def _sent(request: HttpRequest, company: Company, confirmed: list[sending.Assignment], form: SendForm) -> bool:
     """Queue (or hand to the worker) exactly the confirmed mails; False with a message when nothing may go."""
     link, schedule, actor = form.cleaned_data["link"], form.schedule, request_user(request)
+    large = len(confirmed) > sending.BACKGROUND_THRESHOLD
     try:
-        if len(confirmed) > sending.BACKGROUND_THRESHOLD:
-            sending.rejection_emails_send_later(
-                company=company, assignments=confirmed, link=link, schedule=schedule, actor=actor
-            )
-            messages.success(
-                request,
-                _("%(n)s 件のお祈りメールの送信予約を受け付けました。数分で送信状況に反映されます。")
-                % {"n": intcomma(len(confirmed))},
-            )
-            return True
-        result = sending.rejection_emails_send_confirmed(
-            company=company, assignments=confirmed, link=link, schedule=schedule, actor=actor
+        batch = sending.send_batch_create(
+            company=company, assignments=confirmed, link=link, schedule=schedule, actor=actor, in_request=not large
         )
     except sending.MailNotReady as error:
         messages.error(request, str(error))
         return False
-    messages.success(request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(result.queued)})
-    if result.left_out:
+    if large:
+        messages.success(
+            request,
+            _(
+                "%(n)s 件のお祈りメールの送信予約を受け付けました。"
+                "準備の進み具合は、この画面の上部でご確認いただけます。"
+            )
+            % {"n": intcomma(batch.total)},
+        )
+        return True
+    batch = sending.send_batch_expand(batch_id=batch.pk)
+    if batch.status == SendBatch.Status.FAILED:
+        messages.error(request, batch.error)
+        return False
+    messages.success(request, _("%(n)s 件のお祈りメールを送信予約しました。") % {"n": intcomma(batch.queued_count)})
+    if batch.left_out_count:
         messages.warning(
             request,
             _("確認後に送信できなくなった %(n)s 件(選考結果の取り消し・送信済みなど)は送っていません。")
-            % {"n": intcomma(result.left_out)},
+            % {"n": intcomma(batch.left_out_count)},
         )
     return True
 
@@ -582,7 +587,15 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
 
 @company_required
 def outbox(request: HttpRequest, company: Company) -> HttpResponse:
-    return outbox_page(request, OutboundEmail.objects.filter(company=company), company=company)
+    batches = send_batches_recent(company=company)
+    pending = any(batch.status == SendBatch.Status.PENDING for batch in batches)
+    return outbox_page(
+        request,
+        OutboundEmail.objects.filter(company=company),
+        company=company,
+        batches=batches,
+        batches_pending=pending,
+    )
 
 
 @company_required
