@@ -65,7 +65,9 @@ def operator_required(permission: Permission, *, write: Permission | None = None
         def company_detail(request, pk): ...  # an advisor may read it, only an admin may change it
     """
     if not isinstance(permission, Permission) or (write is not None and not isinstance(write, Permission)):
-        raise TypeError("operator_required needs a Permission from accounts.permissions: @operator_required(Permission.X)")
+        raise TypeError(
+            "operator_required needs a Permission from accounts.permissions: @operator_required(Permission.X)"
+        )
 
     def decorator(view: View) -> View:
         @wraps(view)

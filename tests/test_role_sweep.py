@@ -207,10 +207,8 @@ def test_operator_required_refuses_to_decorate_without_a_permission() -> None:
 
 
 def _url(name: str, case: Case, objects: Objects | None) -> str:
-    if objects is None:  # only the route matters: any positive ids resolve
-        kwargs = {key: 1 for key in case.kwargs(_ANY_IDS)}
-    else:
-        kwargs = case.kwargs(objects)
+    # Without objects only the route matters: any positive ids resolve.
+    kwargs = {key: 1 for key in case.kwargs(_ANY_IDS)} if objects is None else case.kwargs(objects)
     return reverse(f"ops:{name}", kwargs=kwargs)
 
 
@@ -304,10 +302,8 @@ def _check(
     clients: dict[str, Client], user: str, method: str, url: str, query: dict[str, str], label: str, expected: int
 ) -> list[str]:
     client, label = clients[user], f"{label} as {user}"
-    if method == "GET":
-        response = client.get(url, query)
-    else:  # the query goes both ways: some views read their subject from the URL, some from the form
-        response = client.post(f"{url}?{urlencode(query)}", query)
+    # A POST sends the query both ways: some views read their subject from the URL, some from the form.
+    response = client.get(url, query) if method == "GET" else client.post(f"{url}?{urlencode(query)}", query)
     if response.status_code != expected:
         return [f"{label}: {response.status_code}, expected {expected}"]
     if user == ANONYMOUS and not response["Location"].startswith("/accounts/login/"):
@@ -315,9 +311,7 @@ def _check(
     return []
 
 
-def test_every_operator_url_answers_each_role_as_the_table_says(
-    clients: dict[str, Client], objects: Objects
-) -> None:
+def test_every_operator_url_answers_each_role_as_the_table_says(clients: dict[str, Client], objects: Objects) -> None:
     wrong = _sweep(clients, objects)
     assert not wrong, "\n".join(wrong)
 

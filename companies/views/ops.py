@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required, request_user
-from accounts.permissions import Permission, operator_may
 from accounts.forms import InviteForm
+from accounts.permissions import Permission, operator_may
 from accounts.services import invitation_create
 from companies.forms import CompanyForm, ContractForm
 from companies.models import Company

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required
-from accounts.permissions import Permission
 from accounts.models import User
+from accounts.permissions import Permission
 from lib.jatext import matching_every_word
 from relay.forms import InvalidateForm
 from relay.models import Referral
