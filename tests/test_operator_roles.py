@@ -18,6 +18,7 @@ from placements.services.credit_use import credit_reserve
 from relay.models import CreditEntry, Referral
 from tests.conftest import Tenant, login, make_user, register_verified
 from tests.placement_support import grant_credits, introduce, make_job
+from tests.test_contract_changes import contract_post
 from tests.test_invitations import new_company_data
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +155,21 @@ def test_a_recruiting_advisor_reads_the_contract_but_cannot_change_it(recruiting
     data["invite-email"] = "new@test-shoji.example.jp"
     assert client.post(f"/ops/companies/{tenant.company.pk}/", data).status_code == 404
     assert not tenant.company.invitations.exists() and not mail.outbox
+
+
+def test_an_advisor_cannot_change_the_fee_rate_either(
+    advisors: list[Client], operator_client: Client, tenant: Tenant
+) -> None:
+    """Before roles, the service refused only the ratio and the counting rule: an advisor could lower the fee."""
+    url, data = f"/ops/companies/{tenant.company.pk}/", {**contract_post("10"), "contract-fee_rate_percent": "20"}
+    for client in advisors:
+        assert client.post(url, data).status_code == 404
+    tenant.company.contract.refresh_from_db()
+    assert tenant.company.contract.fee_rate_percent == 35
+    assert not AuditEntry.objects.filter(action="contract.update").exists()
+    assert operator_client.post(url, data).status_code == 302
+    tenant.company.contract.refresh_from_db()
+    assert tenant.company.contract.fee_rate_percent == 20
 
 
 def _menu(client: Client, url: str) -> str:
