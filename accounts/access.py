@@ -1,4 +1,6 @@
-"""The one place that decides who may see what. Anything a user may not see answers 404, never 403."""
+"""The one place that decides who may see what. Anything a user may not see answers 404, never 403: another
+company's rows, and an operator screen that the operator's role may not use (the roles' table is
+`accounts/permissions.py`)."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -10,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from accounts.permissions import Permission, operator_may
 from companies.models import Company
 
 M = TypeVar("M", bound=models.Model)
@@ -48,17 +51,40 @@ def company_manager_required(view: View) -> View:
     return wrapper
 
 
-def operator_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = _signed_in_user(request)
-        if user is None:
-            return redirect_to_login(request.get_full_path())
-        if not user.is_operator:
-            raise Http404
-        return view(request, *args, **kwargs)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-    return wrapper
+
+def operator_required(permission: Permission, *, write: Permission | None = None) -> Callable[[View], View]:
+    """Let an operator whose role holds `permission` through; a POST (or any unsafe method) needs `write` when it
+    is given. Anonymous users get the login page; company users and operators without the permission get 404.
+
+        @operator_required(Permission.JOB_ORDERS)
+        def job_order_list(request): ...
+
+        @operator_required(Permission.COMPANIES_VIEW, write=Permission.COMPANIES_MANAGE)
+        def company_detail(request, pk): ...  # an advisor may read it, only an admin may change it
+    """
+    if not isinstance(permission, Permission) or (write is not None and not isinstance(write, Permission)):
+        raise TypeError(
+            "operator_required needs a Permission from accounts.permissions: @operator_required(Permission.X)"
+        )
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = _signed_in_user(request)
+            if user is None:
+                return redirect_to_login(request.get_full_path())
+            needed = permission if write is None or request.method in SAFE_METHODS else write
+            if not operator_may(user, needed):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        wrapper.operator_permission = permission  # type: ignore[attr-defined]  # read by the role sweep test
+        wrapper.operator_write_permission = write or permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
 
 
 def company_object_or_404(company: Company, model: type[M], **lookup: Any) -> M:

@@ -81,3 +81,10 @@ class InviteForm(forms.Form):
 
     def clean_name(self) -> str:
         return nfkc(self.cleaned_data.get("name", ""))
+
+
+class OperatorUpdateForm(forms.Form):
+    """An admin's change to one operator: the role, and whether the account may still sign in."""
+
+    operator_role = forms.ChoiceField(label=_("ロール"), choices=User.OperatorRole.choices)
+    is_active = forms.BooleanField(label=_("有効"), required=False)

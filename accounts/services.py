@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, User
 from audit.services import audit_record
 from companies.models import Company
+from lib.errors import RuleRefused
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
 from mailings.services import mail_send
@@ -48,4 +50,34 @@ def invitation_accept(*, invitation: Invitation, name: str, password: str) -> Us
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         audit_record(actor=user, action="user.join", target=user, company=invitation.company)
+    return user
+
+
+class StaffChangeRefused(RuleRefused):
+    """An operator-user change that would lock the agency out of its own console."""
+
+
+def operator_update(*, user: User, role: str, is_active: bool, actor: User) -> User:
+    """An admin changes an operator's role or turns the account off (inactive: no sign-in). Nobody changes their
+    own account, so the admin making a change stays one: the console always keeps someone who can run it."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.operator_role:
+            raise StaffChangeRefused(_("運営スタッフ以外のアカウントは変更できません。"))
+        if role not in User.OperatorRole.values:
+            raise StaffChangeRefused(_("ロールを選んでください。"))
+        if user.pk == actor.pk:
+            raise StaffChangeRefused(_("ご自身のロールと利用状態は、他の管理者に変更を依頼してください。"))
+        before = {"operator_role": user.operator_role, "is_active": user.is_active}
+        after = {"operator_role": role, "is_active": is_active}
+        if before == after:
+            return user
+        user.operator_role, user.is_active = role, is_active
+        user.save(update_fields=["operator_role", "is_active"])
+        audit_record(
+            actor=actor,
+            action="operator.update",
+            target=user,
+            detail={key: {"before": before[key], "after": after[key]} for key in before if before[key] != after[key]},
+        )
     return user

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from accounts import urls as accounts_urls
 from audit import urls as audit_urls
 from candidates import urls as candidates_urls
 from companies import urls as companies_urls
@@ -21,6 +22,7 @@ ops_urlpatterns = [
     *insights_urls.ops_urlpatterns,
     *placements_urls.ops_urlpatterns,
     *mailings_urls.ops_urlpatterns,
+    *accounts_urls.ops_urlpatterns,
 ]
 
 urlpatterns = [

@@ -61,14 +61,20 @@ OPERATORS = (
     SignIn(
         "admin@career-relay.example.jp",
         "運営 管理者",
-        "運営・管理者(全企業、台帳、紹介の無効化)",
+        "運営・管理者(導入企業と契約、紹介の無効化、成約と手数料、無料紹介枠、監査ログ、運営スタッフ)",
         operator_role=User.OperatorRole.ADMIN,
     ),
     SignIn(
         "ca@career-relay.example.jp",
         "山本 由美",
-        "運営・キャリアアドバイザー(求職者、初回面談)",
+        "運営・キャリアアドバイザー(求職者管理、面談、推薦)",
         operator_role=User.OperatorRole.CAREER_ADVISOR,
+    ),
+    SignIn(
+        "ra@career-relay.example.jp",
+        "中村 健",
+        "運営・リクルーティングアドバイザー/法人担当(企業の求人、推薦、無料紹介枠のご依頼)",
+        operator_role=User.OperatorRole.RECRUITING_ADVISOR,
     ),
 )
 COMPANY_USERS = (
@@ -427,7 +433,7 @@ def check_no_partial_data() -> None:
 
 def create_cast(clock: Clock, now: datetime, password_hash: str) -> Cast:
     clock.moment = days_ago(now, COMPANIES_JOINED_DAYS_AGO + 5, hour=10)
-    admin, advisor = (ensure_user(spec, password_hash) for spec in OPERATORS)
+    admin, advisor, _recruiter = (ensure_user(spec, password_hash) for spec in OPERATORS)
     companies: dict[str, Company] = {}
     links: dict[str, list[RelayLink]] = {}
     for index, spec in enumerate(COMPANIES):

@@ -25,6 +25,7 @@ COMPANY_NAMES = ("デモ株式会社", "株式会社みらいテック", "さく
 SIGN_INS = {
     "admin@career-relay.example.jp": {"operator_role": "admin"},
     "ca@career-relay.example.jp": {"operator_role": "ca"},
+    "ra@career-relay.example.jp": {"operator_role": "ra"},
     "hr@demo.example.jp": {"company__name": "デモ株式会社", "company_role": "owner"},
     "member@demo.example.jp": {"company__name": "デモ株式会社", "company_role": "member"},
     "owner@mirai-tech.example.jp": {"company__name": "株式会社みらいテック", "company_role": "owner"},

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AcceptInvitationForm, LoginForm, ResetPasswordForm
 from accounts.models import Invitation, User
+from accounts.permissions import operator_home
 from accounts.services import invitation_accept
 
 
@@ -17,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if isinstance(user, User) and user.is_authenticated:
         if user.is_operator:
-            return redirect("ops:companies")
+            return redirect(operator_home(user))
         if user.is_company_user:
             return redirect("companies:dashboard")
     return render(request, "home.html")

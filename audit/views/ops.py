@@ -5,10 +5,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.access import operator_required
+from accounts.permissions import Permission
 from audit.models import AuditEntry
 
 
-@operator_required
+@operator_required(Permission.AUDIT)
 def audit_log(request: HttpRequest) -> HttpResponse:
     entries = AuditEntry.objects.select_related("company")
     company_id = request.GET.get("company", "")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import operator_required, request_user
+from accounts.permissions import Permission
 from candidates.forms import (
     AdvisorForm,
     CandidateFilterForm,
@@ -39,7 +40,7 @@ from relay.models import Referral, Touch
 PER_PAGE = 50
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 def candidate_list(request: HttpRequest) -> HttpResponse:
     advisors = list(advisor_choices())
     form = CandidateFilterForm(
@@ -97,12 +98,12 @@ def _candidate(pk: int) -> Candidate:
     return get_object_or_404(Candidate.objects.select_related("advisor"), pk=pk)
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _candidate(pk))
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_interview(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a first interview that was never scheduled here (e.g. a phone call that turned into one)."""
@@ -117,7 +118,7 @@ def candidate_interview(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ops:candidate_detail", pk=candidate.pk)
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_status(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
@@ -141,7 +142,7 @@ def candidate_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, candidate, status=400, pipeline_form=form)
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_advisor(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
@@ -164,7 +165,7 @@ def candidate_advisor(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, candidate, status=400, advisor_form=form)
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
@@ -180,7 +181,7 @@ def candidate_note(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, candidate, status=400, note_form=form)
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_resume_upload(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
@@ -196,7 +197,7 @@ def candidate_resume_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, candidate, status=400, resume_form=form)
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_resume_remove(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
@@ -221,13 +222,13 @@ def resume_response(candidate: Candidate) -> FileResponse:
     return response
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 def candidate_resume_download(request: HttpRequest, pk: int) -> HttpResponse:
     # A streamed file, not an HttpResponse; the access decorators are typed for the common case.
     return cast(HttpResponse, resume_response(_candidate(pk)))
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_interview_new(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate(pk)
@@ -259,7 +260,7 @@ def candidate_interview_new(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, candidate, status=400, interview_form=form)
 
 
-@operator_required
+@operator_required(Permission.CANDIDATES)
 @require_POST
 def candidate_interview_status(request: HttpRequest, pk: int, interview_pk: int) -> HttpResponse:
     candidate = _candidate(pk)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required, request_user
 from accounts.forms import InviteForm
+from accounts.permissions import Permission, operator_may
 from accounts.services import invitation_create
 from companies.forms import CompanyForm, ContractForm
 from companies.models import Company
@@ -19,7 +20,7 @@ from lib.jatext import matching_every_word
 from relay.models import CreditEntry
 
 
-@operator_required
+@operator_required(Permission.COMPANIES_VIEW)
 def company_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     companies = matching_every_word(Company.objects.select_related("contract"), query, "search_text")
@@ -27,7 +28,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
     return render(request, "companies/ops/company_list.html", {"page": page, "q": query})
 
 
-@operator_required
+@operator_required(Permission.COMPANIES_MANAGE)
 @require_http_methods(["GET", "POST"])
 def company_new(request: HttpRequest) -> HttpResponse:
     company_form = CompanyForm(request.POST if request.method == "POST" else None, prefix="company")
@@ -52,7 +53,7 @@ def company_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@operator_required
+@operator_required(Permission.COMPANIES_VIEW, write=Permission.COMPANIES_MANAGE)
 @require_http_methods(["GET", "POST"])
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("contract"), pk=pk)
@@ -60,6 +61,10 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None, instance=company.contract, prefix="contract"
     )
     invite_form = InviteForm(None, prefix="invite")
+    can_manage = operator_may(request.user, Permission.COMPANIES_MANAGE)
+    if not can_manage:  # a recruiting advisor reads the terms; only an admin changes them
+        for field in contract_form.fields.values():
+            field.disabled = True
     if request.method == "POST" and request.POST.get("action") == "invite":
         invite_form = InviteForm(request.POST, prefix="invite")
         contract_form = ContractForm(instance=company.contract, prefix="contract")
@@ -85,5 +90,6 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ledger": CreditEntry.objects.filter(company=company).select_related("actor")[:50],
             "members": company.users.order_by("date_joined"),
             "invitations": company.invitations.filter(accepted_at__isnull=True),
+            "can_manage": can_manage,
         },
     )

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import operator_required
+from accounts.permissions import Permission
 from insights import charts
 from insights.forms import PeriodForm
 from insights.selectors import metrics
@@ -14,7 +15,7 @@ from insights.selectors.kpis import period_from_request, satisfaction_by_company
 from insights.views.company import satisfaction_context
 
 
-@operator_required
+@operator_required(Permission.SATISFACTION)
 def satisfaction(request: HttpRequest) -> HttpResponse:
     context = satisfaction_context(request, None)
     rows = satisfaction_by_company(context["period"])  # type: ignore[arg-type]
@@ -38,7 +39,7 @@ def _ranking_rows(rows: list[metrics.CompanyFunnel]) -> list[dict[str, object]]:
     ]
 
 
-@operator_required
+@operator_required(Permission.NETWORK_KPIS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The network: every §5 KPI over all companies, rankings, credits outstanding and fee revenue by month."""
     period, period_form = period_from_request(request.GET)

@@ -6,29 +6,30 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from accounts.access import operator_required
+from accounts.permissions import Permission
 from mailings.models import OutboundEmail
 from mailings.views.outbox import email_action, email_detail_page, outbox_page
 
 
-@operator_required
+@operator_required(Permission.MAIL_VIEW)
 def outbox(request: HttpRequest) -> HttpResponse:
     return outbox_page(request, OutboundEmail.objects.all(), template="mailings/ops/outbox.html")
 
 
-@operator_required
+@operator_required(Permission.MAIL_VIEW)
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail, pk=pk)
     return email_detail_page(request, email, template="mailings/ops/email_detail.html")
 
 
-@operator_required
+@operator_required(Permission.MAIL_ACT)
 @require_POST
 def email_resend(request: HttpRequest, pk: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail, pk=pk)
     return email_action(request, email, action="resend", detail_url="ops:outbox_email")
 
 
-@operator_required
+@operator_required(Permission.MAIL_ACT)
 @require_POST
 def email_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail, pk=pk)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import operator_required, request_user
+from accounts.permissions import Permission
 from candidates.models import Candidate
 from companies.models import Company
 from placements.documents.invoice import invoice_response
@@ -62,7 +63,7 @@ from placements.views import introduction_move_from, job_order_status_change
 # --- job orders ----------------------------------------------------------------------------------------------------
 
 
-@operator_required
+@operator_required(Permission.JOB_ORDERS)
 def job_order_list(request: HttpRequest) -> HttpResponse:
     filters = JobOrderFilterForm(request.GET or None)
     job_orders = JobOrder.objects.select_related("company")
@@ -87,7 +88,7 @@ def job_order_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@operator_required
+@operator_required(Permission.JOB_ORDERS)
 @require_http_methods(["GET", "POST"])
 def job_order_new(request: HttpRequest) -> HttpResponse:
     initial = {"company": request.GET["company"]} if request.GET.get("company", "").isdigit() else {}
@@ -103,7 +104,7 @@ def job_order_new(request: HttpRequest) -> HttpResponse:
     return render(request, "placements/ops/job_order_form.html", {"form": form})
 
 
-@operator_required
+@operator_required(Permission.JOB_ORDERS)
 @require_http_methods(["GET", "POST"])
 def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     job_order = get_object_or_404(JobOrder.objects.select_related("company"), pk=pk)
@@ -115,7 +116,7 @@ def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "placements/ops/job_order_form.html", {"form": form, "job_order": job_order})
 
 
-@operator_required
+@operator_required(Permission.JOB_ORDERS)
 @require_POST
 def job_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     job_order = job_order_status_change(request, get_object_or_404(JobOrder, pk=pk))
@@ -125,7 +126,7 @@ def job_order_status(request: HttpRequest, pk: int) -> HttpResponse:
 # --- credit queue and placements -----------------------------------------------------------------------------------
 
 
-@operator_required
+@operator_required(Permission.CREDIT_QUEUE)
 def credit_queue(request: HttpRequest) -> HttpResponse:
     """Credit orders waiting for introductions, oldest reservation first: the agency promised them."""
     interviews = IntroductionEvent.objects.filter(
@@ -172,7 +173,7 @@ def credit_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "placements/ops/credit_queue.html", {"page": page, "rows": rows})
 
 
-@operator_required
+@operator_required(Permission.CREDIT_RELEASE)
 @require_http_methods(["GET", "POST"])
 def credit_release_ops(request: HttpRequest, pk: int) -> HttpResponse:
     reservation = get_object_or_404(CreditReservation.objects.select_related("company", "job_order"), pk=pk)
@@ -196,7 +197,7 @@ def credit_release_ops(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "placements/ops/credit_release.html", {"reservation": reservation, "form": form})
 
 
-@operator_required
+@operator_required(Permission.PLACEMENTS)
 def placement_list_ops(request: HttpRequest) -> HttpResponse:
     placements = Placement.objects.select_related("company", "job_order", "candidate")
     company_id = request.GET.get("company", "")
@@ -224,7 +225,7 @@ def placement_list_ops(request: HttpRequest) -> HttpResponse:
     )
 
 
-@operator_required
+@operator_required(Permission.PLACEMENTS)
 @require_http_methods(["GET", "POST"])
 def placement_new(request: HttpRequest) -> HttpResponse:
     introduction_id = request.GET.get("introduction", "")
@@ -273,7 +274,7 @@ def placement_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@operator_required
+@operator_required(Permission.PLACEMENTS)
 @require_http_methods(["GET", "POST"])
 def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     placement = get_object_or_404(
@@ -300,7 +301,7 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "placements/ops/placement_detail.html", {"placement": placement, "form": form})
 
 
-@operator_required
+@operator_required(Permission.PLACEMENTS)
 def placement_invoice_ops(request: HttpRequest, pk: int) -> HttpResponse:
     placement = get_object_or_404(Placement.objects.select_related("company", "job_order", "candidate"), pk=pk)
     return invoice_response(placement)
@@ -309,7 +310,7 @@ def placement_invoice_ops(request: HttpRequest, pk: int) -> HttpResponse:
 # --- matching and introductions ------------------------------------------------------------------------------------
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 def job_matches(request: HttpRequest, pk: int) -> HttpResponse:
     job_order = get_object_or_404(JobOrder.objects.select_related("company"), pk=pk)
     started = time.perf_counter()
@@ -327,7 +328,7 @@ def job_matches(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 def candidate_matches(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = get_object_or_404(Candidate, pk=pk)
     return render(
@@ -341,7 +342,7 @@ def candidate_matches(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 @require_http_methods(["GET", "POST"])
 def introduction_new(request: HttpRequest) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
@@ -393,7 +394,7 @@ def introduction_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 def introduction_list(request: HttpRequest) -> HttpResponse:
     introductions = Introduction.objects.select_related("job_order", "company", "candidate")
     status = request.GET.get("status", "")
@@ -434,12 +435,12 @@ def _introduction(pk: int) -> Introduction:
     return get_object_or_404(Introduction.objects.select_related("job_order", "company", "candidate"), pk=pk)
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 def introduction_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _introduction(pk))
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 @require_POST
 def introduction_move_view(request: HttpRequest, pk: int) -> HttpResponse:
     introduction = _introduction(pk)
@@ -450,7 +451,7 @@ def introduction_move_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ops:introduction_detail", pk=introduction.pk)
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 @require_POST
 def introduction_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     introduction = _introduction(pk)
@@ -462,7 +463,7 @@ def introduction_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ops:introduction_detail", pk=introduction.pk)
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 @require_POST
 def introduction_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     introduction = _introduction(pk)
@@ -477,7 +478,7 @@ def introduction_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ops:introduction_detail", pk=introduction.pk)
 
 
-@operator_required
+@operator_required(Permission.INTRODUCTIONS)
 @require_POST
 def request_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     pool_request = get_object_or_404(IntroductionRequest, pk=pk)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import operator_required
 from accounts.models import User
+from accounts.permissions import Permission
 from lib.jatext import matching_every_word
 from relay.forms import InvalidateForm
 from relay.models import Referral
@@ -16,7 +17,7 @@ from relay.services import referral_invalidate
 from relay.views import referral_list_page
 
 
-@operator_required
+@operator_required(Permission.REFERRALS)
 def referral_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     referrals = matching_every_word(
@@ -28,7 +29,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return referral_list_page(request, referrals, template="relay/ops/referral_list.html", q=query)
 
 
-@operator_required
+@operator_required(Permission.REFERRALS)
 @require_http_methods(["GET", "POST"])
 def referral_invalidate_view(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(Referral.objects.select_related("company", "candidate", "link"), pk=pk)
