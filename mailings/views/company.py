@@ -51,6 +51,7 @@ from mailings.services.templates import (
     rejection_templates_ensure_library,
     template_text_clean,
 )
+from insights.selectors.registrations import MIN_GROUP, registrations_by_template
 from mailings.views.outbox import email_action, email_detail_page, outbox_page
 
 # The preview's applicant: realistic, and obviously nobody real. Its link carries this reference, which no
@@ -582,7 +583,14 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
 
 @company_required
 def outbox(request: HttpRequest, company: Company) -> HttpResponse:
-    return outbox_page(request, OutboundEmail.objects.filter(company=company), company=company)
+    # Registrations only in aggregate: the rows name 登録 just for people who consented (issue 11 point 6).
+    return outbox_page(
+        request,
+        OutboundEmail.objects.filter(company=company),
+        company=company,
+        by_template=registrations_by_template(company),
+        min_group=MIN_GROUP,
+    )
 
 
 @company_required
