@@ -134,7 +134,11 @@ class RegistrationForm(ProfileForm):
         error_messages={"required": _("ご登録には利用規約と個人情報の取扱いへの同意が必要です。")},
     )
     agree_rechallenge = forms.BooleanField(
-        label=_("今回ご縁のなかった企業から、将来あらためて選考のご案内(再チャレンジ)を受け取る(任意)"),
+        # The company chooses whom to invite, so opting in tells it that this person registered.
+        label=_(
+            "今回ご縁のなかった企業から、将来あらためて選考のご案内(再チャレンジ)を受け取る"
+            "(任意。その企業に、ご登録いただいたことが伝わります)"
+        ),
         required=False,
     )
     agree_newsletter = forms.BooleanField(

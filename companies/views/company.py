@@ -29,7 +29,7 @@ from insights.selectors.registrations import (
 def link_rows(company: Company, figures: CompanyFigures) -> list[tuple[LinkFigures, RegistrationGroup]]:
     """Each link's clicks beside its registrations as the company may see them (MIN_GROUP, never per person)."""
     groups = {group.key: group for group in registrations_by_link(company)}
-    return [(f, groups[f.link.pk]) for f in figures.links if f.link.pk in groups]
+    return [(f, groups[f.link.pk]) for f in figures.links if f.link is not None and f.link.pk in groups]
 
 
 @company_required

@@ -91,7 +91,8 @@ def registrations_by_profile(
     company: Company, field: str, *, now: datetime | None = None
 ) -> list[RegistrationGroup]:
     """Registrations by the person's desired job category or prefecture (`field`), as statistics only."""
-    choices = dict(Referral._meta.get_field(field).choices or [])
+    model_field = Referral._meta.get_field(field)
+    choices = dict(getattr(model_field, "choices", None) or [])
     rows = (
         Referral.objects.filter(company=company, registered_at__lt=cutoff(now))
         .values_list(field)

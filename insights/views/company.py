@@ -109,7 +109,7 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
         "link_rows": [
             {"link": f.link, "clicks": f.clicks, "registrations": by_link[f.link.pk]}
             for f in current.links
-            if f.link.pk in by_link
+            if f.link is not None and f.link.pk in by_link
         ],
         "registrations_by_month": registrations.registrations_by_month(company),
         "min_group": registrations.MIN_GROUP,

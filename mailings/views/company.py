@@ -18,6 +18,7 @@ from accounts.access import company_manager_required, company_object_or_404, com
 from accounts.models import User
 from applicants.models import Applicant, ApplicantImport
 from companies.models import Company, RelayLink
+from insights.selectors.registrations import MIN_GROUP, registrations_by_template
 from mailings.forms import (
     AutoSendRuleForm,
     MailSettingsForm,
@@ -51,7 +52,6 @@ from mailings.services.templates import (
     rejection_templates_ensure_library,
     template_text_clean,
 )
-from insights.selectors.registrations import MIN_GROUP, registrations_by_template
 from mailings.views.outbox import email_action, email_detail_page, outbox_page
 
 # The preview's applicant: realistic, and obviously nobody real. Its link carries this reference, which no

@@ -12,7 +12,9 @@ from mailings.views.outbox import email_action, email_detail_page, outbox_page
 
 @operator_required
 def outbox(request: HttpRequest) -> HttpResponse:
-    return outbox_page(request, OutboundEmail.objects.all(), template="mailings/ops/outbox.html", reveal_registrations=True)
+    return outbox_page(
+        request, OutboundEmail.objects.all(), template="mailings/ops/outbox.html", reveal_registrations=True
+    )
 
 
 @operator_required
