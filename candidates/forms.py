@@ -134,12 +134,27 @@ class RegistrationForm(ProfileForm):
         error_messages={"required": _("ご登録には利用規約と個人情報の取扱いへの同意が必要です。")},
     )
     agree_rechallenge = forms.BooleanField(
-        label=_("今回ご縁のなかった企業から、将来あらためて選考のご案内(再チャレンジ)を受け取る(任意)"),
+        # The company chooses whom to invite, so opting in tells it that this person registered.
+        label=_(
+            "今回ご縁のなかった企業から、将来あらためて選考のご案内(再チャレンジ)を受け取る"
+            "(任意。その企業に、ご登録いただいたことが伝わります)"
+        ),
         required=False,
     )
     agree_newsletter = forms.BooleanField(
         label=_("キャリアリレーからの求人情報・お知らせメールを受け取る(任意)"), required=False
     )
+    # Off by default: without it the rejecting company learns of the registration only in aggregate figures.
+    agree_share_with_company = forms.BooleanField(
+        label=_("ご登録いただいたことを、ご案内元の企業に知らせてよい(任意)"), required=False
+    )
+
+    def __init__(self, *args: Any, company_name: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if company_name:
+            self.fields["agree_share_with_company"].label = _(
+                "ご登録いただいたことを %(company)s に知らせてよい(任意)"
+            ) % {"company": company_name}
 
 
 class ConsentForm(forms.Form):
@@ -150,6 +165,11 @@ class ConsentForm(forms.Form):
     )
     rechallenge = forms.BooleanField(label=_("不採用となった企業からの再チャレンジのご案内を受け取る"), required=False)
     newsletter = forms.BooleanField(label=_("求人情報・お知らせメールを受け取る"), required=False)
+    share_with_company = forms.BooleanField(
+        label=_("ご登録いただいたことを、ご案内元の企業に知らせる"),
+        required=False,
+        help_text=_("オフのあいだ、企業にはお名前を伴わない件数(5件未満は非表示)だけが伝わります。"),
+    )
 
 
 class EmailForm(forms.Form):

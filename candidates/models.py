@@ -243,6 +243,9 @@ class Consent(models.Model):
         SERVICE = "service", _("利用規約・個人情報の取扱いへの同意と、ご紹介のための導入企業へのプロフィール提供")
         RECHALLENGE = "rechallenge", _("不採用となった企業からの再チャレンジのご案内")
         NEWSLETTER = "newsletter", _("キャリアリレーからのお知らせ・求人情報メール")
+        # Off unless the person ticks it: the company that rejected them learns of their registration only then
+        # (its outbox shows 登録 for them); otherwise only in aggregates (insights.selectors.registrations).
+        SHARE_WITH_COMPANY = "share_with_company", _("ご登録いただいたことを、ご案内元の企業に知らせること")
 
     class Channel(models.TextChoices):
         WEB = "web", _("Web フォーム")

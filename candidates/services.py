@@ -21,7 +21,7 @@ from companies.models import RelayLink
 from lib.jatext import nfkc
 from lib.links import absolute_url
 from mailings.services import mail_send
-from mailings.services.tracking import email_registered
+from mailings.services.tracking import email_registered, email_registration_sharing_set
 from relay.models import Referral
 from relay.services import referral_evaluate, referral_record, touch_record
 
@@ -61,7 +61,13 @@ def _send_verification(candidate: Candidate, link: RelayLink) -> None:
 
 
 def candidate_register(
-    *, link: RelayLink, profile: dict[str, Any], rechallenge: bool, newsletter: bool, applicant_ref: str = ""
+    *,
+    link: RelayLink,
+    profile: dict[str, Any],
+    rechallenge: bool,
+    newsletter: bool,
+    applicant_ref: str = "",
+    share_with_company: bool = False,
 ) -> Registration:
     """Register a person who came through a relay link, or record a touch if they are already registered.
 
@@ -80,6 +86,7 @@ def candidate_register(
                     (Consent.Kind.SERVICE, True),
                     (Consent.Kind.RECHALLENGE, rechallenge),
                     (Consent.Kind.NEWSLETTER, newsletter),
+                    (Consent.Kind.SHARE_WITH_COMPANY, share_with_company),
                 ):
                     Consent.objects.create(
                         candidate=candidate,
@@ -89,7 +96,9 @@ def candidate_register(
                         channel=Consent.Channel.WEB,
                     )
                 referral_record(candidate=candidate, link=link, applicant_ref=applicant_ref)
-                email_registered(company_id=link.company_id, applicant_ref=applicant_ref)
+                email_registered(
+                    company_id=link.company_id, applicant_ref=applicant_ref, shared=share_with_company
+                )
                 _send_verification(candidate, link)
             return Registration(candidate=candidate, created=True)
         except IntegrityError:
@@ -145,7 +154,10 @@ def candidate_update_profile(*, candidate: Candidate, profile: dict[str, Any]) -
 
 
 def candidate_set_consents(*, candidate: Candidate, wanted: dict[str, bool]) -> list[Consent]:
-    """Append a consent record for each consent whose state changes; history is never rewritten."""
+    """Append a consent record for each consent whose state changes; history is never rewritten.
+
+    Giving or withdrawing SHARE_WITH_COMPANY shows or hides the registration on the referring company's outbox.
+    """
     current = candidate.current_consents()
     changes = []
     with transaction.atomic():
@@ -160,6 +172,11 @@ def candidate_set_consents(*, candidate: Candidate, wanted: dict[str, bool]) -> 
                         channel=Consent.Channel.MYPAGE,
                     )
                 )
+                if kind == Consent.Kind.SHARE_WITH_COMPANY:
+                    for referral in Referral.objects.filter(candidate=candidate).exclude(applicant_ref=""):
+                        email_registration_sharing_set(
+                            company_id=referral.company_id, applicant_ref=referral.applicant_ref, shared=granted
+                        )
     return changes
 
 

@@ -133,7 +133,8 @@ def seed_outbox(*, company: Company, actor: User) -> int:
         if index in (0, 1, 2):
             email_clicked(company_id=company.pk, applicant_ref=applicant.ref)
         if index == 0:
-            email_registered(company_id=company.pk, applicant_ref=applicant.ref)
+            # This demo person ticked 「ご登録いただいたことを…知らせてよい」, so the outbox may say 登録.
+            email_registered(company_id=company.pk, applicant_ref=applicant.ref, shared=True)
     if fresh_sent:
         # One address the receiving server refused, to show the failed state and the resend button.
         bounced = emails[fresh_sent[-1].pk]

@@ -30,6 +30,12 @@ from pydantic import StringConstraints, model_validator
 from applicants.models import Applicant, RejectionReason
 from companies.models import Company, RelayLink
 from insights.selectors.funnel import company_figures
+from insights.selectors.registrations import (
+    RegistrationGroup,
+    registrations_by_link,
+    registrations_by_month,
+    registrations_by_template,
+)
 from integrations.errors import field_errors, summary
 from integrations.models import ApiKey
 from integrations.schemas import ApplicantPatchIn, RejectedApplicantIn, aware
@@ -337,7 +343,10 @@ class EmailOut(Schema):
     id: int
     kind: str
     status: str = Field(description="queued / sending / sent / failed / cancelled")
-    tracking: str = Field(description="queued / sent / failed / clicked / registered (いちばん進んだ状態)")
+    tracking: str = Field(
+        description="queued / sent / failed / clicked / registered (いちばん進んだ状態)。registered は、"
+        "ご登録を貴社に知らせることにご本人が同意した場合だけです"
+    )
     applicant_ref: str | None
     applicant_id: str | None = Field(description="送信元システムでの応募者ID")
     to_email: str
@@ -346,11 +355,15 @@ class EmailOut(Schema):
     sent_at: datetime | None
     failed_at: datetime | None
     clicked_at: datetime | None
-    registered_at: datetime | None
+    registered_at: datetime | None = Field(
+        description="ご登録を貴社に知らせることにご本人が同意した場合だけ日時が入り、それ以外は常に null です"
+        "(登録の件数は /summary の集計でご覧ください)"
+    )
 
 
 def tracking_status(email: OutboundEmail) -> str:
-    if email.registered_at:
+    # Registration is named per person only with the person's consent (issue 11 point 6).
+    if email.company_registered_at:
         return "registered"
     if email.clicked_at:
         return "clicked"
@@ -374,7 +387,7 @@ def email_out(email: OutboundEmail) -> dict[str, Any]:
         "sent_at": email.sent_at,
         "failed_at": email.failed_at,
         "clicked_at": email.clicked_at,
-        "registered_at": email.registered_at,
+        "registered_at": email.company_registered_at,
     }
 
 
@@ -720,7 +733,9 @@ MAX_PAGE = 1_000_000
 
 class EmailFilters(Schema):
     applicant_ref: str | None = Field(default=None, description="応募者参照キー、または送信元システムでの応募者ID")
-    status: Literal["queued", "sending", "sent", "failed", "cancelled", "clicked", "registered"] | None = None
+    status: Literal["queued", "sending", "sent", "failed", "cancelled", "clicked", "registered"] | None = Field(
+        default=None, description="registered: ご登録を貴社に知らせることに同意した方へのメールだけ"
+    )
     # Bounded so the row offset stays far inside a 64-bit integer: a larger page answers 422, never a 500.
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=50, ge=1, le=200)
@@ -744,7 +759,7 @@ def emails_list(request: HttpRequest, filters: Query[EmailFilters]) -> dict[str,
     if filters.status == "clicked":
         emails = emails.filter(clicked_at__isnull=False)
     elif filters.status == "registered":
-        emails = emails.filter(registered_at__isnull=False)
+        emails = emails.filter(registered_at__isnull=False, registration_shared=True)
     elif filters.status:
         emails = emails.filter(status=filters.status)
     start = (filters.page - 1) * filters.page_size
@@ -770,6 +785,15 @@ class CreditsOut(Schema):
     available: int
 
 
+class RegistrationGroupOut(Schema):
+    label: str
+    registrations: int | None = Field(
+        description="登録の件数。5 件未満のグループ、送信先のほぼ全員が登録したグループ、差し引きで"
+        "件数がわかってしまうグループは null"
+    )
+    shown: str = Field(description="画面と同じ表示 (「5件未満」「非表示」または件数)")
+
+
 class SummaryOut(Schema):
     sent: int = Field(description="送信済みのお祈りメール")
     clicks: int
@@ -780,6 +804,17 @@ class SummaryOut(Schema):
     referrals_per_credit: int
     remaining_to_next_credit: int
     credits: CreditsOut
+    registrations_by_month: list[RegistrationGroupOut] = Field(description="直近 12 か月 (新しい順)、前日まで")
+    registrations_by_link: list[RegistrationGroupOut] = Field(description="リレーリンクごと、前日まで")
+    registrations_by_template: list[RegistrationGroupOut] = Field(
+        description="送信したお祈りメールのテンプレートごと、前日まで"
+    )
+
+
+def registration_groups_out(groups: list[RegistrationGroup]) -> list[dict[str, Any]]:
+    return [
+        {"label": g.label, "registrations": None if g.is_hidden else g.registrations, "shown": g.shown} for g in groups
+    ]
 
 
 @v1.get("/summary", response={200: SummaryOut, **ERRORS}, summary="紹介と無料紹介枠の集計")
@@ -806,6 +841,9 @@ def summary_read(request: HttpRequest) -> dict[str, Any]:
             "balance": credits.balance,
             "available": credits.available,
         },
+        "registrations_by_month": registration_groups_out(registrations_by_month(company)),
+        "registrations_by_link": registration_groups_out(registrations_by_link(company)),
+        "registrations_by_template": registration_groups_out(registrations_by_template(company)),
     }
 
 

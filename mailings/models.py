@@ -1,6 +1,6 @@
 import re
 from collections.abc import Iterable
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -200,6 +200,10 @@ class OutboundEmail(models.Model):
     failed_at = models.DateTimeField(_("失敗日時"), null=True, blank=True)
     clicked_at = models.DateTimeField(_("クリック日時"), null=True, blank=True)
     registered_at = models.DateTimeField(_("登録日時"), null=True, blank=True)
+    # The person consented to this company learning that they registered (Consent.Kind.SHARE_WITH_COMPANY).
+    # Without it the company sees the registration only inside the aggregates (insights.selectors.registrations),
+    # never on this row: its screens and the API read `company_registered_at`, never `registered_at`.
+    registration_shared = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -228,9 +232,22 @@ class OutboundEmail(models.Model):
         return mask_links(self.body) if self.is_secret else self.body
 
     @property
+    def company_registered_at(self) -> datetime | None:
+        """The registration as the company may see it: only when the person consented to it learning it."""
+        return self.registered_at if self.registration_shared else None
+
+    @property
     def progress(self) -> tuple[str, str]:
-        """How far this email got, for lists: registered beats clicked beats the sending status."""
-        if self.registered_at:
+        """How far this email got, for the operators' lists: registered beats clicked beats the sending status."""
+        return self._progress(self.registered_at)
+
+    @property
+    def company_progress(self) -> tuple[str, str]:
+        """How far this email got, as the company's screens show it: 登録 only for a person who consented."""
+        return self._progress(self.company_registered_at)
+
+    def _progress(self, registered_at: datetime | None) -> tuple[str, str]:
+        if registered_at:
             return "registered", str(_("登録"))
         if self.clicked_at:
             return "clicked", str(_("クリック"))

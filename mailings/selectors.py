@@ -146,13 +146,22 @@ def rule_coverage(company: Company) -> list[Coverage]:
     return coverage
 
 
-def outbox_filtered(emails: QuerySet[OutboundEmail], *, status: str, kind: str, query: str) -> QuerySet[OutboundEmail]:
-    """The outbox as a screen lists it: by status (or click/registration progress), kind and free words."""
+def outbox_filtered(
+    emails: QuerySet[OutboundEmail], *, status: str, kind: str, query: str, reveal_registrations: bool = False
+) -> QuerySet[OutboundEmail]:
+    """The outbox as a screen lists it: by status (or click/registration progress), kind and free words.
+
+    `reveal_registrations` is for the operators only. The company's outbox names a registration only when the
+    person consented (`registration_shared`), so its 「クリック」 filter keeps every other registered person
+    in: excluding them would reveal them by difference with the unfiltered list.
+    """
     emails = emails.select_related("applicant", "company")
+    registered = Q(registered_at__isnull=False) if reveal_registrations else Q(registration_shared=True)
+    registered &= Q(registered_at__isnull=False)
     if status == "clicked":
-        emails = emails.filter(clicked_at__isnull=False, registered_at__isnull=True)
+        emails = emails.filter(clicked_at__isnull=False).exclude(registered)
     elif status == "registered":
-        emails = emails.filter(registered_at__isnull=False)
+        emails = emails.filter(registered)
     elif status:
         emails = emails.filter(status=status)
     if kind:

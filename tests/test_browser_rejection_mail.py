@@ -97,6 +97,8 @@ def test_company_imports_its_ats_export_sends_rejection_emails_and_sees_the_regi
         expect(phone.locator(".hero")).to_contain_text("株式会社テスト商事")
         fill_registration(phone, メールアドレス="ｈａｎａｋｏ＠example.jp")
         phone.get_by_label("利用規約と個人情報の取扱いに同意").check()
+        # She lets the company know; without this its outbox would show her mail as clicked only.
+        phone.get_by_label("ご登録いただいたことを 株式会社テスト商事 に知らせてよい").check()
         phone.get_by_role("button", name="同意して登録する").click()
         expect(phone.get_by_role("heading", name="確認メールをお送りしました")).to_be_visible()
 

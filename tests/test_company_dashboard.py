@@ -1,12 +1,15 @@
 """The company's dashboard, referrals list and relay links; every page is closed to other companies."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEntry
 from companies.models import RelayLink
-from relay.models import Click
+from relay.models import Click, Referral
 from relay.services import credits_expire
 from tests.conftest import Tenant, login, register, register_verified
 
@@ -55,17 +58,21 @@ def test_the_dashboard_counts_clicks_registrations_and_credits_per_link(
     assert (figures.credits.expired, figures.credits.available) == (1, 0)
 
 
-def test_the_referral_list_never_shows_contact_data(owner_client: Client, tenant: Tenant) -> None:
+def test_the_referral_page_shows_statistics_never_contact_data(owner_client: Client, tenant: Tenant) -> None:
     candidate = register_verified(tenant.link, name="秘密 太郎", email="secret@example.jp", phone="090-4444-3333")
-    for url in ("/company/", "/company/referrals/", "/company/referrals/?status=counted"):
+    Referral.objects.filter(candidate=candidate).update(registered_at=timezone.now() - timedelta(days=2))
+    for url in ("/company/", "/company/referrals/"):
         page = owner_client.get(url).content.decode()
-        assert "ITエンジニア" in page and "東京都" in page
+        assert "5件未満" in page  # one registration: counted in its month, never as a row of its own
         for private in (candidate.name, candidate.email, "4444", candidate.furigana):
             assert private not in page
+    page = owner_client.get("/company/referrals/").content.decode()
+    assert "ITエンジニア" in page and "東京都" in page  # as groups of the statistics
 
 
 def test_a_company_sees_only_its_own_referrals(owner_client: Client, tenant: Tenant, outsider: Tenant) -> None:
-    register_verified(outsider.link, job_category="construction")
+    outsiders = register_verified(outsider.link, job_category="construction")
+    Referral.objects.filter(candidate=outsiders).update(registered_at=timezone.now() - timedelta(days=2))
     register_verified(tenant.link)
     page = owner_client.get("/company/referrals/").content.decode()
     assert "建築・土木" not in page

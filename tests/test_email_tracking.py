@@ -148,12 +148,12 @@ def test_the_funnel_splits_by_month_in_japan_time(tenant: Tenant) -> None:
     assert company_figures(tenant.company).total.sent == 2
 
 
-def test_the_outbox_shows_clicked_and_registered_per_email(client: Client, tenant: Tenant) -> None:
+def test_the_outbox_shows_clicked_and_consented_registration_per_email(client: Client, tenant: Tenant) -> None:
     clicked = sent_email(tenant, name="押下 花子")
     registered = sent_email(tenant, name="登録 太郎")
     assert clicked.applicant is not None and registered.applicant is not None
     visit(Client(), tenant, clicked.applicant.ref)
-    email_registered(company_id=tenant.company.pk, applicant_ref=registered.applicant.ref)
+    email_registered(company_id=tenant.company.pk, applicant_ref=registered.applicant.ref, shared=True)
 
     member = login(client, tenant.member)
     page = member.get("/company/mail/outbox/").content.decode()

@@ -128,7 +128,7 @@ def test_changing_consents_appends_history_with_version_and_channel(tenant: Tena
     latest = candidate.consents.filter(kind=Consent.Kind.NEWSLETTER).first()
     assert latest is not None and latest.granted and latest.channel == Consent.Channel.MYPAGE
     assert latest.version == Consent.current_version()
-    assert candidate.consents.count() == 4  # three at registration, one change
+    assert candidate.consents.count() == 5  # four at registration, one change
     assert candidate.current_consents()["newsletter"] is True
 
 
@@ -139,7 +139,7 @@ def test_the_data_download_contains_profile_and_consents(tenant: Tenant) -> None
     data = json.loads(response.content)
     assert data["profile"]["email"] == candidate.email
     assert data["introduced_by_company"] == "株式会社テスト商事"
-    assert len(data["consents"]) == 3
+    assert len(data["consents"]) == 4
 
 
 def test_deleting_the_account_erases_the_person_but_keeps_counts_and_credits(tenant: Tenant, operator: User) -> None:

@@ -77,7 +77,12 @@ def test_registration_normalises_japanese_input_and_sends_a_verification_email(
     assert candidate.phone == "+818012345678"
     assert candidate.furigana == "サトウ ミサキ"
     assert (candidate.years_of_experience, candidate.desired_salary) == (5, 480)
-    assert candidate.current_consents() == {"service": True, "rechallenge": True, "newsletter": False}
+    assert candidate.current_consents() == {
+        "service": True,
+        "rechallenge": True,
+        "newsletter": False,
+        "share_with_company": False,
+    }
     assert set(Consent.objects.values_list("version", flat=True)) == {Consent.current_version()}
     assert Referral.objects.get().status == Referral.Status.PENDING_VERIFICATION
     assert len(mail.outbox) == 1

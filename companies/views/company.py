@@ -15,25 +15,52 @@ from applicants.selectors import held_count
 from companies.forms import CompanyForm, RelayLinkForm
 from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
-from insights.selectors.funnel import company_figures, link_figures
-from relay.models import Referral
-from relay.views import referral_list_page
+from insights.selectors.funnel import CompanyFigures, LinkFigures, company_figures, link_figures
+from insights.selectors.registrations import (
+    MIN_GROUP,
+    RegistrationGroup,
+    registrations_by_link,
+    registrations_by_month,
+    registrations_by_profile,
+    registrations_by_template,
+)
+
+
+def link_rows(company: Company, figures: CompanyFigures) -> list[tuple[LinkFigures, RegistrationGroup]]:
+    """Each link's clicks beside its registrations as the company may see them (MIN_GROUP, never per person)."""
+    groups = {group.key: group for group in registrations_by_link(company)}
+    return [(f, groups[f.link.pk]) for f in figures.links if f.link is not None and f.link.pk in groups]
 
 
 @company_required
 def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
-    recent = Referral.objects.filter(company=company).select_related("link")[:10]
-    return render(
-        request,
-        "companies/company/dashboard.html",
-        {"company": company, "figures": company_figures(company), "recent": recent, "held": held_count(company)},
-    )
+    figures = company_figures(company)
+    context = {
+        "company": company,
+        "figures": figures,
+        "link_rows": link_rows(company, figures),
+        "months": registrations_by_month(company, months=3),
+        "min_group": MIN_GROUP,
+        "held": held_count(company),
+    }
+    return render(request, "companies/company/dashboard.html", context)
 
 
 @company_required
 def referral_list(request: HttpRequest, company: Company) -> HttpResponse:
-    referrals = Referral.objects.filter(company=company).select_related("link")
-    return referral_list_page(request, referrals, template="companies/company/referral_list.html", company=company)
+    """Registrations as statistics (issue 11 point 6): never a row per person, whose date, link or prefecture
+    would let the company match it to a named applicant it mailed."""
+    context = {
+        "company": company,
+        "figures": company_figures(company),
+        "by_month": registrations_by_month(company),
+        "by_link": registrations_by_link(company),
+        "by_template": registrations_by_template(company),
+        "by_job_category": registrations_by_profile(company, "job_category"),
+        "by_prefecture": registrations_by_profile(company, "prefecture"),
+        "min_group": MIN_GROUP,
+    }
+    return render(request, "companies/company/referral_list.html", context)
 
 
 @company_required
@@ -48,7 +75,14 @@ def link_list(request: HttpRequest, company: Company) -> HttpResponse:
             messages.success(request, _("リレーリンク「%(label)s」を作成しました。") % {"label": link.label})
             return redirect("companies:link_detail", pk=link.pk)
     figures = company_figures(company)
-    return render(request, "companies/company/link_list.html", {"company": company, "form": form, "figures": figures})
+    context = {
+        "company": company,
+        "form": form,
+        "figures": figures,
+        "link_rows": link_rows(company, figures),
+        "min_group": MIN_GROUP,
+    }
+    return render(request, "companies/company/link_list.html", context)
 
 
 def rejection_snippet(link: RelayLink) -> str:
@@ -59,12 +93,18 @@ def rejection_snippet(link: RelayLink) -> str:
 def link_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     link = company_object_or_404(company, RelayLink, pk=pk)
     [figures] = link_figures([link])
+    registrations = next(group for group in registrations_by_link(company) if group.key == link.pk)
     qr_svg = segno.make(link.public_url, error="m").svg_inline(scale=5, border=2)
-    return render(
-        request,
-        "companies/company/link_detail.html",
-        {"company": company, "link": link, "snippet": rejection_snippet(link), "qr_svg": qr_svg, "figures": figures},
-    )
+    context = {
+        "company": company,
+        "link": link,
+        "snippet": rejection_snippet(link),
+        "qr_svg": qr_svg,
+        "figures": figures,
+        "registrations": registrations,
+        "min_group": MIN_GROUP,
+    }
+    return render(request, "companies/company/link_detail.html", context)
 
 
 @company_required

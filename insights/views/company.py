@@ -17,7 +17,7 @@ from insights import charts
 from insights.forms import PeriodForm, RecruitingCostForm, ReportMonthForm
 from insights.models import RecruitingCostProfile
 from insights.reports import monthly_report_data, monthly_report_pdf, previous_month
-from insights.selectors import metrics
+from insights.selectors import metrics, registrations
 from insights.selectors.kpis import MIN_ANSWERS, period_from_request, satisfaction_summary
 from insights.services import (
     recruiting_costs_save,
@@ -78,6 +78,7 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
     short = [_("%(month)s月") % {"month": row.month.month} for row in current.months]
     satisfaction = current.satisfaction
     rows = metrics.kpi_rows(current, previous)
+    by_link = {group.key: group for group in registrations.registrations_by_link(company)}
     return {
         "company": company,
         "period": period,
@@ -103,17 +104,15 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
         "profile": RecruitingCostProfile.objects.filter(company=company).first(),
         "can_manage": isinstance(request.user, User) and request.user.can_manage_company,
         "query": request.GET.urlencode(),
+        # Registrations per link only as the thresholded aggregate (issue 11 point 6): a link made for one
+        # person must not say whether that person registered.
         "link_rows": [
-            {
-                "link": f.link,
-                "clicks": f.clicks,
-                "registrations": f.registrations,
-                "rate": metrics.percent(f.registration_rate),
-                "counted": f.counted,
-                "invalidated": f.invalidated,
-            }
+            {"link": f.link, "clicks": f.clicks, "registrations": by_link[f.link.pk]}
             for f in current.links
+            if f.link is not None and f.link.pk in by_link
         ],
+        "registrations_by_month": registrations.registrations_by_month(company),
+        "min_group": registrations.MIN_GROUP,
         "change": current.nps - previous.nps if current.nps is not None and previous.nps is not None else None,
         "reason_rows": [
             {

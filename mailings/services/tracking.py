@@ -23,11 +23,23 @@ def email_clicked(*, company_id: int, applicant_ref: str) -> bool:
     )
 
 
-def email_registered(*, company_id: int, applicant_ref: str) -> bool:
-    """A registration through the applicant's link (a click is implied when the visit was not seen)."""
+def email_registered(*, company_id: int, applicant_ref: str, shared: bool = False) -> bool:
+    """A registration through the applicant's link (a click is implied when the visit was not seen).
+
+    `shared`: the person consented to the company learning it (Consent.Kind.SHARE_WITH_COMPANY). Without it the
+    row keeps the fact for the aggregates and the operators, and the company's screens never show it.
+    """
     if not applicant_ref:
         return False
     now = timezone.now()
     emails = _rejection_emails(company_id=company_id, applicant_ref=applicant_ref)
     emails.filter(clicked_at__isnull=True).update(clicked_at=now)
-    return bool(emails.filter(registered_at__isnull=True).update(registered_at=now))
+    emails.filter(registered_at__isnull=False).update(registration_shared=shared)
+    return bool(emails.filter(registered_at__isnull=True).update(registered_at=now, registration_shared=shared))
+
+
+def email_registration_sharing_set(*, company_id: int, applicant_ref: str, shared: bool) -> int:
+    """The person gave or withdrew consent to the company learning of their registration (My Page)."""
+    if not applicant_ref:
+        return 0
+    return _rejection_emails(company_id=company_id, applicant_ref=applicant_ref).update(registration_shared=shared)

@@ -18,6 +18,7 @@ from accounts.access import company_manager_required, company_object_or_404, com
 from accounts.models import User
 from applicants.models import Applicant, ApplicantImport
 from companies.models import Company, RelayLink
+from insights.selectors.registrations import MIN_GROUP, registrations_by_template
 from mailings.forms import (
     AutoSendRuleForm,
     MailSettingsForm,
@@ -589,12 +590,15 @@ def send(request: HttpRequest, company: Company) -> HttpResponse:
 def outbox(request: HttpRequest, company: Company) -> HttpResponse:
     batches = send_batches_recent(company=company)
     pending = any(batch.status == SendBatch.Status.PENDING for batch in batches)
+    # Registrations only in aggregate: the rows name 登録 just for people who consented (issue 11 point 6).
     return outbox_page(
         request,
         OutboundEmail.objects.filter(company=company),
         company=company,
         batches=batches,
         batches_pending=pending,
+        by_template=registrations_by_template(company),
+        min_group=MIN_GROUP,
     )
 
 

@@ -13,13 +13,15 @@ from mailings.views.outbox import email_action, email_detail_page, outbox_page
 
 @operator_required(Permission.MAIL_VIEW)
 def outbox(request: HttpRequest) -> HttpResponse:
-    return outbox_page(request, OutboundEmail.objects.all(), template="mailings/ops/outbox.html")
+    return outbox_page(
+        request, OutboundEmail.objects.all(), template="mailings/ops/outbox.html", reveal_registrations=True
+    )
 
 
 @operator_required(Permission.MAIL_VIEW)
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail, pk=pk)
-    return email_detail_page(request, email, template="mailings/ops/email_detail.html")
+    return email_detail_page(request, email, template="mailings/ops/email_detail.html", reveal_registrations=True)
 
 
 @operator_required(Permission.MAIL_ACT)

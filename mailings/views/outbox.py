@@ -27,23 +27,44 @@ def outbox_page(
     emails: QuerySet[OutboundEmail],
     *,
     template: str = "mailings/company/outbox.html",
+    reveal_registrations: bool = False,
     **extra: Any,
 ) -> HttpResponse:
+    """`reveal_registrations`: the operators see every registration; a company only those the person let it see."""
     form = OutboxFilterForm(request.GET)
     shown = emails
     if form.is_valid():
         data = form.cleaned_data
-        shown = outbox_filtered(emails, status=data["status"], kind=data["kind"], query=data["q"])
+        shown = outbox_filtered(
+            emails,
+            status=data["status"],
+            kind=data["kind"],
+            query=data["q"],
+            reveal_registrations=reveal_registrations,
+        )
     page = Paginator(shown.select_related("applicant", "company"), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "counts": outbox_counts(emails), **extra}
+    context = {
+        "form": form,
+        "page": page,
+        "counts": outbox_counts(emails),
+        "reveal_registrations": reveal_registrations,
+        **extra,
+    }
     return render(request, template, context)
 
 
 def email_detail_page(
-    request: HttpRequest, email: OutboundEmail, *, template: str = "mailings/company/email_detail.html", **extra: Any
+    request: HttpRequest,
+    email: OutboundEmail,
+    *,
+    template: str = "mailings/company/email_detail.html",
+    reveal_registrations: bool = False,
+    **extra: Any,
 ) -> HttpResponse:
-    # The template shows email.shown_body, never email.body: a sign-in link stays with its owner.
-    return render(request, template, {"email": email, **extra})
+    # The template shows email.shown_body, never email.body: a sign-in link stays with its owner; and
+    # email.company_registered_at unless `reveal_registrations` (operators).
+    context = {"email": email, "reveal_registrations": reveal_registrations, **extra}
+    return render(request, template, context)
 
 
 def email_action(request: HttpRequest, email: OutboundEmail, *, action: str, detail_url: str) -> HttpResponse:

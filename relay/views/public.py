@@ -23,7 +23,7 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
     applicant_ref = link.read_applicant_ref(request.session.get(f"relay_ref:{link.code}", "")) or ""
 
     if request.method == "POST":
-        form = RegistrationForm(request.POST)
+        form = RegistrationForm(request.POST, company_name=link.company.name)
         if form.is_valid():
             data = form.cleaned_data
             candidate_register(
@@ -31,12 +31,13 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
                 profile=data,
                 rechallenge=data["agree_rechallenge"],
                 newsletter=data["agree_newsletter"],
+                share_with_company=data["agree_share_with_company"],
                 applicant_ref=applicant_ref,
             )
             request.session["relay_registered_email"] = data["email"]
             return redirect("relay:thanks", code=link.code)
     else:
-        form = RegistrationForm()
+        form = RegistrationForm(company_name=link.company.name)
         clicked = request.session.get(CLICKED_SESSION_KEY, [])
         if link.code not in clicked:
             click_record(link=link, has_applicant_ref=bool(applicant_ref))

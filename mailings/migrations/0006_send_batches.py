@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('companies', '0004_contract_ratio_epochs'),
-        ('mailings', '0004_rule_reason'),
+        ('mailings', '0005_registration_shared'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
