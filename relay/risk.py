@@ -54,7 +54,7 @@ def request_hash(value: str, *, purpose: str) -> str:
     """A salted one-way hash (HMAC with the secret key) of a request fact; "" for an empty value."""
     if not value:
         return ""
-    return salted_hmac(f"relay.risk.{purpose}", value).hexdigest()
+    return salted_hmac(f"relay.risk.{purpose}", value, algorithm="sha256").hexdigest()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from companies.models import Company, RelayLink
 from companies.services import relay_link_create, relay_link_set_active
 from insights.selectors.funnel import company_figures, link_figures
 from relay.models import Referral
+from relay.selectors import waiting_summary
 from relay.views import referral_list_page
 
 
@@ -26,7 +27,13 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
     return render(
         request,
         "companies/company/dashboard.html",
-        {"company": company, "figures": company_figures(company), "recent": recent, "held": held_count(company)},
+        {
+            "company": company,
+            "figures": company_figures(company),
+            "recent": recent,
+            "held": held_count(company),
+            "waiting": waiting_summary(company_id=company.pk),
+        },
     )
 
 
