@@ -70,9 +70,7 @@ def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -
             field for field in ADMIN_ONLY_TERMS if field in terms and terms[field] != getattr(contract, field)
         ]
         if changed_restricted and getattr(actor, "operator_role", "") != "admin":
-            raise ContractChangeRefused(
-                _("紹介人数の条件、カウントの条件と確認期間は、管理者のみ変更できます。")
-            )
+            raise ContractChangeRefused(_("紹介人数の条件、カウントの条件と確認期間は、管理者のみ変更できます。"))
         if "referrals_per_credit" in changed_restricted:
             contract_ratio_changing.send(
                 sender=Contract, contract=contract, referrals_per_credit=terms["referrals_per_credit"], actor=actor

@@ -34,9 +34,7 @@ class ReviewDecisionForm(forms.Form):
             "invalid_choice": gettext_lazy("選んだ紹介の一部は確認待ちではなくなっています。"),
         },
     )
-    reason = forms.CharField(
-        label=gettext_lazy("理由(無効にする場合は必須)"), max_length=500, required=False
-    )
+    reason = forms.CharField(label=gettext_lazy("理由(無効にする場合は必須)"), max_length=500, required=False)
 
     def __init__(self, *args: object, referral_ids: list[int], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -24,7 +24,6 @@ from django.utils.crypto import salted_hmac
 from mailings.models import OutboundEmail
 from relay.models import Referral, RiskSignal
 
-
 WEIGHTS: dict[RiskSignal, int] = {
     RiskSignal.BURST: 40,
     RiskSignal.SHARED_IP: 25,
@@ -69,7 +68,8 @@ class RiskAssessment:
     @property
     def needs_review(self) -> bool:
         # settings.RELAY_REVIEW_SCORE (default 50): a referral scoring this or more waits for an admin's review.
-        return self.score >= settings.RELAY_REVIEW_SCORE
+        threshold: int = settings.RELAY_REVIEW_SCORE
+        return self.score >= threshold
 
 
 def risk_score(signals: Iterable[RiskSignal]) -> int:
@@ -91,10 +91,9 @@ def _burst(referral: Referral) -> bool:
         before_company=Count("id", filter=Q(registered_at__lte=moment)),
         after_company=Count("id", filter=Q(registered_at__gte=moment)),
     )
-    return (
-        max(counts["before_link"], counts["after_link"]) >= BURST_PER_HOUR_LINK
-        or max(counts["before_company"], counts["after_company"]) >= BURST_PER_HOUR_COMPANY
-    )
+    per_link: int = max(counts["before_link"], counts["after_link"])
+    per_company: int = max(counts["before_company"], counts["after_company"])
+    return per_link >= BURST_PER_HOUR_LINK or per_company >= BURST_PER_HOUR_COMPANY
 
 
 def _sharing(referral: Referral) -> tuple[bool, bool]:
@@ -118,7 +117,9 @@ def _new_domain(referral: Referral, domain: str) -> bool:
     if not domain:
         return False
     seen_before = (
-        Referral.objects.filter(candidate__email_normalized__endswith=f"@{domain}", registered_at__lt=referral.registered_at)
+        Referral.objects.filter(
+            candidate__email_normalized__endswith=f"@{domain}", registered_at__lt=referral.registered_at
+        )
         .exclude(pk=referral.pk)
         .exists()
     )

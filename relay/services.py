@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company, Contract, RelayLink
-from relay.ledger import contract_lock, credit_summary, credits_expire, credits_grant_due, credits_reverse_excess
 from lib.errors import RuleRefused
+from relay.ledger import contract_lock, credit_summary, credits_expire, credits_grant_due, credits_reverse_excess
 from relay.models import REVIEW_STATUSES, Click, CreditSummary, Referral, Touch
 from relay.risk import request_hash, risk_assess
 

@@ -85,7 +85,9 @@ def test_a_burst_of_50_from_one_ip_lands_in_the_review_queue_and_counts_nothing_
     assert {RiskSignal.BURST, RiskSignal.SHARED_IP, RiskSignal.SHARED_DEVICE} <= set(first.risk_signals)
     assert first.risk_score >= 50
 
-    done, refusals = referrals_review_decide(referrals=referrals.order_by("registered_at"), decision="confirm", actor=operator)
+    done, refusals = referrals_review_decide(
+        referrals=referrals.order_by("registered_at"), decision="confirm", actor=operator
+    )
 
     assert (done, refusals) == (50, [])
     assert counted(waiting_tenant.company) == 50
@@ -106,7 +108,9 @@ def test_an_invalidated_referral_from_the_queue_never_counts(waiting_tenant: Ten
         register_from(waiting_tenant.link, ip="203.0.113.8")
     referrals = Referral.objects.filter(company=waiting_tenant.company, status=Referral.Status.IN_REVIEW)
     assert referrals.count() == 2  # the second and third share the first one's device
-    done, _refusals = referrals_review_decide(referrals=referrals, decision="invalidate", actor=operator, reason="同一端末")
+    done, _refusals = referrals_review_decide(
+        referrals=referrals, decision="invalidate", actor=operator, reason="同一端末"
+    )
     assert done == 2
     referrals_count_cooled(now=timezone.now() + timedelta(days=30))
     assert Referral.objects.filter(company=waiting_tenant.company, status=Referral.Status.INVALIDATED).count() == 2
@@ -197,7 +201,9 @@ def test_the_review_queue_lists_filters_and_decides_in_bulk(
     assert operator_client.get(REVIEW_URL, {"company": "x" * 50, "signal": "<script>"}).status_code == 200
 
     ids = list(
-        Referral.objects.filter(company=waiting_tenant.company, status=Referral.Status.IN_REVIEW).values_list("pk", flat=True)
+        Referral.objects.filter(company=waiting_tenant.company, status=Referral.Status.IN_REVIEW).values_list(
+            "pk", flat=True
+        )
     )
     refused = operator_client.post(REVIEW_URL, {"decision": "invalidate", "referrals": ids, "reason": ""})
     assert "無効化の理由を入力してください。" in refused.content.decode()
@@ -303,7 +309,11 @@ def test_credits_never_exceed_counted_over_ratio_under_any_order_of_review_and_c
         if event == "cool_off":
             clock += timedelta(hours=argument)
             referrals_count_cooled(now=clock)
-        net = sum(CreditEntry.objects.filter(company=tenant.company, kind__in=["grant", "reversal"]).values_list("amount", flat=True))
+        net = sum(
+            CreditEntry.objects.filter(company=tenant.company, kind__in=["grant", "reversal"]).values_list(
+                "amount", flat=True
+            )
+        )
         number_counted = counted(tenant.company)
         assert net <= number_counted // ratio
         waiting = Referral.objects.filter(

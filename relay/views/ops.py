@@ -84,9 +84,11 @@ def referral_review(request: HttpRequest) -> HttpResponse:
             for refusal in refusals:
                 messages.error(request, refusal)
             return redirect(request.get_full_path())
-    companies = Company.objects.filter(
-        referrals__status__in=[Referral.Status.COOLING_OFF, *REVIEW_STATUSES]
-    ).distinct().order_by("name_kana", "name")
+    companies = (
+        Company.objects.filter(referrals__status__in=[Referral.Status.COOLING_OFF, *REVIEW_STATUSES])
+        .distinct()
+        .order_by("name_kana", "name")
+    )
     return render(
         request,
         "relay/ops/referral_review.html",
