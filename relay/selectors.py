@@ -57,3 +57,8 @@ def waiting_summary(*, company_id: int) -> WaitingSummary:
         next_count_at=Min("count_after", filter=Q(status=Referral.Status.COOLING_OFF)),
     )
     return WaitingSummary(**figures)
+
+
+def review_queue_size() -> int:
+    """How many referrals wait for an admin's decision (in review or held), across the network."""
+    return Referral.objects.filter(status__in=REVIEW_STATUSES).count()

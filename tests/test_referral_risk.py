@@ -62,7 +62,7 @@ def waiting_tenant(operator: User) -> Tenant:
     return make_tenant(operator, "株式会社新規契約", "new-contract", cooling_off_hours=72)
 
 
-def test_a_new_contract_waits_72_hours_and_an_existing_test_company_counts_at_once(operator: User) -> None:
+def test_a_new_contract_waits_72_hours_before_a_referral_counts(operator: User) -> None:
     from companies.services import company_create
 
     company = company_create(name="株式会社既定値", name_kana="", contract_terms={}, actor=operator)
@@ -320,3 +320,36 @@ def test_credits_never_exceed_counted_over_ratio_under_any_order_of_review_and_c
             company=tenant.company, status__in=["cooling_off", "in_review", "held"], counted_at__isnull=False
         )
         assert not waiting.exists()
+
+
+def test_contracts_signed_before_the_cooling_off_existed_keep_counting_at_once(transactional_db: Any) -> None:
+    """The migration gives existing contracts 0 hours (their terms were agreed without a delay); new ones get 72."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("companies", "0004_contract_ratio_epochs")]
+    after = [("companies", "0005_contract_cooling_off_hours")]
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    old_company = old_apps.get_model("companies", "Company").objects.create(name="株式会社旧契約", name_kana="")
+    old_apps.get_model("companies", "Contract").objects.create(company=old_company)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new_apps = executor.loader.project_state(after).apps
+    contract_model = new_apps.get_model("companies", "Contract")
+    assert contract_model.objects.get(company_id=old_company.pk).cooling_off_hours == 0
+    new_company = new_apps.get_model("companies", "Company").objects.create(name="株式会社新契約", name_kana="")
+    assert contract_model.objects.create(company=new_company).cooling_off_hours == 72
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_operators_dashboard_points_to_the_referrals_waiting_for_review(
+    operator_client: Client, waiting_tenant: Tenant
+) -> None:
+    assert "review-queue-callout" not in operator_client.get("/ops/insights/").content.decode()
+    register_from(waiting_tenant.link, ip="192.0.2.9", email="a@mailinator.com")
+    page = operator_client.get("/ops/insights/").content.decode()
+    assert "1 件の紹介が、カウント前の確認を待っています。" in page and REVIEW_URL in page
