@@ -353,3 +353,15 @@ def test_the_operators_dashboard_points_to_the_referrals_waiting_for_review(
     register_from(waiting_tenant.link, ip="192.0.2.9", email="a@mailinator.com")
     page = operator_client.get("/ops/insights/").content.decode()
     assert "1 件の紹介が、カウント前の確認を待っています。" in page and REVIEW_URL in page
+
+
+def test_a_referral_another_admin_already_counted_is_refused_by_the_queue_with_a_message(
+    operator_client: Client, waiting_tenant: Tenant, operator: User
+) -> None:
+    register_from(waiting_tenant.link, ip="192.0.2.10", email="b@mailinator.com")
+    referral = Referral.objects.get(company=waiting_tenant.company)
+    referral_review_confirm(referral=referral, actor=operator)
+    response = operator_client.post(REVIEW_URL, {"decision": "hold", "referrals": [referral.pk]})
+    assert "選んだ紹介の一部は確認待ちではなくなっています。" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.COUNTED

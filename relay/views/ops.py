@@ -68,7 +68,8 @@ def referral_review(request: HttpRequest) -> HttpResponse:
     shown = list(referrals[:REVIEW_PAGE_SIZE])
     # Decisions apply to any referral still waiting, so a row shown before another admin's decision is refused
     # by the service with its own message instead of disappearing silently.
-    waiting_ids = list(Referral.objects.filter(status__in=WAITING_STATUSES).values_list("pk", flat=True))
+    posted = [int(pk) for pk in request.POST.getlist("referrals") if pk.isdigit() and len(pk) < 12]
+    waiting_ids = list(Referral.objects.filter(pk__in=posted, status__in=WAITING_STATUSES).values_list("pk", flat=True))
     form = ReviewDecisionForm(request.POST if request.method == "POST" else None, referral_ids=waiting_ids)
     if request.method == "POST" and form.is_valid():
         chosen = Referral.objects.filter(pk__in=form.cleaned_data["referrals"]).order_by("registered_at", "id")
