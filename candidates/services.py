@@ -68,11 +68,14 @@ def candidate_register(
     newsletter: bool,
     applicant_ref: str = "",
     share_with_company: bool = False,
+    client_ip: str = "",
+    user_agent: str = "",
 ) -> Registration:
     """Register a person who came through a relay link, or record a touch if they are already registered.
 
     Either way an email goes out (verification, or a sign-in link to the address on file), and the page says
-    the same thing, so the form never reveals whether an address is registered.
+    the same thing, so the form never reveals whether an address is registered. `client_ip` and `user_agent`
+    are the request's, for relay's risk signals (only their salted hashes are kept).
     """
     email_normalized = profile["email_normalized"]
     existing = Candidate.objects.filter(Q(email_normalized=email_normalized) | Q(phone=profile["phone"])).first()
@@ -95,7 +98,13 @@ def candidate_register(
                         version=Consent.current_version(),
                         channel=Consent.Channel.WEB,
                     )
-                referral_record(candidate=candidate, link=link, applicant_ref=applicant_ref)
+                referral_record(
+                    candidate=candidate,
+                    link=link,
+                    applicant_ref=applicant_ref,
+                    client_ip=client_ip,
+                    user_agent=user_agent,
+                )
                 email_registered(
                     company_id=link.company_id, applicant_ref=applicant_ref, shared=share_with_company
                 )

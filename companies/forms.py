@@ -73,6 +73,9 @@ class PercentField(forms.DecimalField):
 FEE_TERMS = ("fee_rate_percent", "minimum_fee_yen", "refund_schedule", "consumption_tax_percent")
 
 
+KEPT_WHEN_EMPTY = ("rechallenge_first_months", "rechallenge_second_months", "cooling_off_hours")
+
+
 class ContractForm(forms.ModelForm[Contract]):
     fee_rate_percent = PercentField(
         label=_("紹介手数料率(%)"),
@@ -108,6 +111,7 @@ class ContractForm(forms.ModelForm[Contract]):
             "referrals_per_credit",
             "credit_validity_months",
             "counting_rule",
+            "cooling_off_hours",
             "rechallenge_first_months",
             "rechallenge_second_months",
             "fee_rate_percent",
@@ -128,6 +132,10 @@ class ContractForm(forms.ModelForm[Contract]):
                 "invalid": _("人数は半角数字で入力してください。"),
             },
             "credit_validity_months": {"invalid": _("月数は数字で入力してください(0 は無期限)。")},
+            "cooling_off_hours": {
+                "invalid": _("時間は半角数字で入力してください(0 はすぐにカウント)。"),
+                "max_value": _("確認期間は 720 時間(30日)以内で指定してください。"),
+            },
             "rechallenge_first_months": {
                 "min_value": _("1 か月以上を指定してください。"),
                 "invalid": _("月数は半角数字で入力してください。"),
@@ -141,8 +149,8 @@ class ContractForm(forms.ModelForm[Contract]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Left empty, a re-challenge term keeps its current value (6 and 12 months on a new contract).
-        for name in ("rechallenge_first_months", "rechallenge_second_months"):
+        # Left empty, these terms keep their current value (6 and 12 months, 72 hours on a new contract).
+        for name in KEPT_WHEN_EMPTY:
             self.fields[name].required = False
         if self.instance.pk is None:
             self.initial.setdefault("refund_schedule", default_refund_schedule())
@@ -151,7 +159,7 @@ class ContractForm(forms.ModelForm[Contract]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for name in ("rechallenge_first_months", "rechallenge_second_months"):
+        for name in KEPT_WHEN_EMPTY:
             if name in cleaned and cleaned[name] is None:
                 cleaned[name] = getattr(self.instance, name)
         for name in FEE_TERMS:

@@ -93,6 +93,12 @@ class Contract(models.Model):
     counting_rule = models.CharField(
         _("紹介カウントの条件"), max_length=20, choices=CountingRule.choices, default=CountingRule.VERIFIED
     )
+    cooling_off_hours = models.PositiveSmallIntegerField(
+        _("カウントまでの確認期間(時間)"),
+        default=72,
+        validators=[MaxValueValidator(720)],
+        help_text=_("メール確認からこの時間が過ぎると紹介がカウントされます。0 を指定するとすぐにカウントします。"),
+    )
     rechallenge_first_months = models.PositiveSmallIntegerField(
         _("再チャレンジのご案内(1回目)までの月数"),
         default=6,

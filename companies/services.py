@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never
 DEFAULT_LINK_LABEL = "通常"
 
 # Terms that decide how many credits a company earns: only an operator admin may change them.
-ADMIN_ONLY_TERMS = ("referrals_per_credit", "counting_rule")
+ADMIN_ONLY_TERMS = ("referrals_per_credit", "counting_rule", "cooling_off_hours")
 
 
 class ContractChangeRefused(RuleRefused):
@@ -46,6 +46,7 @@ def _terms(contract: Contract) -> dict[str, Any]:
         "referrals_per_credit": contract.referrals_per_credit,
         "credit_validity_months": contract.credit_validity_months,
         "counting_rule": contract.counting_rule,
+        "cooling_off_hours": contract.cooling_off_hours,
         "rechallenge_first_months": contract.rechallenge_first_months,
         "rechallenge_second_months": contract.rechallenge_second_months,
         "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
@@ -69,7 +70,7 @@ def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -
             field for field in ADMIN_ONLY_TERMS if field in terms and terms[field] != getattr(contract, field)
         ]
         if changed_restricted and getattr(actor, "operator_role", "") != "admin":
-            raise ContractChangeRefused(_("紹介人数の条件とカウントの条件は、管理者のみ変更できます。"))
+            raise ContractChangeRefused(_("紹介人数の条件、カウントの条件と確認期間は、管理者のみ変更できます。"))
         if "referrals_per_credit" in changed_restricted:
             contract_ratio_changing.send(
                 sender=Contract, contract=contract, referrals_per_credit=terms["referrals_per_credit"], actor=actor

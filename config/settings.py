@@ -120,6 +120,8 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
+# A referral scoring this or more (relay/risk.py, 0-100) waits for an operator admin's review before it counts.
+RELAY_REVIEW_SCORE = env.int("RELAY_REVIEW_SCORE", default=50)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

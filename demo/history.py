@@ -451,7 +451,8 @@ def create_cast(clock: Clock, now: datetime, password_hash: str) -> Cast:
 
 
 def create_company(spec: CompanySpec, admin: User, moment: datetime) -> Company:
-    terms = {**spec.terms, "starts_on": timezone.localdate(moment)}
+    # The demo's history counts as it happens (contracts signed before the cooling-off delay existed).
+    terms = {"cooling_off_hours": 0, **spec.terms, "starts_on": timezone.localdate(moment)}
     company = company_create(
         name=spec.name,
         name_kana=spec.name_kana,

@@ -23,6 +23,20 @@ class Click(models.Model):
         return f"click {self.link_id} {self.created_at:%Y-%m-%d}"
 
 
+class RiskSignal(models.TextChoices):
+    """Why a referral looks risky (or, for the last one, why it looks genuine). Weights are in relay/risk.py."""
+
+    BURST = "burst", _("短時間に登録が集中")
+    SHARED_IP = "shared_ip", _("同じIPアドレスからの登録")
+    SHARED_DEVICE = "shared_device", _("同じ端末(IPとブラウザ)からの登録")
+    DISPOSABLE_DOMAIN = "disposable_domain", _("使い捨てメールのドメイン")
+    NEW_DOMAIN = "new_domain", _("初めて見るメールのドメイン")
+    REREGISTRATION = "reregistration", _("退会した人の再登録")
+    MAIL_VOLUME = "mail_volume", _("送信したお祈りメールに比べて登録が多い")
+    FAST_VERIFICATION = "fast_verification", _("確認メールの送信から数秒で確認")
+    PERSONAL_LINK_MAILED = "personal_link_mailed", _("お祈りメールを送った応募者の個人リンク(低リスク)")
+
+
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def counted(self) -> "ReferralQuerySet":
         return self.filter(status=Referral.Status.COUNTED)
@@ -34,6 +48,12 @@ class Referral(models.Model):
     class Status(models.TextChoices):
         PENDING_VERIFICATION = "pending", _("メール確認待ち")
         PENDING_INTERVIEW = "awaiting_interview", _("初回面談待ち")
+        # Verified, waiting for the contract's cooling-off delay (`count_after`) before it counts.
+        COOLING_OFF = "cooling_off", _("確認中")
+        # High risk: waits for an operator admin's review in the queue (/ops/referrals/review/).
+        IN_REVIEW = "in_review", _("運営で確認中")
+        # An admin held it in the queue: it never counts until an admin confirms it.
+        HELD = "held", _("保留中")
         COUNTED = "counted", _("カウント済み")
         INVALIDATED = "invalidated", _("無効")
 
@@ -52,6 +72,17 @@ class Referral(models.Model):
     counted_at = models.DateTimeField(_("カウント日時"), null=True, blank=True)
     invalidated_at = models.DateTimeField(_("無効化日時"), null=True, blank=True)
     invalidation_reason = models.TextField(_("無効化の理由"), blank=True)
+    # Risk (relay/risk.py): salted one-way hashes of the registering request, never the raw IP or User-Agent.
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    user_agent_hash = models.CharField(max_length=64, blank=True)
+    risk_score = models.PositiveSmallIntegerField(_("リスクスコア"), default=0, db_index=True)
+    # Signal codes (RiskSignal) between commas, ",burst,shared_ip,", so a filter is a portable `contains`.
+    risk_codes = models.CharField(max_length=300, blank=True, default="")
+    count_after = models.DateTimeField(_("カウント予定日時"), null=True, blank=True, db_index=True)
+    reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ReferralQuerySet.as_manager()
 
@@ -68,6 +99,19 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} #{self.pk}"
+
+    @property
+    def risk_signals(self) -> list["RiskSignal"]:
+        return [RiskSignal(code) for code in self.risk_codes.split(",") if code in RiskSignal.values]
+
+    @property
+    def is_waiting(self) -> bool:
+        """Verified and not counted yet only because of the cooling-off delay or a review."""
+        return self.status in WAITING_STATUSES
+
+
+WAITING_STATUSES = (Referral.Status.COOLING_OFF, Referral.Status.IN_REVIEW, Referral.Status.HELD)
+REVIEW_STATUSES = (Referral.Status.IN_REVIEW, Referral.Status.HELD)
 
 
 class Touch(models.Model):

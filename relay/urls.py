@@ -11,5 +11,6 @@ urlpatterns = [
 # Under /ops/, in the "ops" namespace that config/urls.py gives every app's operator routes.
 ops_urlpatterns = [
     path("referrals/", ops.referral_list, name="referrals"),
+    path("referrals/review/", ops.referral_review, name="referral_review"),
     path("referrals/<int:pk>/invalidate/", ops.referral_invalidate_view, name="referral_invalidate"),
 ]

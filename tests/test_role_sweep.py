@@ -100,6 +100,7 @@ EXPECTED: dict[str, Case] = {
     # referrals and their invalidation, the audit log: admin
     "referrals": Case(none, only(ADMIN)),
     "referral_invalidate": Case(lambda o: {"pk": o.referral.pk}, only(ADMIN), post=only(ADMIN)),
+    "referral_review": Case(none, only(ADMIN), post=only(ADMIN)),
     "audit": Case(none, only(ADMIN)),
     # network KPIs (fee revenue, credit liability): admin; satisfaction: every operator
     "insights": Case(none, only(ADMIN)),

@@ -24,6 +24,7 @@ from insights.selectors.registrations import (
     registrations_by_profile,
     registrations_by_template,
 )
+from relay.selectors import waiting_summary
 
 
 def link_rows(company: Company, figures: CompanyFigures) -> list[tuple[LinkFigures, RegistrationGroup]]:
@@ -42,6 +43,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
         "months": registrations_by_month(company, months=3),
         "min_group": MIN_GROUP,
         "held": held_count(company),
+        "waiting": waiting_summary(company_id=company.pk),
     }
     return render(request, "companies/company/dashboard.html", context)
 

@@ -18,6 +18,7 @@ from companies.services import ContractChangeRefused, company_create, contract_u
 from insights.selectors.funnel import company_figures
 from lib.jatext import matching_every_word
 from relay.models import CreditEntry
+from relay.selectors import waiting_summary
 
 
 @operator_required(Permission.COMPANIES_VIEW)
@@ -87,6 +88,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "figures": company_figures(company),
             "contract_form": contract_form,
             "invite_form": invite_form,
+            "waiting": waiting_summary(company_id=company.pk),
             "ledger": CreditEntry.objects.filter(company=company).select_related("actor")[:50],
             "members": company.users.order_by("date_joined"),
             "invitations": company.invitations.filter(accepted_at__isnull=True),

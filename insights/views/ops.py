@@ -13,6 +13,7 @@ from insights.forms import PeriodForm
 from insights.selectors import metrics
 from insights.selectors.kpis import period_from_request, satisfaction_by_company
 from insights.views.company import satisfaction_context
+from relay.selectors import review_queue_size
 
 
 @operator_required(Permission.SATISFACTION)
@@ -57,6 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "period": period,
             "period_form": period_form,
+            "review_queue_size": review_queue_size(),
             "custom": PeriodForm.CUSTOM,
             "rows": {row.key: row for row in rows},
             "row_list": rows,

@@ -33,6 +33,8 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
                 newsletter=data["agree_newsletter"],
                 share_with_company=data["agree_share_with_company"],
                 applicant_ref=applicant_ref,
+                client_ip=request.META.get("REMOTE_ADDR", ""),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
             )
             request.session["relay_registered_email"] = data["email"]
             return redirect("relay:thanks", code=link.code)
