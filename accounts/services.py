@@ -9,9 +9,8 @@ from audit.services import audit_record
 from companies.models import Company
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
-from mailings.links import SecretLink
+from mailings.links import SecretLink, param_id
 from mailings.services import mail_send
-
 
 INVITATION_LINK = "accounts.invitation"
 
@@ -20,10 +19,13 @@ def invitation_link_make(params: dict[str, Any], to_email: str) -> str | None:
     """The invitation's link, made when its mail is delivered: a fresh token whose digest replaces the stored
     one, so only the link in the last delivered mail works and no stored text holds a usable one. None when the
     invitation was accepted or expired meanwhile (the mail is then not sent)."""
+    invitation_id = param_id(params, "invitation")
+    if invitation_id is None:
+        return None
     token, digest = Invitation.new_token()
     usable = Invitation.objects.filter(
-        pk=params.get("invitation"), email=normalize_email(to_email), accepted_at__isnull=True
-    ).filter(expires_at__gt=timezone.now())
+        pk=invitation_id, email=normalize_email(to_email), accepted_at__isnull=True, expires_at__gt=timezone.now()
+    )
     if not usable.update(token_digest=digest):
         return None
     return absolute_reverse("accounts:invitation", args=[token])

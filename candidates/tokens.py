@@ -10,7 +10,7 @@ from django.core import signing
 from candidates.models import Candidate
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
-from mailings.links import LinkMaker, SecretLink, link_maker_register
+from mailings.links import LinkMaker, SecretLink, link_maker_register, param_id
 
 PURPOSES = ("verify", "login")
 
@@ -58,7 +58,8 @@ def candidate_link_url(candidate: Candidate, purpose: str, *, next_path: str = "
 
 def _maker(purpose: str) -> LinkMaker:
     def make(params: dict[str, Any], to_email: str) -> str | None:
-        candidate = Candidate.objects.filter(pk=params.get("candidate")).first()
+        candidate_id = param_id(params, "candidate")
+        candidate = Candidate.objects.filter(pk=candidate_id).first() if candidate_id else None
         # Never a link for an address the person no longer has (changed or erased since the mail was queued).
         if candidate is None or normalize_email(candidate.email) != normalize_email(to_email):
             return None

@@ -36,6 +36,12 @@ class SecretLink:
         return {"maker": self.maker, "params": dict(self.params)}
 
 
+def param_id(params: dict[str, Any], key: str) -> int | None:
+    """The row id a recipe names, or None when it names none (a recipe is data: never trusted blindly)."""
+    value = params.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def link_maker_register(name: str, maker: LinkMaker) -> None:
     _MAKERS[name] = maker
 

@@ -22,9 +22,9 @@ from lib.dates import JST, add_months, jst_today
 from lib.errors import RuleRefused
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
+from mailings.links import SecretLink, param_id, secret_links_extract
 from mailings.models import OutboundEmail, Suppression
 from mailings.services import mail_send
-from mailings.links import SecretLink, secret_links_extract
 from mailings.services.outbox import mail_settings_for, outbox_enqueue
 from mailings.services.unsubscribe import unsubscribe_link
 from placements.models import JobOrder
@@ -182,7 +182,10 @@ RECHALLENGE_LINK = "rechallenge.page"
 
 def rechallenge_link_make(params: dict[str, Any], to_email: str) -> str | None:
     """The invitation page's link, made when the mail is delivered (the outbox row never holds it)."""
-    invitation = RechallengeInvitation.objects.filter(pk=params.get("invitation"), candidate__isnull=False).first()
+    invitation_id = param_id(params, "invitation")
+    if invitation_id is None:
+        return None
+    invitation = RechallengeInvitation.objects.filter(pk=invitation_id, candidate__isnull=False).first()
     return rechallenge_page_url(invitation) if invitation is not None else None
 
 

@@ -24,6 +24,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
+from accounts.models import Invitation
 from accounts.services import invitation_create
 from candidates.models import Candidate
 from candidates.tokens import candidate_token_make
@@ -92,6 +93,16 @@ def run_db_worker() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=out, stderr=out)
 
 
+def invite(tenant: Tenant) -> Invitation:
+    return invitation_create(
+        company=tenant.company,
+        email="jiro@test-shoji.example.jp",
+        name="佐藤 次郎",
+        role="member",
+        invited_by=tenant.owner,
+    )
+
+
 def journey(tenant: Tenant) -> None:
     """Registration, registering again, a sign-in link, an invitation and a re-challenge invitation; and log lines
     a real server writes when a token lands on the wrong page."""
@@ -99,9 +110,7 @@ def journey(tenant: Tenant) -> None:
     client.post(f"/r/{tenant.link.code}", registration_form())
     client.post(f"/r/{tenant.link.code}", registration_form())  # "already registered": a sign-in link again
     client.post("/me/login/", {"email": "ichiro.suzuki@example.jp"})
-    invitation_create(
-        company=tenant.company, email="jiro@test-shoji.example.jp", name="佐藤 次郎", role="member", invited_by=tenant.owner
-    )
+    invite(tenant)
     open_job(tenant)
     rejected_candidate(tenant, name="再挑 花子", email="hanako.rechallenge@example.jp", phone="090-8888-7777")
     rechallenge_invitations_send(now=SIX_MONTHS_DUE)
@@ -142,7 +151,7 @@ def test_after_every_mail_is_delivered_no_stored_string_or_log_line_opens_a_bear
     assert len(delivered) == OutboundEmail.objects.count() >= 5
 
     at_rest = usable_links(candidate_strings([*stored_texts(), redacted_caplog.text]))
-    print("usable links at rest:", dict(at_rest))  # noqa: T201  (the figure the issue's closing note reports)
+    print("usable links at rest:", dict(at_rest))  # the figure the issue's closing note reports
     assert at_rest == Counter()
     assert "/me/verify/" + REDACTED in redacted_caplog.text  # the log line is there, its token is not
 
@@ -202,9 +211,7 @@ def test_a_queued_sign_in_mail_stores_a_placeholder_and_the_recipe_never_the_lin
 
 @pytest.mark.django_db
 def test_an_invitation_link_is_made_at_delivery_and_the_last_delivered_one_alone_works(tenant: Tenant) -> None:
-    invitation_create(
-        company=tenant.company, email="jiro@test-shoji.example.jp", name="佐藤 次郎", role="member", invited_by=tenant.owner
-    )
+    invite(tenant)
     row = OutboundEmail.objects.get(kind=OutboundEmail.Kind.COMPANY_INVITATION)
     first = re.search(r"(/invite/\S+/)", str(outbox_message(row).body))
     second = re.search(r"(/invite/\S+/)", str(outbox_message(row).body))
@@ -218,9 +225,7 @@ def test_an_invitation_link_is_made_at_delivery_and_the_last_delivered_one_alone
 def test_a_mail_whose_link_can_no_longer_be_made_is_cancelled_not_sent_without_it(tenant: Tenant) -> None:
     from mailings.services.dispatch import outbox_dispatch
 
-    invitation = invitation_create(
-        company=tenant.company, email="jiro@test-shoji.example.jp", name="佐藤 次郎", role="member", invited_by=tenant.owner
-    )
+    invitation = invite(tenant)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
 
@@ -275,7 +280,8 @@ def test_an_unsubscribe_link_contains_no_address_in_any_encoding_and_is_stored_h
     row = UnsubscribeToken.objects.get()
     assert token not in row.digest and len(row.digest) == 64
     found = unsubscribe_read(token)
-    assert found is not None and (found.email_normalized, found.company_id) == ("hanako.yamada@example.jp", tenant.company.pk)
+    assert found is not None
+    assert (found.email_normalized, found.company_id) == ("hanako.yamada@example.jp", tenant.company.pk)
 
 
 @pytest.mark.django_db
@@ -299,7 +305,7 @@ def test_the_daily_job_prunes_successes_after_a_day_and_failures_after_thirty_da
 
     now = timezone.now()
 
-    def result(status: TaskResultStatus, age: timedelta) -> DBTaskResult:
+    def result(status: TaskResultStatus, age: timedelta) -> Any:
         return DBTaskResult.objects.create(
             task_path="mailings.tasks.dispatch_outbox",
             args_kwargs={"args": [], "kwargs": {}},
@@ -350,7 +356,7 @@ def test_tokens_are_redacted_from_log_text_and_the_rest_is_kept(line: str, kept:
 
 
 def test_every_configured_log_handler_carries_the_redacting_filter() -> None:
-    logging_config = django_settings.LOGGING
+    logging_config: dict[str, Any] = django_settings.LOGGING
     assert logging_config["filters"]["redact_tokens"]["()"] == "lib.logredact.RedactTokensFilter"
     for name, handler in logging_config["handlers"].items():
         assert "redact_tokens" in handler.get("filters", []), name
