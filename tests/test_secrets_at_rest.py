@@ -377,3 +377,44 @@ def test_a_request_error_line_and_its_traceback_carry_no_token(redacted_caplog: 
     assert token not in redacted_caplog.text
     record = redacted_caplog.records[-1]
     assert record.exc_text and token not in record.exc_text and "/invite/[redacted]/" in record.exc_text
+
+
+@pytest.mark.django_db
+def test_a_sign_in_mail_queued_before_the_address_changed_is_cancelled_not_sent_to_the_old_address(
+    tenant: Tenant,
+) -> None:
+    from mailings.services.dispatch import outbox_dispatch
+
+    Client().post(f"/r/{tenant.link.code}", registration_form())
+    Candidate.objects.update(email="new.address@example.jp", email_normalized="new.address@example.jp")
+
+    outbox_dispatch()
+
+    row = OutboundEmail.objects.get(kind=OutboundEmail.Kind.CANDIDATE_VERIFY)
+    assert row.status == OutboundEmail.Status.CANCELLED
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_migration_masks_the_links_of_secret_mail_already_delivered_and_leaves_queued_mail_alone(
+    tenant: Tenant,
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from mailings.services import mail_send
+
+    migration = importlib.import_module("mailings.migrations.0005_secret_links_at_delivery")
+    context = {"candidate": {"name": "山田 花子"}, "url": "http://testserver/me/auth/OLD-TOKEN/"}
+    delivered = mail_send(to="hanako@example.jp", template="candidate_login", context=context)
+    waiting = mail_send(to="jiro@example.jp", template="candidate_login", context=context)
+    assert delivered is not None and waiting is not None
+    OutboundEmail.objects.filter(pk=delivered.pk).update(status=OutboundEmail.Status.SENT)
+
+    migration.mask_stored_secret_links(apps, None)
+
+    delivered.refresh_from_db()
+    waiting.refresh_from_db()
+    assert "OLD-TOKEN" not in delivered.body and "(本人専用のリンクのため表示しません)" in delivered.body
+    assert "OLD-TOKEN" in waiting.body  # the worker masks it once it has gone
