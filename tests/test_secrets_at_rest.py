@@ -418,3 +418,29 @@ def test_the_migration_masks_the_links_of_secret_mail_already_delivered_and_leav
     waiting.refresh_from_db()
     assert "OLD-TOKEN" not in delivered.body and "(本人専用のリンクのため表示しません)" in delivered.body
     assert "OLD-TOKEN" in waiting.body  # the worker masks it once it has gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_the_daily_job_prunes_finished_jobs_after_a_day_and_failed_ones_after_thirty_days(
+    settings: Any, rq_queue: Any
+) -> None:
+    import django_rq
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry
+
+    from mailings.tasks import dispatch_outbox, queue_confirmed_rejection_emails
+
+    settings.TASKS = RQ_TASKS
+    dispatch_outbox.enqueue()
+    # No such company: the job fails, and RQ would keep the failure (its arguments included) for a year.
+    queue_confirmed_rejection_emails.enqueue(company_id=0, assignments=[], link_id=0, schedule={}, actor_id=0)
+    run_rq_burst()
+    queue = django_rq.get_queue("default")
+    finished, failed = FinishedJobRegistry(queue=queue), FailedJobRegistry(queue=queue)
+    assert (len(finished.get_job_ids()), len(failed.get_job_ids())) == (1, 1)
+
+    now = timezone.now()
+    assert task_results_prune(now=now + timedelta(hours=1)).redis == 0
+    assert task_results_prune(now=now + timedelta(days=2)).redis == 1
+    assert (len(finished.get_job_ids()), len(failed.get_job_ids())) == (0, 1)
+    assert task_results_prune(now=now + timedelta(days=31)).redis == 1
+    assert failed.get_job_ids() == [] and rq_queue.keys("rq:job:*") == []
