@@ -202,8 +202,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Configured here so Django's own default handlers (console in DEBUG, mail to ADMINS), which would write
+        # request paths without the redacting filter, are replaced by the root handler above.
+        "django": {"level": "INFO"},
         # Request lines contain only paths, with their tokens redacted by the handler's filter.
-        "django.server": {"level": "INFO"},
+        "django.server": {"level": "INFO", "propagate": True},
         "axes": {"level": "WARNING"},
     },
 }

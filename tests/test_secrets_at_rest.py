@@ -362,6 +362,10 @@ def test_every_configured_log_handler_carries_the_redacting_filter() -> None:
         assert "redact_tokens" in handler.get("filters", []), name
     root_handlers = logging.getLogger().handlers
     assert any(isinstance(f, RedactTokensFilter) for h in root_handlers for f in h.filters)
+    # Django's default handlers (console in DEBUG, mail to ADMINS) would write request paths unfiltered.
+    for name in ("django", "django.request", "django.server", "django.security"):
+        logger = logging.getLogger(name)
+        assert not logger.handlers and logger.propagate, name
 
 
 @pytest.mark.django_db
