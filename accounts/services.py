@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -9,11 +11,31 @@ from companies.models import Company
 from lib.errors import RuleRefused
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
+from mailings.links import SecretLink, param_id
 from mailings.services import mail_send
+
+INVITATION_LINK = "accounts.invitation"
+
+
+def invitation_link_make(params: dict[str, Any], to_email: str) -> str | None:
+    """The invitation's link, made when its mail is delivered: a fresh token whose digest replaces the stored
+    one, so only the link in the last delivered mail works and no stored text holds a usable one. None when the
+    invitation was accepted or expired meanwhile (the mail is then not sent)."""
+    invitation_id = param_id(params, "invitation")
+    if invitation_id is None:
+        return None
+    token, digest = Invitation.new_token()
+    usable = Invitation.objects.filter(
+        pk=invitation_id, email=normalize_email(to_email), accepted_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    if not usable.update(token_digest=digest):
+        return None
+    return absolute_reverse("accounts:invitation", args=[token])
 
 
 def invitation_create(*, company: Company, email: str, name: str, role: str, invited_by: User) -> Invitation:
-    token, digest = Invitation.new_token()
+    # A token nobody is ever sent: the mail's link gets its own token when it is delivered.
+    _unsent, digest = Invitation.new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             company=company,
@@ -32,7 +54,7 @@ def invitation_create(*, company: Company, email: str, name: str, role: str, inv
                 "invitation": invitation,
                 "company": company,
                 "inviter": invited_by,
-                "url": absolute_reverse("accounts:invitation", args=[token]),
+                "url": SecretLink(INVITATION_LINK, {"invitation": invitation.pk}),
                 "days": settings.INVITATION_MAX_AGE_DAYS,
             },
         )

@@ -16,7 +16,7 @@ from audit.services import audit_record
 from candidates.models import AdvisorInterview, Candidate, CandidateNote, Consent, PipelineEvent, PipelineStatus
 from candidates.resume import resume_validate
 from candidates.selectors import ADVISOR_ROLES
-from candidates.tokens import candidate_token_make
+from candidates.tokens import candidate_link
 from companies.models import RelayLink
 from lib.jatext import nfkc
 from lib.links import absolute_url
@@ -39,24 +39,19 @@ def _absolute(path: str) -> str:
 
 
 def candidate_send_login_link(*, candidate: Candidate, template: str = "candidate_login") -> None:
-    token = candidate_token_make(candidate, "login")
+    # The link itself is made when the mail is delivered (candidates.tokens.candidate_link), never stored.
     mail_send(
         to=candidate.email,
         template=template,
-        context={"candidate": candidate, "url": _absolute(reverse("candidates:magic", args=[token]))},
+        context={"candidate": candidate, "url": candidate_link(candidate, "login")},
     )
 
 
 def _send_verification(candidate: Candidate, link: RelayLink) -> None:
-    token = candidate_token_make(candidate, "verify")
     mail_send(
         to=candidate.email,
         template="candidate_verify",
-        context={
-            "candidate": candidate,
-            "company": link.company,
-            "url": _absolute(reverse("candidates:verify", args=[token])),
-        },
+        context={"candidate": candidate, "company": link.company, "url": candidate_link(candidate, "verify")},
     )
 
 

@@ -201,11 +201,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Bearer tokens in paths, headers and tracebacks never reach a log line (issue 11 point 8). Every handler
+    # carries this filter: a handler without it would write what django.request logs ("Not Found: /me/auth/…").
+    "filters": {"redact_tokens": {"()": "lib.logredact.RedactTokensFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Request lines contain only paths; relay codes and tokens are not personal data.
-        "django.server": {"level": "INFO"},
+        # Configured here so Django's own default handlers (console in DEBUG, mail to ADMINS), which would write
+        # request paths without the redacting filter, are replaced by the root handler above.
+        "django": {"level": "INFO"},
+        # Request lines contain only paths, with their tokens redacted by the handler's filter.
+        "django.server": {"level": "INFO", "propagate": True},
         "axes": {"level": "WARNING"},
     },
 }

@@ -1,7 +1,6 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -10,12 +9,13 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import audit_record
 from candidates.models import Candidate
-from candidates.tokens import candidate_token_make
+from candidates.tokens import candidate_link
 from companies.models import Company
 from insights.models import MonthlyReport, RecruitingCostProfile, SurveyInvitation, SurveyResponse
 from lib.dates import JST as TOKYO
 from lib.errors import RuleRefused
 from lib.links import absolute_reverse, absolute_url
+from mailings.links import SecretLink
 from mailings.models import Suppression
 from mailings.services import mail_send
 from relay.models import Referral
@@ -80,11 +80,9 @@ def survey_response_create(*, candidate: Candidate, answers: dict[str, Any]) -> 
         raise
 
 
-def survey_url(candidate: Candidate) -> str:
-    """A one-time sign-in link that lands on the survey page."""
-    token = candidate_token_make(candidate, "login")
-    query = urlencode({"next": reverse("survey:answer")})
-    return absolute_url(f"{reverse('candidates:magic', args=[token])}?{query}")
+def survey_url(candidate: Candidate) -> SecretLink:
+    """A one-time sign-in link that lands on the survey page, made when the mail is delivered (never stored)."""
+    return candidate_link(candidate, "login", next_path=reverse("survey:answer"))
 
 
 def survey_invitation_candidates(*, now: datetime) -> Any:

@@ -88,6 +88,7 @@ JOBS = [
         slot=every_ten_minutes,
     ),
     PeriodicJob(name="pull_herp", task_path="integrations.tasks.herp_pull_all", slot=every_five_minutes),
+    PeriodicJob(name="prune_task_results", task_path="lib.tasks.prune_task_results", slot=daily_at_ten),
 ]
 
 
@@ -120,3 +121,62 @@ def enqueue_due_jobs(*, now: datetime | None = None, jobs: list[PeriodicJob] | N
             continue  # another scheduler took this slot
         enqueued.append(job.name)
     return enqueued
+
+
+# Finished task results are history nobody reads: a success is kept a day, a failure a month (to be looked at).
+TASK_SUCCESS_HISTORY = timedelta(days=1)
+TASK_FAILURE_HISTORY = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class PrunedResults:
+    database: int
+    redis: int
+
+
+def task_results_prune(
+    *,
+    now: datetime | None = None,
+    successes: timedelta = TASK_SUCCESS_HISTORY,
+    failures: timedelta = TASK_FAILURE_HISTORY,
+) -> PrunedResults:
+    """Delete finished task results: the database backend's rows, and (when RQ is configured) the failed jobs
+    RQ would otherwise keep a year (its successes expire on their own after RQ's result TTL of minutes)."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    deleted, _ = DBTaskResult.objects.filter(
+        Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - successes)
+        | Q(status=TaskResultStatus.FAILED, finished_at__lt=now - failures)
+    ).delete()
+    return PrunedResults(database=deleted, redis=_rq_results_prune(now=now, successes=successes, failures=failures))
+
+
+def _rq_results_prune(*, now: datetime, successes: timedelta, failures: timedelta) -> int:
+    from django.conf import settings
+
+    if not getattr(settings, "RQ_QUEUES", None):
+        return 0
+    import django_rq
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry
+
+    pruned = 0
+    for name in settings.RQ_QUEUES:
+        queue = django_rq.get_queue(name)
+        registries = (
+            (FinishedJobRegistry(queue=queue), now - successes),
+            (FailedJobRegistry(queue=queue), now - failures),
+        )
+        for registry, cutoff in registries:
+            for job in Job.fetch_many(registry.get_job_ids(), connection=queue.connection):
+                if job is None:
+                    continue
+                ended = job.ended_at
+                if ended is not None and timezone.is_naive(ended):
+                    ended = timezone.make_aware(ended, timezone.get_fixed_timezone(0))
+                if ended is not None and ended < cutoff:
+                    registry.remove(job, delete_job=True)
+                    pruned += 1
+    return pruned

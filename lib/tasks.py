@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django_tasks import task
 
 
 def task_by_path(dotted_path: str) -> Any:
@@ -32,3 +33,12 @@ def enqueue_on_commit(dotted_path: str, *, run_after: Any = None, **kwargs: Any)
 def task_alias(dotted_path: str) -> Any:
     """A task kept under its old dotted path for one release, so jobs queued before a move still run."""
     return task_by_path(dotted_path)
+
+
+@task()
+def prune_task_results() -> int:
+    """The daily job (lib/periodic.py): finished task results older than their history are deleted."""
+    from lib.periodic import task_results_prune
+
+    pruned = task_results_prune()
+    return pruned.database + pruned.redis

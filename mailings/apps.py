@@ -17,6 +17,7 @@ class MailingsConfig(AppConfig):
         from companies.signals import company_created
 
         company_created.connect(_install_default_templates, dispatch_uid="mailings.default_rejection_templates")
+        import mailings.services.unsubscribe  # noqa: F401  (registers the unsubscribe link maker)
 
 
 def _install_default_templates(sender: type[Company], *, company: Company, actor: User | None, **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applicants.models import Applicant
 from lib.jatext import normalize_email
+from mailings.links import placeholders_mask
 
 if TYPE_CHECKING:
     from companies.models import Company
@@ -190,6 +191,9 @@ class OutboundEmail(models.Model):
     reply_to = models.EmailField(_("返信先"), blank=True)
     subject = models.CharField(_("件名"), max_length=300)
     body = models.TextField(_("本文"))
+    # How to make each link that acts for its reader, at delivery (mailings.links): maker names and ids only.
+    # The body holds numbered placeholders where those links go, so no row ever stores a usable secret link.
+    links = models.JSONField(default=list, blank=True)
     status = models.CharField(_("状態"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     send_after = models.DateTimeField(_("送信予定日時"), db_index=True)
     attempts = models.PositiveSmallIntegerField(_("送信試行回数"), default=0)
@@ -228,8 +232,10 @@ class OutboundEmail(models.Model):
 
     @property
     def shown_body(self) -> str:
-        """The body as every screen shows it: with the sign-in links masked when the mail is secret."""
-        return mask_links(self.body) if self.is_secret else self.body
+        """The body as every screen shows it: links made at delivery are never shown (they are not stored), and
+        every link of a secret mail is masked too (rows written before links were made at delivery)."""
+        body = placeholders_mask(self.body, str(MASKED_LINK))
+        return mask_links(body) if self.is_secret else body
 
     @property
     def company_registered_at(self) -> datetime | None:
@@ -265,6 +271,7 @@ SECRET_KINDS = frozenset(
         OutboundEmail.Kind.CANDIDATE_ALREADY_REGISTERED,
         OutboundEmail.Kind.COMPANY_INVITATION,
         OutboundEmail.Kind.SURVEY_INVITATION,
+        OutboundEmail.Kind.INTRODUCTION_PROPOSED,
     }
 )
 
@@ -375,3 +382,19 @@ class SendBatch(models.Model):
             and self.heartbeat_at is not None
             and timezone.now() - self.heartbeat_at > self.STALLED_AFTER
         )
+
+
+class UnsubscribeToken(models.Model):
+    """An unsubscribe link's token: a random value, of which only the SHA-256 digest is kept, standing for an
+    address and a scope (one company, or every sender when company is empty). The link itself says nothing."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    email_normalized = models.CharField(max_length=254)
+    company = models.ForeignKey("companies.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("配信停止リンク")
+
+    def __str__(self) -> str:
+        return f"unsubscribe token {self.pk}"

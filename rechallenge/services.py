@@ -4,6 +4,7 @@ the invitations (automatic at 6 and 12 months, or sent by the company after the 
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -21,10 +22,11 @@ from lib.dates import JST, add_months, jst_today
 from lib.errors import RuleRefused
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
+from mailings.links import SecretLink, param_id, secret_links_extract
 from mailings.models import OutboundEmail, Suppression
 from mailings.services import mail_send
 from mailings.services.outbox import mail_settings_for, outbox_enqueue
-from mailings.services.unsubscribe import unsubscribe_url
+from mailings.services.unsubscribe import unsubscribe_link
 from placements.models import JobOrder
 from rechallenge.models import Reapplication, RechallengeInvitation
 from relay.models import Referral
@@ -175,7 +177,21 @@ def rechallenge_page_url(invitation: RechallengeInvitation) -> str:
     return absolute_reverse("rechallenge:page", args=[rechallenge_token(invitation)])
 
 
-def _render_invitation(invitation: RechallengeInvitation, job_orders: list[JobOrder]) -> tuple[str, str]:
+RECHALLENGE_LINK = "rechallenge.page"
+
+
+def rechallenge_link_make(params: dict[str, Any], to_email: str) -> str | None:
+    """The invitation page's link, made when the mail is delivered (the outbox row never holds it)."""
+    invitation_id = param_id(params, "invitation")
+    if invitation_id is None:
+        return None
+    invitation = RechallengeInvitation.objects.filter(pk=invitation_id, candidate__isnull=False).first()
+    return rechallenge_page_url(invitation) if invitation is not None else None
+
+
+def _render_invitation(
+    invitation: RechallengeInvitation, job_orders: list[JobOrder]
+) -> tuple[str, str, list[dict[str, Any]]]:
     candidate, company = invitation.candidate, invitation.company
     assert candidate is not None
     mail_settings = mail_settings_for(company)
@@ -188,20 +204,22 @@ def _render_invitation(invitation: RechallengeInvitation, job_orders: list[JobOr
         "job_orders": job_orders[:JOBS_IN_EMAIL],
         "more_jobs": max(len(job_orders) - JOBS_IN_EMAIL, 0),
         "sequence": invitation.sequence,
-        "url": rechallenge_page_url(invitation),
+        # Links that act for the candidate are made at delivery (mailings.links); the row keeps placeholders.
+        "url": SecretLink(RECHALLENGE_LINK, {"invitation": invitation.pk}),
         "link_days": LINK_MAX_AGE_DAYS,
-        "unsubscribe_company_url": unsubscribe_url(email=candidate.email, company=company),
-        "unsubscribe_all_url": unsubscribe_url(email=candidate.email, company=None),
+        "unsubscribe_company_url": unsubscribe_link(company=company),
+        "unsubscribe_all_url": unsubscribe_link(company=None),
         "consents_url": absolute_reverse("candidates:consents"),
         "OPERATOR_NAME": settings.OPERATOR_NAME,
         "OPERATOR_CONTACT_EMAIL": settings.OPERATOR_CONTACT_EMAIL,
         "OPERATOR_ADDRESS": settings.OPERATOR_ADDRESS,
     }
+    context, links = secret_links_extract(context)
     # Candidates do not record a language; the invitation goes out in the site's language (Japanese).
     with translation.override(settings.LANGUAGE_CODE):
         rendered = render_to_string("rechallenge/email/invitation.txt", context).strip()
     subject, _sep, body = rendered.partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return subject.strip(), body.strip() + "\n", links
 
 
 def rechallenge_idempotency_key(*, candidate: Candidate, company: Company, sequence: int) -> str:
@@ -267,7 +285,7 @@ def _invite(
         except IntegrityError:
             # The daily run and a manager's click raced for the same invitation: the first one stands.
             return RechallengeInvitation.objects.get(candidate=candidate, company=company, sequence=sequence)
-        subject, body = _render_invitation(invitation, job_orders)
+        subject, body, links = _render_invitation(invitation, job_orders)
         email = outbox_enqueue(
             company=company,
             kind=OutboundEmail.Kind.RECHALLENGE,
@@ -279,6 +297,7 @@ def _invite(
             is_promotional=True,
             candidate=candidate,
             actor=actor,
+            links=links,
         )
         if email is None:
             transaction.set_rollback(True)

@@ -78,7 +78,7 @@ def test_a_token_without_company_unsubscribes_from_all_promotional_mail(
     assert queue_invitation(outsider, "b") is None
 
 
-@pytest.mark.parametrize("mangle", [lambda t: t[:-2] + "xx", lambda t: "garbage", lambda t: t.replace(":", "")])
+@pytest.mark.parametrize("mangle", [lambda t: t[:-2] + "xx", lambda t: "garbage", lambda t: t[1:]])
 def test_it_answers_a_tampered_token_with_404_and_suppresses_nothing(
     client: Client, tenant: Tenant, mangle: Any
 ) -> None:

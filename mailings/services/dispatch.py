@@ -28,7 +28,8 @@ from lib.mail import (
     smtp_error_detail,
     smtp_server_unavailable,
 )
-from mailings.models import OutboundEmail, Suppression
+from mailings.links import LinkUnavailable, placeholders_fill
+from mailings.models import OutboundEmail, Suppression, mask_links
 from mailings.services.outbox import outbox_message_id, sender_address, stored_text
 from mailings.services.unsubscribe import unsubscribe_url
 
@@ -44,6 +45,9 @@ UNCERTAIN_REASON = _(
 SUPPRESSED_REASON = _("宛先の方から配信停止のお申し出があったため、送信を取り止めました。")
 PERMANENT_REASON = _("送信先のメールサーバーが受け取りを拒否しました。メールアドレスをご確認ください。(%(detail)s)")
 RETRY_REASON = _("一時的なエラーのため、%(when)s に自動で再送します。(%(detail)s)")
+LINK_GONE_REASON = _(
+    "メール内のリンクがもう使えない状態になったため (招待の承諾済み・退会など)、送信を取り止めました。"
+)
 GAVE_UP_REASON = _("一時的なエラーが %(attempts)s 回続いたため、送信を中止しました。(%(detail)s)")
 
 # Rows handed to one SMTP connection before it is closed and the next batch claims afresh.
@@ -65,7 +69,8 @@ def outbox_message(email: OutboundEmail) -> EmailMessage:
         from_email = sender_address()
     return EmailMessage(
         subject=email.subject,
-        body=email.body,
+        # The links that act for their reader are made now, for this message only; the row keeps placeholders.
+        body=placeholders_fill(email.body, recipes=email.links, to_email=email.to_email),
         from_email=from_email,
         to=[email.to_email],
         reply_to=[email.reply_to] if email.reply_to else None,
@@ -142,8 +147,13 @@ def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
         _mine(email).update(status=Status.CANCELLED, last_error=stored_text(SUPPRESSED_REASON))
         return "cancelled"
     try:
+        message = outbox_message(email)
+    except LinkUnavailable:
+        _mine(email).update(status=Status.CANCELLED, last_error=stored_text(LINK_GONE_REASON))
+        return "cancelled"
+    try:
         smtp.open()
-        smtp.send_messages([outbox_message(email)])
+        smtp.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
         uncertain = delivery_uncertain(getattr(smtp, "connection", None))
         with contextlib.suppress(smtplib.SMTPException, OSError):
@@ -155,7 +165,11 @@ def outbox_deliver(*, email: OutboundEmail, smtp: BaseEmailBackend) -> str:
             return UNCERTAIN
         outcome = _record_failure(email, error, timezone.now())
         return SERVER_UNAVAILABLE if smtp_server_unavailable(error) else outcome
-    _mine(email).update(status=Status.SENT, sent_at=timezone.now(), failed_at=None, last_error="")
+    sent = {"status": Status.SENT, "sent_at": timezone.now(), "failed_at": None, "last_error": ""}
+    if email.is_secret:
+        # A row written before links were made at delivery still holds its link: gone once it is delivered.
+        sent["body"] = mask_links(email.body)
+    _mine(email).update(**sent)
     return "sent"
 
 

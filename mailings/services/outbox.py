@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.utils import make_msgid, parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
@@ -72,6 +72,7 @@ def outbox_enqueue(
     template_version: TemplateVersion | None = None,
     actor: User | None = None,
     is_secret: bool = False,
+    links: list[dict[str, Any]] | None = None,
 ) -> OutboundEmail | None:
     """Queue one email; the same idempotency key twice returns the first row. None: suppressed promotional mail.
 
@@ -100,6 +101,7 @@ def outbox_enqueue(
         reply_to=reply_to,
         subject=subject,
         body=body,
+        links=links or [],
         send_after=send_after or timezone.now(),
         created_by=actor,
     )

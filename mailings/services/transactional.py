@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from companies.models import Company
+from mailings.links import secret_links_extract
 from mailings.models import SECRET_KINDS, OutboundEmail
 from mailings.mute import mail_is_muted
 from mailings.services.outbox import outbox_enqueue
@@ -75,6 +76,8 @@ def mail_send(
     if mail_is_muted():
         return None
     kind = OutboundEmail.Kind(template)  # a template without a kind is a programming error: fail loudly
+    # A sign-in link is made when the mail is delivered (mailings.links): the row keeps only how to make it.
+    context, links = secret_links_extract(context)
     subject, body = mail_render(template=template, context=context, language=language)
     return outbox_enqueue(
         company=company or (_company_of(context) if kind in COMPANY_AUDIENCE_KINDS else None),
@@ -85,4 +88,5 @@ def mail_send(
         body=body,
         candidate=candidate or _candidate_of(context, to),
         is_secret=kind in SECRET_KINDS,
+        links=links,
     )

@@ -8,14 +8,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.services import audit_record
 from candidates.models import Candidate
-from candidates.tokens import candidate_token_make
+from candidates.tokens import candidate_link
 from companies.models import Company
 from lib.errors import RuleRefused
 from lib.links import absolute_url
@@ -151,7 +150,6 @@ def introduction_propose(
                 detail={"job_order": job_order.pk, "request": request.pk if request else None},
             )
             page = reverse("introductions_me:detail", args=[introduction.pk])
-            login = reverse("candidates:magic", args=[candidate_token_make(candidate, "login")])
             mail_send(
                 to=candidate.email,
                 template="introduction_proposed",
@@ -159,7 +157,8 @@ def introduction_propose(
                     "candidate": candidate,
                     "company": company,
                     "job_order": job_order,
-                    "url": _absolute(f"{login}?{urlencode({'next': page})}"),
+                    # A sign-in link to the page, made when the mail is delivered (never stored).
+                    "url": candidate_link(candidate, "login", next_path=page),
                 },
             )
     except IntegrityError:
