@@ -82,6 +82,7 @@ INDUSTRY_WORDS = (
     "物産",
     "商社",
     "証券",
+    "證券",
     "生命",
     "損保",
     "海上",
@@ -280,14 +281,13 @@ _URL = re.compile(r"(?:(?:https?|ftp)://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,
 # A bare domain (example.jp, foo.co.jp); lower case only, so ASP.NET and Node.js stay.
 _DOMAIN = re.compile(
     r"(?<![A-Za-z0-9.\-])[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*"
-    r"\.(?:com|net|org|jp|io|co|biz|info|dev|app|me|tokyo|ai)(?![A-Za-z0-9\-])"
+    r"\.(?:com|net|org|jp|io|co|biz|info|dev|app|me|tokyo|ai)(?![A-Za-z0-9\-])(?:/[A-Za-z0-9\-._~/?#%=&+]*)?"
 )
 _HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_]{2,}")
 # Digits with any separator people type between them, the katakana long vowel included (090ー1234ー5678).
-_PHONE = re.compile(r"(?<![\d])\(?\+?\d[\d\s\-\u2010-\u2015\u2212\u30fc\uff70()]{7,}\d(?![\d])")
-_POSTAL = re.compile(
-    r"〒\s*\d{3}\s*[-\u2010-\u2015\u2212\u30fc]?\s*\d{4}|(?<![\d\-])\d{3}[-\u2010-\u2015\u2212]\d{4}(?![\d\-])"
-)
+_PHONE = re.compile(r"(?<![\d.])\(?\+?\d[\d\s.\-\u2010-\u2015\u2212\u30fc\uff70()]{7,}\d(?![\d])")
+_DASH = r"\-\u2010-\u2015\u2212\u30fc\uff70"
+_POSTAL = re.compile(rf"〒\s*\d{{3}}\s*[{_DASH}]?\s*\d{{4}}|(?<![\d{_DASH}])\d{{3}}[{_DASH}]\d{{4}}(?![\d{_DASH}])")
 _STREET = re.compile(
     r"\d+丁目\s*\d+(?:番地?|-)\s*\d*(?:号)?"
     r"|(?<=[\u4e00-\u9fff])\d{1,4}-\d{1,4}-\d{1,4}(?![\d年])|(?<=[\u4e00-\u9fff])\d{1,3}-\d{1,3}(?![\d年])"
@@ -331,7 +331,9 @@ def _roster_pattern(roster: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _is_generic(name: str) -> bool:
-    if name in _GENERIC_WORDS or name.endswith(_GENERIC_ENDINGS) or name.isdigit():
+    if name in _GENERIC_WORDS or name in _GENERIC_PREFIXES or name in INDUSTRY_WORDS:
+        return True
+    if name.endswith(_GENERIC_ENDINGS) or name.isdigit():
         return True
     # 大手銀行, 地方銀行, 総合商社: a kind of company, not one.
     return any(name == prefix + word for prefix in _GENERIC_PREFIXES for word in INDUSTRY_WORDS)
@@ -369,13 +371,20 @@ def _industry_name(found: re.Match[str]) -> str:
 
 
 def _phone(found: re.Match[str]) -> str:
-    text = found.group()
+    return _phones_in(found.group())
+
+
+def _phones_in(text: str) -> str:
     digits = "".join(char for char in text if char.isdigit())
     starts = text.lstrip("(").lstrip()
     # Japanese numbers start with 0 (10 or 11 digits) or + (international); 2019-2021 or 20150401 stay.
     if (starts.startswith("0") and 10 <= len(digits) <= 11) or (starts.startswith("+") and 10 <= len(digits) <= 15):
         return CONTACT
-    return text
+    # Not one number: a number may still start later in the run (「2019 090-1234-5678」).
+    head = re.match(r"\(?\+?\d+[^\d]+", text)
+    if head is None:
+        return text
+    return head.group() + _PHONE.sub(_phone, text[head.end() :])
 
 
 def _name_forms(names: Iterable[str]) -> set[str]:
@@ -395,9 +404,12 @@ def redact(text: str, *, names: Iterable[str] = (), roster: tuple[str, ...] = ()
     (`roster_names`). Idempotent: redacting redacted text changes nothing.
     """
     text = normalize(text)
-    for pattern in (_EMAIL, _URL, _HANDLE, _DOMAIN, _POSTAL):
+    for placeholder in PLACEHOLDERS:  # NFKC folds their full-width brackets: redacted text stays as it was
+        text = text.replace(unicodedata.normalize("NFKC", placeholder), placeholder)
+    for pattern in (_EMAIL, _URL, _HANDLE, _DOMAIN):
         text = pattern.sub(CONTACT, text)
     text = _PHONE.sub(_phone, text)
+    text = _POSTAL.sub(CONTACT, text)
     text = _STREET.sub(CONTACT, text)
     for form in sorted(_name_forms(names), key=len, reverse=True):
         text = text.replace(form, PERSON)
