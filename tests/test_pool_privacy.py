@@ -287,3 +287,15 @@ def test_only_managers_search_the_picker(many_companies: list[str], tenant: Tena
     assert member.get("/company/jobs/exclusions/search/", {"company_name": "サンプル"}).status_code == 404
     assert operator_client.get("/company/jobs/exclusions/search/", {"company_name": "サンプル"}).status_code == 404
     assert Client().get("/company/jobs/exclusions/search/", {"company_name": "サンプル"}).status_code == 302
+
+
+def test_publishing_the_text_as_proposed_is_not_an_edit(tenant: Tenant, operator_client: Client) -> None:
+    someone = person(tenant, career_summary="トヨタ自動車で5年、生産管理。")
+    listing = PoolListing.objects.get(candidate=someone)
+    response = operator_client.post(
+        f"/ops/pool/{listing.pk}/", {"redacted_summary": listing.redacted_summary, "state": "listed"}
+    )
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.state == PoolListing.State.LISTED and not listing.summary_edited
+    assert listing.redacted_summary == f"{EMPLOYER}で5年、生産管理。"

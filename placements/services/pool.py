@@ -205,12 +205,11 @@ def pool_listing_review(*, listing: PoolListing, state: str, redacted_summary: s
     with transaction.atomic():
         listing = PoolListing.objects.select_for_update().select_related("candidate").get(pk=listing.pk)
         before = listing.state
-        if redacted_summary is not None and redacted_summary != listing.redacted_summary:
-            listing.redacted_summary = redact(
-                redacted_summary, names=_person_names(listing.candidate), roster=company_roster()
-            )
-            listing.summary_edited = True
-            listing.refresh_search_text()
+        if redacted_summary is not None:
+            text = redact(redacted_summary, names=_person_names(listing.candidate), roster=company_roster())
+            if text != listing.redacted_summary:
+                listing.redacted_summary, listing.summary_edited = text, True
+                listing.refresh_search_text()
         listing.state = state
         listing.reviewed_by, listing.reviewed_at = actor, timezone.now()
         listing.save()
