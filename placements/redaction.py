@@ -401,8 +401,19 @@ def redact(text: str, *, names: Iterable[str] = (), roster: tuple[str, ...] = ()
     """The text with employers, contact data and the person's name replaced by placeholders.
 
     `names` are the person's own name and reading; `roster` the member companies' core names
-    (`roster_names`). Idempotent: redacting redacted text changes nothing.
+    (`roster_names`). Idempotent: redacting redacted text changes nothing (a placeholder can make a new match
+    next to it, 「x.jp@at」 → 「（連絡先）@at」, so the passes repeat until nothing changes).
     """
+    names = tuple(names)
+    for _ in range(5):
+        redacted = _redact_once(text, names=names, roster=roster)
+        if redacted == text:
+            break
+        text = redacted
+    return text
+
+
+def _redact_once(text: str, *, names: tuple[str, ...], roster: tuple[str, ...]) -> str:
     text = normalize(text)
     for placeholder in PLACEHOLDERS:  # NFKC folds their full-width brackets: redacted text stays as it was
         text = text.replace(unicodedata.normalize("NFKC", placeholder), placeholder)
