@@ -52,6 +52,9 @@ LEGAL_FORMS = (
     "(財)",
     "(医)",
     "(学)",
+    "カブシキガイシャ",
+    "ユウゲンガイシャ",
+    "ゴウドウガイシャ",
 )
 _ENGLISH_FORM = r"(?:Inc\.?|Co\.,?\s*Ltd\.?|Ltd\.?|LLC|K\.K\.|Corp\.?|Corporation|Co\.)"
 _LEGAL_FORM = "(?:" + "|".join(re.escape(form) for form in LEGAL_FORMS) + ")"

@@ -299,3 +299,9 @@ def test_publishing_the_text_as_proposed_is_not_an_edit(tenant: Tenant, operator
     listing.refresh_from_db()
     assert listing.state == PoolListing.State.LISTED and not listing.summary_edited
     assert listing.redacted_summary == f"{EMPLOYER}で5年、生産管理。"
+
+
+def test_a_member_company_written_in_its_registered_reading_is_blacked_out(tenant: Tenant, operator: User) -> None:
+    company_create(name="豊田精工株式会社", name_kana="トヨダセイコウ", contract_terms={}, actor=operator)
+    someone = person(tenant, career_summary="前職はトヨダセイコウの品質保証を6年担当。")
+    assert PoolListing.objects.get(candidate=someone).redacted_summary == f"前職は{EMPLOYER}の品質保証を6年担当。"

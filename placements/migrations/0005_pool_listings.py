@@ -17,7 +17,7 @@ def list_existing_profiles(apps, schema_editor):
     Candidate = apps.get_model("candidates", "Candidate")
     Company = apps.get_model("companies", "Company")
     PoolListing = apps.get_model("placements", "PoolListing")
-    roster = roster_names(Company.objects.values_list("name", flat=True))
+    roster = roster_names(name for row in Company.objects.values_list("name", "name_kana") for name in row if name)
     roster_key, now = roster_digest(roster), timezone.now()
     rows = []
     for candidate in Candidate.objects.iterator(chunk_size=500):

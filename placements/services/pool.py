@@ -126,7 +126,9 @@ def pool_profile(company: Company, candidate: Candidate) -> PoolProfile:
 
 def company_roster() -> tuple[str, ...]:
     """The member companies' names as the redaction matches them."""
-    return roster_names(Company.objects.values_list("name", flat=True))
+    # The registered reading too (豊田 → トヨダ): a person may write the employer in kana.
+    rows = Company.objects.values_list("name", "name_kana")
+    return roster_names(name for row in rows for name in row if name)
 
 
 def _person_names(candidate: Candidate) -> tuple[str, ...]:
