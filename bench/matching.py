@@ -47,7 +47,8 @@ def populate(companies: list) -> None:  # type: ignore[type-arg]
 
     from candidates.models import Candidate, Consent
     from lib.choices import JobCategory, Prefecture
-    from lib.jatext import search_key
+    from lib.jatext import search_key, split_skills
+    from placements.models import PoolListing
     from relay.models import Referral
 
     rng = random.Random(20261122)
@@ -96,6 +97,19 @@ def populate(companies: list) -> None:  # type: ignore[type-arg]
             if p.pk % 50 == 0
         ]
         Consent.objects.bulk_create(consents, batch_size=5000)
+        # Every profile listed in the pool, as an advisor would have it after review (nothing here to redact).
+        PoolListing.objects.bulk_create(
+            [
+                PoolListing(
+                    candidate=p,
+                    state=PoolListing.State.LISTED,
+                    redacted_skills="\n".join(split_skills(p.skills)),
+                    search_text=search_key("\n".join(split_skills(p.skills))),
+                )
+                for p in created
+            ],
+            batch_size=5000,
+        )
         referrals = []
         for p in created:
             company = companies[p.pk % len(companies)]
@@ -133,7 +147,7 @@ def run() -> None:
     from placements.models import CompanyExclusion, JobOrder
     from placements.selectors.matching import matches_for_candidate, matches_for_job
     from placements.services.jobs import job_order_create
-    from placements.services.pool import PoolFilters, pool_page
+    from placements.services.pool import PoolFilters, pool_search
 
     operator = User.objects.create_user("bench@example.jp", None, name="bench", operator_role="admin")
     companies = [
@@ -200,7 +214,7 @@ def run() -> None:
         ("no filter", PoolFilters()),
         ("software + python", PoolFilters("software", skills="python")),
     ):
-        median_ms, max_ms = timed(lambda filters=filters: pool_page(companies[2], filters))
+        median_ms, max_ms = timed(lambda filters=filters: pool_search(companies[2], filters))
         print(f"talent pool page of 30 ({label}): median {median_ms:.1f} ms, max {max_ms:.1f} ms")
 
 

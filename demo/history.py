@@ -28,6 +28,7 @@ from demo.fakes import FAMILY_NAMES, GIVEN_NAMES
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import normalize_email, normalize_furigana, normalize_phone
 from mailings.services import mail_muted
+from placements.models import PoolListing
 from relay.models import CreditEntry, Referral
 from relay.services import click_record, credits_expire, referral_invalidate
 
@@ -554,6 +555,19 @@ def ensure_an_expired_credit(company: Company) -> None:
     credits_expire()
 
 
+DEMO_PROFILES_AWAITING_REVIEW = 6
+
+
+def list_demo_profiles() -> None:
+    """The demo's talent pool: every profile listed as if an advisor had reviewed it, except the newest few, which
+    wait on the advisor's review screen (/ops/pool/)."""
+    newest = PoolListing.objects.order_by("-candidate__created_at", "-pk").values("pk")[:DEMO_PROFILES_AWAITING_REVIEW]
+    waiting = list(newest)
+    PoolListing.objects.exclude(pk__in=[row["pk"] for row in waiting]).update(
+        state=PoolListing.State.LISTED, reviewed_at=timezone.now()
+    )
+
+
 def seed(password_hash: str) -> None:
     now = timezone.now()
     rng = random.Random(RANDOM_SEED)
@@ -564,3 +578,4 @@ def seed(password_hash: str) -> None:
             run_history(clock, history_events(rng, cast, plans, now))
         credits_expire()
         ensure_an_expired_credit(cast.companies[SAKURA_COMPANY])
+        list_demo_profiles()

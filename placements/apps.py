@@ -1,7 +1,47 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from candidates.models import Candidate
+    from companies.models import Company
 
 
 class PlacementsConfig(AppConfig):
     name = "placements"
     verbose_name = _("求人・紹介")
+
+    def ready(self) -> None:
+        from candidates.models import Candidate
+        from companies.models import Company
+
+        post_save.connect(_candidate_saved, sender=Candidate, dispatch_uid="placements.pool_listing_refresh")
+        post_save.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_saved")
+        post_delete.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_deleted")
+
+
+_POOL_SOURCE_FIELDS = frozenset({"name", "furigana", "email", "skills", "career_summary"})
+
+
+def _candidate_saved(sender: type[Candidate], *, instance: Candidate, raw: bool = False, **kwargs: Any) -> None:
+    """The talent pool's redacted copy follows the person's own text (a new text waits for review)."""
+    update_fields = kwargs.get("update_fields")
+    if raw or (update_fields is not None and not _POOL_SOURCE_FIELDS & set(update_fields)):
+        return
+    from placements.services.pool import pool_listing_refresh
+
+    pool_listing_refresh(candidate=instance)
+
+
+def _company_changed(sender: type[Company], *, instance: Company, raw: bool = False, **kwargs: Any) -> None:
+    """A new, renamed or removed member company: every profile is redacted against the new names (in the
+    background; the task does nothing when the names that matter did not change)."""
+    if raw:
+        return
+    from lib.tasks import enqueue_on_commit
+
+    enqueue_on_commit("placements.tasks.pool_listings_redact_again")

@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from companies.models import Company
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import nfkc, split_skills
-from placements.models import SALARY_MAX_MAN_YEN, Introduction, JobOrder
+from placements.models import SALARY_MAX_MAN_YEN, Introduction, JobOrder, PoolListing
+from placements.selectors.exclusions import (
+    EXCLUSION_QUERY_MIN,
+    exclusion_exact_match,
+    exclusion_matches,
+    exclusion_query_key,
+)
 from placements.services.jobs import JOB_ORDER_FIELDS
 
 
@@ -122,21 +128,38 @@ class JobOrderFilterForm(forms.Form):
 
 
 class ExclusionForm(forms.Form):
-    excluded = forms.ModelChoiceField(
-        label=_("紹介先から除外する企業"),
-        queryset=Company.objects.none(),
-        error_messages={
-            "required": _("除外する企業を選んでください。"),
-            "invalid_choice": _("選んだ企業が見つかりません。"),
-        },
+    """The competitor to exclude, by the name typed (or the match chosen from what was typed): never a list of
+    every member company."""
+
+    company_name = forms.CharField(
+        label=_("除外する企業名"),
+        max_length=200,
+        required=False,
+        help_text=_("企業名を2文字以上入力すると、一致する導入企業が表示されます(最大10件)。"),
     )
+    chosen = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        already = company.exclusions.values("excluded_id")
-        field = self.fields["excluded"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Company.objects.exclude(pk=company.pk).exclude(pk__in=already).order_by("name")
+        self.company = company
+        self.suggestions: list[Company] = []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        typed = nfkc(cleaned.get("chosen") or cleaned.get("company_name") or "")
+        if len(exclusion_query_key(typed)) < EXCLUSION_QUERY_MIN:
+            raise forms.ValidationError(_("除外する企業名を2文字以上入力してください。"))
+        excluded = exclusion_exact_match(self.company, typed)
+        if excluded is None:
+            self.suggestions = exclusion_matches(self.company, typed)
+            if self.suggestions:
+                raise forms.ValidationError(_("候補から除外する企業を選んでください。"))
+            raise forms.ValidationError(
+                _("「%(name)s」に一致する導入企業が見つかりません(すでに除外している企業は表示されません)。")
+                % {"name": typed}
+            )
+        cleaned["excluded"] = excluded
+        return cleaned
 
 
 class ProposeForm(forms.Form):
@@ -264,6 +287,31 @@ class PoolFilterForm(forms.Form):
 
     def clean_skills(self) -> str:
         return nfkc(self.cleaned_data.get("skills", ""))
+
+
+class PoolReviewForm(forms.Form):
+    redacted_summary = forms.CharField(
+        label=_("企業に公開する職務経歴の概要"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("勤務先・連絡先・お名前などが残っていないかご確認ください。保存時にもう一度自動で伏せ字にします。"),
+        error_messages={"max_length": _("職務経歴の概要は3,000文字以内で入力してください。")},
+    )
+    state = forms.ChoiceField(
+        choices=[(PoolListing.State.LISTED, _("掲載する")), (PoolListing.State.WITHHELD, _("掲載しない"))],
+        error_messages={
+            "required": _("掲載する・掲載しないのどちらかを選んでください。"),
+            "invalid_choice": _("掲載する・掲載しないのどちらかを選んでください。"),
+        },
+    )
+
+    def clean_redacted_summary(self) -> str:
+        return nfkc_multiline(self.cleaned_data.get("redacted_summary", ""))
+
+
+class PoolReviewFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("掲載状況"), required=False, choices=PoolListing.State.choices)
 
 
 class PoolRequestForm(forms.Form):

@@ -423,3 +423,48 @@ class IntroductionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"request {self.pk} ({self.status})"
+
+
+class PoolListing(models.Model):
+    """A person's anonymous profile in the talent pool: its redacted text, and whether an advisor listed it.
+
+    The redacted text is what companies read and what their search matches, never the person's own fields. It
+    is recomputed when the person's text changes (the profile then waits for review again) and when the member
+    companies' names change (`roster_digest`), so a new member's name is blacked out in every profile.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("確認待ち")
+        LISTED = "listed", _("掲載中")
+        WITHHELD = "withheld", _("掲載しない")
+
+    candidate = models.OneToOneField(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="pool_listing", verbose_name=_("求職者")
+    )
+    state = models.CharField(_("掲載状況"), max_length=10, choices=State.choices, default=State.PENDING)
+    redacted_summary = models.TextField(_("公開する職務経歴の概要"), blank=True, max_length=3000)
+    redacted_skills = models.TextField(_("公開するスキル"), blank=True)
+    search_text = models.TextField(editable=False, default="")
+    summary_edited = models.BooleanField(_("アドバイザーが編集済み"), default=False)
+    source_digest = models.CharField(max_length=64, editable=False, default="")
+    roster_digest = models.CharField(max_length=64, editable=False, default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["updated_at", "id"]
+        verbose_name = _("人材プールの掲載")
+        indexes = [models.Index(fields=["state", "updated_at"], name="pool_listing_state")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id}: {self.state}"
+
+    @property
+    def skills(self) -> list[str]:
+        return [skill for skill in self.redacted_skills.split("\n") if skill]
+
+    def refresh_search_text(self) -> None:
+        self.search_text = search_key(f"{self.redacted_skills}\n{self.redacted_summary}")

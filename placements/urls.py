@@ -18,6 +18,7 @@ urlpatterns = [
     path("introductions/<int:pk>/move/", company.introduction_move_view, name="introduction_move"),
     path("introductions/<int:pk>/comment/", company.introduction_comment_view, name="introduction_comment"),
     path("exclusions/", company.exclusions, name="exclusions"),
+    path("exclusions/search/", company.exclusion_search, name="exclusion_search"),
     path("exclusions/<int:pk>/delete/", company.exclusion_delete, name="exclusion_delete"),
 ]
 
@@ -42,6 +43,8 @@ ops_urlpatterns = [
     path("introductions/<int:pk>/comment/", ops.introduction_comment_view, name="introduction_comment"),
     path("introductions/<int:pk>/cancel/", ops.introduction_cancel_view, name="introduction_cancel"),
     path("requests/<int:pk>/decline/", ops.request_decline_view, name="request_decline"),
+    path("pool/", ops.pool_review_list, name="pool_review_list"),
+    path("pool/<int:pk>/", ops.pool_review, name="pool_review"),
 ]
 
 # The candidate's introductions on My Page, under /me/introductions/ (namespace "introductions_me").

@@ -21,9 +21,10 @@ from accounts.models import User
 from candidates.models import AdvisorInterview, Candidate
 from companies.models import Company
 from mailings.models import OutboundEmail
-from placements.models import CreditReservation, Introduction, IntroductionRequest, JobOrder, Placement
+from placements.models import CreditReservation, Introduction, IntroductionRequest, JobOrder, Placement, PoolListing
 from placements.services.credit_use import credit_reserve
 from placements.services.placements import placement_record
+from placements.services.pool import pool_listing_refresh
 from relay.models import Referral
 from tests.conftest import Tenant, login, make_user, register_verified
 from tests.placement_support import grant_credits, introduce, make_job
@@ -61,6 +62,7 @@ class Objects:
     pool_request: IntroductionRequest
     email: OutboundEmail
     colleague: User
+    listing: PoolListing
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ EXPECTED: dict[str, Case] = {
     "insights_satisfaction": Case(none, only(*ALL)),
     # the candidate CRM: career advisors
     "candidates": Case(none, only(ADMIN, CA)),
+    # the talent pool's review before a profile is listed: whoever keeps the CRM
+    "pool_review_list": Case(none, only(ADMIN, CA)),
+    "pool_review": Case(lambda o: {"pk": o.listing.pk}, only(ADMIN, CA), post=only(ADMIN, CA, ok=400)),
     "candidate_detail": Case(candidate, only(ADMIN, CA)),
     "candidate_interview": Case(candidate, only(ADMIN, CA, ok=405), post=only(ADMIN, CA, ok=302)),
     "candidate_status": Case(candidate, only(ADMIN, CA, ok=405), post=only(ADMIN, CA, ok=400)),
@@ -258,6 +263,7 @@ def objects(operator: User, tenant: Tenant, career_advisor: User) -> Objects:
         ),
         email=OutboundEmail.objects.order_by("pk").first() or OutboundEmail.objects.get(),
         colleague=career_advisor,
+        listing=pool_listing_refresh(candidate=candidate),
     )
 
 

@@ -7,11 +7,14 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEntry
-from placements.models import CompanyExclusion, Introduction, IntroductionRequest
+from candidates.models import Candidate
+from placements.models import CompanyExclusion, Introduction, IntroductionRequest, PoolListing
+from placements.redaction import CONTACT, EMPLOYER, PERSON, redact
 from placements.services.introductions import introduction_accept
-from placements.services.pool import REDACTED, profile_token, profile_token_read, redact, salary_band
+from placements.services.pool import profile_token, profile_token_read, salary_band
 from tests.conftest import Tenant, login
-from tests.introductions_support import make_job, opt_in_rechallenge, person, withdraw_service_consent
+from tests.introductions_support import make_job, opt_in_rechallenge, withdraw_service_consent
+from tests.introductions_support import person as registered_person
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +23,21 @@ SUMMARY = (
     "連絡先: ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ / 080-1234-5678 / https://github.com/hanako / @hanako_dev"
     " 山田 花子"
 )
+
+
+def person(referred_by: Tenant, *, listed: bool = True, **overrides: Any) -> Candidate:
+    """A registered person whose pool profile an advisor has listed (new profiles wait for review)."""
+    candidate = registered_person(referred_by, **overrides)
+    if listed:
+        PoolListing.objects.filter(candidate=candidate).update(state=PoolListing.State.LISTED)
+    return candidate
+
+
+def others_in_pool(referred_by: Tenant, count: int = 4, **overrides: Any) -> list[Candidate]:
+    """Enough other listed people that a page reaches the pool's minimum of 5."""
+    return [
+        person(referred_by, name=f"佐藤 {index}郎", furigana="サトウ タロウ", **overrides) for index in range(count)
+    ]
 
 
 @pytest.fixture
@@ -38,8 +56,9 @@ def hanako(tenant: Tenant) -> Any:
 
 
 def test_profiles_show_nothing_that_identifies_or_reaches_the_person(
-    hanako: Any, outsider: Tenant, outsider_client: Client
+    hanako: Any, tenant: Tenant, outsider: Tenant, outsider_client: Client
 ) -> None:
+    others_in_pool(tenant)
     listing = outsider_client.get("/company/pool/").content.decode()
     token = profile_token(outsider.company, hanako.pk)
     detail = outsider_client.get(f"/company/pool/{token}/").content.decode()
@@ -61,7 +80,7 @@ def test_profiles_show_nothing_that_identifies_or_reaches_the_person(
         ):
             assert secret not in page, secret
     assert "東京都" in detail and "4 年" in detail and "600〜699万円" in detail and "Python" in detail
-    assert "3年間、Python の開発をしていました" in detail and REDACTED in detail
+    assert "3年間、Python の開発をしていました" in detail and EMPLOYER in detail and CONTACT in detail
     assert f"/company/pool/{token}/" in listing
 
 
@@ -69,8 +88,8 @@ def test_redaction_covers_full_width_contact_data_and_company_names() -> None:
     text = redact(SUMMARY, names=("山田 花子", "ヤマダ ハナコ"))
     assert "example" not in text and "1234" not in text and "github" not in text and "hanako" not in text
     assert "サンプル商事" not in text and "ABC" not in text and "山田" not in text and "花子" not in text
-    assert "3年間、Python の開発をしていました。" in text
-    assert redact("TEL:０３−１２３４−５６７８まで") == f"TEL:{REDACTED}まで"
+    assert "3年間、Python の開発をしていました。" in text and PERSON in text
+    assert redact("TEL:０３−１２３４−５６７８まで") == f"TEL:{CONTACT}まで"
     assert redact("2019-2021 年に在籍") == "2019-2021 年に在籍"
     assert salary_band(None) == "ご相談" and salary_band(250) == "300万円未満" and salary_band(1200) == "1,000万円以上"
 
@@ -95,26 +114,31 @@ def test_ids_are_opaque_per_company_and_cannot_be_made_up(hanako: Any, tenant: T
 
 
 def test_filters_narrow_the_pool(tenant: Tenant, outsider: Tenant, outsider_client: Client) -> None:
-    person(
-        tenant,
-        skills="パイソン、SQL",
-        job_category="software",
-        prefecture=13,
-        years_of_experience=5,
-        desired_salary=700,
-    )
-    person(tenant, skills="法人営業", job_category="sales", prefecture=27, years_of_experience=1, desired_salary=400)
+    for _ in range(5):
+        person(
+            tenant,
+            skills="パイソン、SQL",
+            job_category="software",
+            prefecture=13,
+            years_of_experience=5,
+            desired_salary=700,
+        )
+    for _ in range(6):
+        person(
+            tenant, skills="法人営業", job_category="sales", prefecture=27, years_of_experience=1, desired_salary=400
+        )
 
     def count(query: str) -> int:
         return outsider_client.get(f"/company/pool/?{query}").content.decode().count('<div class="card">')
 
-    assert count("") == 2
-    assert count("job_category=sales") == 1
-    assert count("prefecture=27") == 1
-    assert count("skills=ぱいそん") == 1  # hiragana finds katakana
-    assert count("min_years=３") == 1  # full-width digits
-    assert count("max_salary=500万") == 1
-    assert count("job_category=sales&prefecture=13") == 0
+    assert count("") == 11
+    assert count("job_category=sales") == 6
+    assert count("prefecture=27") == 6
+    assert count("skills=ぱいそん") == 5  # hiragana finds katakana
+    assert count("min_years=３") == 5  # full-width digits
+    assert count("max_salary=500万") == 6
+    narrow = outsider_client.get("/company/pool/?job_category=sales&prefecture=13").content.decode()
+    assert '<div class="card">' not in narrow and "条件を広げて" in narrow
     bad = outsider_client.get("/company/pool/?min_years=abc").content.decode()
     assert "経験年数は数字で入力してください" in bad
 
@@ -212,18 +236,18 @@ def test_the_pool_is_for_signed_in_company_users_only(hanako: Any, outsider: Ten
 def test_exclusions_are_set_by_managers_and_read_by_members(
     tenant: Tenant, outsider: Tenant, owner_client: Client, outsider_client: Client
 ) -> None:
-    response = owner_client.post("/company/jobs/exclusions/", {"excluded": outsider.company.pk})
+    response = owner_client.post("/company/jobs/exclusions/", {"company_name": "他社"})
     assert response.status_code == 302
     exclusion = CompanyExclusion.objects.get()
     assert (exclusion.company, exclusion.excluded) == (tenant.company, outsider.company)
     assert AuditEntry.objects.filter(action="company_exclusion.create", company=tenant.company).exists()
     page = owner_client.get("/company/jobs/exclusions/").content.decode()
     assert "他社株式会社" in page and "除外を解除する" in page
-    bad = owner_client.post("/company/jobs/exclusions/", {"excluded": tenant.company.pk})
-    assert "選んだ企業が見つかりません" in bad.content.decode()
+    bad = owner_client.post("/company/jobs/exclusions/", {"company_name": "テスト商事"})  # itself
+    assert bad.status_code == 400 and "一致する導入企業が見つかりません" in bad.content.decode()
     member = login(Client(), tenant.member)
     assert "他社株式会社" in member.get("/company/jobs/exclusions/").content.decode()
-    member.post("/company/jobs/exclusions/", {"excluded": outsider.company.pk})
+    member.post("/company/jobs/exclusions/", {"company_name": "他社株式会社"})
     assert member.post(f"/company/jobs/exclusions/{exclusion.pk}/delete/").status_code == 404
     # The excluded company cannot see or remove another company's settings.
     assert "除外している企業はありません" in outsider_client.get("/company/jobs/exclusions/").content.decode()
@@ -237,6 +261,7 @@ def test_pages_skip_people_the_rules_keep_away_and_say_where_the_next_page_start
 ) -> None:
     from placements.services.pool import PoolFilters, pool_page
 
+    fillers = others_in_pool(tenant, 3)
     oldest = person(tenant)
     person(outsider)  # rejected by outsider: never in its pool
     middle = person(tenant)
@@ -246,7 +271,9 @@ def test_pages_skip_people_the_rules_keep_away_and_say_where_the_next_page_start
     first, after = pool_page(outsider.company, PoolFilters(), size=2)
     assert first == [newest, middle] and after is not None
     second, end = pool_page(outsider.company, PoolFilters(), start=after, size=2)
-    assert second == [oldest] and end is None
+    assert second == [oldest, fillers[-1]] and end is not None
+    last, end = pool_page(outsider.company, PoolFilters(), start=end, size=4)
+    assert last == fillers[-2::-1] and end is None
     page = outsider_client.get(f"/company/pool/?start={after}").content.decode()
     assert profile_token(outsider.company, oldest.pk) in page and "最初から" in page
     assert profile_token(outsider.company, newest.pk) not in page

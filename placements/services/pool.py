@@ -2,10 +2,12 @@
 introduction, and their requests for one.
 
 A profile carries no name, contact, employer name or birth date (none is collected; so no age band either):
-prefecture, skills, experience, desired job category and a salary band, and a summary with e-mail addresses,
-phone numbers, URLs, company names and the person's own name blacked out. A profile is addressed by an opaque
-id that differs per company and reveals nothing (not the database key), so ids cannot be compared across
-companies or walked.
+prefecture, skills, experience, desired job category and a salary band, and a summary redacted by
+`placements.redaction` (employers, contact data and the person's name replaced by placeholders). The redacted
+text is stored on the person's `PoolListing`, and it is the only text a company's search reads. A profile is
+listed only after a career advisor reviewed it (`pool_listing_review`), and no search lists fewer than
+`POOL_MINIMUM_RESULTS` people. A profile is addressed by an opaque id that differs per company and reveals
+nothing (not the database key), so ids cannot be compared across companies or walked.
 """
 
 import base64
@@ -18,33 +20,25 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
 from candidates.models import Candidate
 from companies.models import Company
-from lib.jatext import nfkc, search_key, split_skills
-from placements.models import Introduction, IntroductionRequest, JobOrder
+from lib.errors import RuleRefused
+from lib.jatext import search_key, split_skills
+from placements.models import Introduction, IntroductionRequest, JobOrder, PoolListing
+from placements.redaction import redact, roster_digest, roster_names
 from placements.selectors.eligibility import eligible_among
 from placements.services.introductions import IntroductionNotAllowed
 
-REDACTED = "●●●"
 POOL_PAGE_SIZE = 30
+# No search lists fewer people than this: a narrower one could single out a person (DESIGN.md §3 rule 10).
+POOL_MINIMUM_RESULTS = 5
 _ROUNDS = 4
 _MASK = (1 << 64) - 1
-
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(\.[\w\-]+)+")
-_URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
-_PHONE = re.compile(r"\+?\d[\d\-\u2010-\u2015\u2212() ]{7,}\d")  # any hyphen people type, not 「ー」
-_HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_]{2,}")
-# Company names in Japanese and English forms: 株式会社〇〇, 〇〇株式会社, (株)〇〇, 〇〇 Inc. / Co., Ltd.
-_NAME_CHARS = r"[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9&・\-]"  # no hiragana: particles (で, に, は) end a name
-_LEGAL_FORM = r"(株式会社|有限会社|合同会社|合資会社|一般社団法人|\(株\)|\(有\)|㈱|㈲)"
-_COMPANY = re.compile(
-    rf"{_LEGAL_FORM}\s?{_NAME_CHARS}*|{_NAME_CHARS}+\s?{_LEGAL_FORM}"
-    r"|[A-Za-z0-9&.\-]+(\s+[A-Za-z0-9&.\-]+)*\s*(,\s*)?(Inc\.?|Co\.,?\s*Ltd\.?|Ltd\.?|LLC|K\.K\.|Corp\.?|Corporation)"
-)
 
 
 def _key(company: Company) -> bytes:
@@ -84,20 +78,6 @@ def profile_token_read(company: Company, token: str) -> int | None:
     return left if right == 0 and left > 0 else None
 
 
-def redact(text: str, *, names: tuple[str, ...] = ()) -> str:
-    """Free text without the ways to identify or reach the person (done after NFKC, so full-width forms too)."""
-    text = nfkc(text) if "\n" not in (text or "") else "\n".join(nfkc(line) for line in text.splitlines())
-    for pattern in (_EMAIL, _URL, _HANDLE, _COMPANY):
-        text = pattern.sub(REDACTED, text)
-    # Phone numbers have 10 or more digits; shorter runs are years (2019-2021) or amounts and stay.
-    text = _PHONE.sub(lambda found: REDACTED if sum(c.isdigit() for c in found.group()) >= 10 else found.group(), text)
-    for name in names:
-        for part in {nfkc(name), *nfkc(name).split(" ")}:
-            if len(part) >= 2:
-                text = text.replace(part, REDACTED)
-    return text
-
-
 def salary_band(desired: int | None) -> str:
     if desired is None:
         return _("ご相談")
@@ -126,7 +106,8 @@ def _label(token: str) -> str:
 
 
 def pool_profile(company: Company, candidate: Candidate) -> PoolProfile:
-    names = (candidate.name, candidate.furigana)
+    """What a company reads of a listed person: the stored redacted text, never the person's own fields."""
+    listing = candidate.pool_listing
     token = profile_token(company, candidate.pk)
     return PoolProfile(
         token=token,
@@ -134,10 +115,113 @@ def pool_profile(company: Company, candidate: Candidate) -> PoolProfile:
         prefecture=candidate.get_prefecture_display(),
         job_category=candidate.get_job_category_display(),
         years_of_experience=candidate.years_of_experience,
-        skills=[redact(skill, names=names) for skill in split_skills(candidate.skills)],
+        skills=listing.skills,
         salary_band=salary_band(candidate.desired_salary),
-        summary=redact(candidate.career_summary, names=names),
+        summary=listing.redacted_summary,
     )
+
+
+# --- the stored redacted copy and its review ----------------------------------------------------------------------
+
+
+def company_roster() -> tuple[str, ...]:
+    """The member companies' names as the redaction matches them."""
+    # The registered reading too (豊田 → トヨダ): a person may write the employer in kana.
+    rows = Company.objects.values_list("name", "name_kana")
+    return roster_names(name for row in rows for name in row if name)
+
+
+def _person_names(candidate: Candidate) -> tuple[str, ...]:
+    local_part = (candidate.email or "").split("@")[0]
+    # The address's local part (hanako.yamada) is a name too when it is long enough to be one.
+    return (candidate.name, candidate.furigana, *((local_part,) if len(local_part) >= 4 else ()))
+
+
+def _source_digest(candidate: Candidate) -> str:
+    source = "\x1f".join(
+        (candidate.name, candidate.furigana, candidate.email, candidate.skills, candidate.career_summary)
+    )
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def _redact_into(listing: PoolListing, candidate: Candidate, roster: tuple[str, ...]) -> None:
+    names = _person_names(candidate)
+    skills = [redact(skill, names=names, roster=roster) for skill in split_skills(candidate.skills)]
+    listing.redacted_skills = "\n".join(skill for skill in skills if skill)
+    if listing.summary_edited:
+        # The advisor's text stays, with anything the new roster now names blacked out as well.
+        listing.redacted_summary = redact(listing.redacted_summary, names=names, roster=roster)
+    else:
+        listing.redacted_summary = redact(candidate.career_summary, names=names, roster=roster)
+    listing.refresh_search_text()
+
+
+def pool_listing_refresh(*, candidate: Candidate, roster: tuple[str, ...] | None = None) -> PoolListing:
+    """Keep the person's redacted copy current. New text (theirs, not a rename of a member company) has not been
+    reviewed: the profile leaves the pool until an advisor lists it again."""
+    roster = company_roster() if roster is None else roster
+    digest, roster_key = _source_digest(candidate), roster_digest(roster)
+    with transaction.atomic():
+        listing = PoolListing.objects.select_for_update().filter(candidate=candidate).first()
+        if listing is None:
+            listing = PoolListing(candidate=candidate)
+        elif listing.source_digest == digest and listing.roster_digest == roster_key:
+            return listing
+        if listing.source_digest != digest:
+            listing.summary_edited = False
+            listing.state = PoolListing.State.PENDING
+        _redact_into(listing, candidate, roster)
+        listing.source_digest, listing.roster_digest = digest, roster_key
+        listing.save()
+    return listing
+
+
+def pool_listings_redact_again() -> int:
+    """After the member companies' names changed: redact every profile made under the old names again (the
+    listing state stays; a redaction only ever grows). Returns how many profiles changed."""
+    roster = company_roster()
+    key = roster_digest(roster)
+    changed = 0
+    stale = PoolListing.objects.exclude(roster_digest=key).select_related("candidate")
+    for listing in stale.iterator(chunk_size=500):
+        before = (listing.redacted_summary, listing.redacted_skills)
+        _redact_into(listing, listing.candidate, roster)
+        listing.roster_digest = key
+        listing.save(
+            update_fields=["redacted_summary", "redacted_skills", "search_text", "roster_digest", "updated_at"]
+        )
+        changed += before != (listing.redacted_summary, listing.redacted_skills)
+    return changed
+
+
+class PoolReviewRefused(RuleRefused):
+    pass
+
+
+def pool_listing_review(*, listing: PoolListing, state: str, redacted_summary: str | None, actor: User) -> PoolListing:
+    """An advisor lists a profile or keeps it out, after reading (and if needed editing) its redacted text.
+
+    The edited text is redacted again, so a name or address typed back in by mistake never reaches companies."""
+    if state not in (PoolListing.State.LISTED, PoolListing.State.WITHHELD):
+        raise PoolReviewRefused(_("掲載する・掲載しないのどちらかを選んでください。"))
+    with transaction.atomic():
+        listing = PoolListing.objects.select_for_update().select_related("candidate").get(pk=listing.pk)
+        before = listing.state
+        if redacted_summary is not None:
+            text = redact(redacted_summary, names=_person_names(listing.candidate), roster=company_roster())
+            if text != listing.redacted_summary:
+                listing.redacted_summary, listing.summary_edited = text, True
+                listing.refresh_search_text()
+        listing.state = state
+        listing.reviewed_by, listing.reviewed_at = actor, timezone.now()
+        listing.save()
+        audit_record(
+            actor=actor,
+            action="pool_listing.review",
+            target=listing,
+            detail={"from": before, "to": state, "edited": listing.summary_edited},
+        )
+    return listing
 
 
 @dataclass(frozen=True)
@@ -150,13 +234,14 @@ class PoolFilters:
 
 
 def _filtered(filters: PoolFilters) -> QuerySet[Candidate]:
-    queryset = Candidate.objects.all()
+    # Listed profiles only; the words typed are matched against the published, redacted text alone.
+    queryset = Candidate.objects.filter(pool_listing__state=PoolListing.State.LISTED).select_related("pool_listing")
     if filters.job_category:
         queryset = queryset.filter(job_category=filters.job_category)
     if filters.prefecture:
         queryset = queryset.filter(prefecture=filters.prefecture)
     for word in search_key(filters.skills).replace("、", " ").replace(",", " ").split():
-        queryset = queryset.filter(search_text__contains=word)
+        queryset = queryset.filter(pool_listing__search_text__contains=word)
     if filters.min_years is not None:
         queryset = queryset.filter(years_of_experience__gte=filters.min_years)
     if filters.max_salary is not None:
@@ -188,12 +273,29 @@ def pool_page(
         position, batch = position + len(rows), batch * 2
 
 
+@dataclass(frozen=True)
+class PoolSearch:
+    people: list[Candidate]
+    next_start: int | None
+    too_narrow: bool  # fewer than POOL_MINIMUM_RESULTS would be listed: nothing is, and no count is given
+
+
+def pool_search(company: Company, filters: PoolFilters, *, start: int = 0, size: int = POOL_PAGE_SIZE) -> PoolSearch:
+    """A page of the pool, or nothing at all when the whole result (not just this page) is under the minimum."""
+    head, _after = pool_page(company, filters, size=POOL_MINIMUM_RESULTS)
+    if len(head) < POOL_MINIMUM_RESULTS:
+        return PoolSearch(people=[], next_start=None, too_narrow=True)
+    people, next_start = pool_page(company, filters, start=start, size=size)
+    return PoolSearch(people=people, next_start=next_start, too_narrow=False)
+
+
 def pool_candidate(company: Company, token: str) -> Candidate | None:
-    """The person behind a token if this company may still see them; None (→ 404) otherwise."""
+    """The person behind a token if they are listed and this company may still see them; None (→ 404) otherwise."""
     candidate_id = profile_token_read(company, token)
     if candidate_id is None or not eligible_among(company, [candidate_id]):
         return None
-    return Candidate.objects.filter(pk=candidate_id).first()
+    listed = Candidate.objects.filter(pk=candidate_id, pool_listing__state=PoolListing.State.LISTED)
+    return listed.select_related("pool_listing").first()
 
 
 def introduction_request_create(

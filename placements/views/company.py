@@ -18,6 +18,7 @@ from accounts.access import (
 from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company
+from lib.jatext import nfkc
 from placements.documents.invoice import invoice_response
 from placements.forms import (
     ExclusionForm,
@@ -35,6 +36,7 @@ from placements.models import (
     JobOrder,
     Placement,
 )
+from placements.selectors.exclusions import EXCLUSION_QUERY_MIN, exclusion_matches, exclusion_query_key
 from placements.selectors.job_orders import credit_panel
 from placements.services.credit_use import (
     CreditError,
@@ -52,7 +54,14 @@ from placements.services.introductions import (
 )
 from placements.services.jobs import job_order_create, job_order_update
 from placements.services.placements import placement_totals
-from placements.services.pool import PoolFilters, introduction_request_create, pool_candidate, pool_page, pool_profile
+from placements.services.pool import (
+    POOL_MINIMUM_RESULTS,
+    PoolFilters,
+    introduction_request_create,
+    pool_candidate,
+    pool_profile,
+    pool_search,
+)
 from placements.views import introduction_move_from, job_order_status_change
 from relay.services import company_credit_summary
 
@@ -293,7 +302,28 @@ def exclusions(request: HttpRequest, company: Company) -> HttpResponse:
                 )
             return redirect("placements:exclusions")
     rows = CompanyExclusion.objects.filter(company=company).select_related("excluded", "created_by")
-    return render(request, "placements/company/exclusions.html", {"company": company, "form": form, "rows": rows})
+    return render(
+        request,
+        "placements/company/exclusions.html",
+        {"company": company, "form": form, "rows": rows, "matches": form.suggestions},
+        status=400 if form.errors else 200,
+    )
+
+
+@company_manager_required
+def exclusion_search(request: HttpRequest, company: Company) -> HttpResponse:
+    """The picker's matches for what is typed (htmx swaps them in as the person types): exact or prefix
+    matches only, at most 10, none for fewer than 2 characters — never the list of member companies."""
+    typed = nfkc(request.GET.get("company_name", ""))[:200]
+    return render(
+        request,
+        "placements/company/_exclusion_matches.html",
+        {
+            "matches": exclusion_matches(company, typed),
+            "typed": bool(typed),
+            "too_short": len(exclusion_query_key(typed)) < EXCLUSION_QUERY_MIN,
+        },
+    )
 
 
 @company_manager_required
@@ -331,7 +361,7 @@ def pool_list(request: HttpRequest, company: Company) -> HttpResponse:
         )
     start_text = request.GET.get("start", "")
     start = int(start_text) if start_text.isdigit() else 0
-    people, next_start = pool_page(company, filters, start=start)
+    found = pool_search(company, filters, start=start)
     query = request.GET.copy()
     query.pop("start", None)
     return render(
@@ -340,10 +370,12 @@ def pool_list(request: HttpRequest, company: Company) -> HttpResponse:
         {
             "company": company,
             "form": form,
-            "profiles": [pool_profile(company, candidate) for candidate in people],
+            "profiles": [pool_profile(company, candidate) for candidate in found.people],
+            "too_narrow": found.too_narrow,
+            "minimum_results": POOL_MINIMUM_RESULTS,
             "query": query.urlencode(),
-            "start": start,
-            "next_start": next_start,
+            "start": start if not found.too_narrow else 0,
+            "next_start": found.next_start,
         },
     )
 

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,6 +28,8 @@ from placements.forms import (
     LeavingForm,
     OpsJobOrderForm,
     PlacementForm,
+    PoolReviewFilterForm,
+    PoolReviewForm,
     ProposeForm,
     ReleaseForm,
     RequestDeclineForm,
@@ -38,6 +41,7 @@ from placements.models import (
     IntroductionRequest,
     JobOrder,
     Placement,
+    PoolListing,
 )
 from placements.selectors.eligibility import introduction_refusal
 from placements.selectors.matching import matches_for_candidate, matches_for_job
@@ -58,6 +62,7 @@ from placements.services.introductions import (
 )
 from placements.services.jobs import job_order_create, job_order_update
 from placements.services.placements import placement_record, placement_record_leaving, placement_totals
+from placements.services.pool import PoolReviewRefused, pool_listing_review
 from placements.views import introduction_move_from, job_order_status_change
 
 # --- job orders ----------------------------------------------------------------------------------------------------
@@ -493,3 +498,50 @@ def request_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("紹介依頼をお見送りとして回答しました。"))
     return redirect("ops:introductions")
+
+
+# --- the talent pool's review ----------------------------------------------------------------------------------------
+
+
+@operator_required(Permission.CANDIDATES)
+def pool_review_list(request: HttpRequest) -> HttpResponse:
+    """Profiles waiting for an advisor before they are listed (or, by state, those listed or kept out)."""
+    filters = PoolReviewFilterForm(request.GET or None)
+    state = (filters.cleaned_data["state"] if filters.is_valid() else "") or PoolListing.State.PENDING
+    listings = PoolListing.objects.filter(state=state).select_related("candidate", "reviewed_by")
+    counts = dict(PoolListing.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    page = Paginator(listings, 50).get_page(request.GET.get("page"))
+    states = [(value, label, counts.get(value, 0)) for value, label in PoolListing.State.choices]
+    return render(request, "placements/ops/pool_review_list.html", {"page": page, "state": state, "states": states})
+
+
+@operator_required(Permission.CANDIDATES)
+@require_http_methods(["GET", "POST"])
+def pool_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's own text beside what companies would read, with the buttons to list it or keep it out."""
+    listing = get_object_or_404(PoolListing.objects.select_related("candidate", "reviewed_by"), pk=pk)
+    form = PoolReviewForm(
+        request.POST if request.method == "POST" else None, initial={"redacted_summary": listing.redacted_summary}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            pool_listing_review(
+                listing=listing,
+                state=form.cleaned_data["state"],
+                redacted_summary=form.cleaned_data["redacted_summary"],
+                actor=request_user(request),
+            )
+        except PoolReviewRefused as error:
+            form.add_error(None, str(error))
+        else:
+            if form.cleaned_data["state"] == PoolListing.State.LISTED:
+                messages.success(request, _("プロフィールを人材プールに掲載しました。"))
+            else:
+                messages.success(request, _("プロフィールを人材プールに掲載しないことにしました。"))
+            return redirect(f"{reverse('ops:pool_review_list')}?state={PoolListing.State.PENDING}")
+    return render(
+        request,
+        "placements/ops/pool_review.html",
+        {"listing": listing, "candidate": listing.candidate, "form": form},
+        status=400 if form.errors else 200,
+    )

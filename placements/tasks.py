@@ -1,0 +1,11 @@
+"""The placements app's background tasks: each takes ids and plain values and calls a service."""
+
+from django_tasks import task
+
+from placements.services.pool import pool_listings_redact_again as redact_again
+
+
+@task()
+def pool_listings_redact_again() -> int:
+    """Redact the talent pool's profiles again after the member companies' names changed."""
+    return redact_again()
