@@ -8,6 +8,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django_tasks import task
+
+from lib.ratelimit import rate_counters_prune
 
 
 def task_by_path(dotted_path: str) -> Any:
@@ -30,3 +33,9 @@ def enqueue_on_commit(dotted_path: str, *, run_after: Any = None, **kwargs: Any)
 def task_alias(dotted_path: str) -> Any:
     """A task kept under its old dotted path for one release, so jobs queued before a move still run."""
     return task_by_path(dotted_path)
+
+
+@task()
+def prune_rate_limit_counters() -> int:
+    """Counter rows of windows that have ended (the database store; Redis keys expire by themselves)."""
+    return rate_counters_prune()

@@ -5,13 +5,11 @@ OpenAPI, and the JSON error shape everywhere (400, 401, 404, 405, 409, 413, 422,
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -22,7 +20,6 @@ from applicants.vocabulary import match_key
 from audit.models import AuditEntry
 from companies.services import relay_link_create, relay_link_set_active
 from insights.selectors.funnel import company_figures
-from integrations.api import api
 from integrations.models import ApiKey
 from integrations.services import api_key_create, api_key_revoke
 from lib.jatext import nfkc
@@ -1133,11 +1130,9 @@ def test_odd_bodies_are_clear_errors_never_500(client: Client, api_key: str, bod
 
 
 @pytest.fixture
-def tight_rate_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    cache.clear()
-    monkeypatch.setattr(api.throttle, "num_requests", 2)
-    yield
-    cache.clear()
+def tight_rate_limit(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.API_RATE_LIMIT = "2/m"
+    monkeypatch.setattr("lib.ratelimit.now_seconds", lambda: 1_800_000_030.0)  # mid-minute: no reset mid-test
 
 
 @pytest.mark.django_db
@@ -1147,7 +1142,10 @@ def test_too_many_requests_are_answered_in_json_with_retry_after(client: Client,
     other_key = call(client, "get", "/api/v1/summary", key_for(tenant))
 
     assert [answer.status_code for answer in answers] == [200, 200, 429]
-    assert answers[2].json()["code"] == "rate_limited" and int(answers[2]["Retry-After"]) > 0
+    assert answers[2].json()["code"] == "rate_limited" and answers[2]["Retry-After"] == "30"
+    assert [answer["X-RateLimit-Remaining"] for answer in answers] == ["1", "0", "0"]
+    assert {answer["X-RateLimit-Limit"] for answer in answers} == {"2"}
+    assert {answer["X-RateLimit-Reset"] for answer in answers} == {"1800000060"}
     assert other_key.status_code == 200
 
 
