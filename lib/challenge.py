@@ -32,6 +32,7 @@ class Challenge:
     nonce: str
     bits: int
     question: str
+    terms: tuple[int, int]  # the sum asked without JavaScript (server side only; the page shows `question`)
 
 
 def challenge_bits() -> int:
@@ -48,7 +49,7 @@ def challenge_issue(*, purpose: str, now: float | None = None) -> Challenge:
         "left": left,
         "right": right,
     }
-    return Challenge(token=token, nonce=nonce, bits=bits, question=question)
+    return Challenge(token=token, nonce=nonce, bits=bits, question=question, terms=(left, right))
 
 
 def leading_zero_bits(digest: bytes) -> int:
