@@ -238,7 +238,12 @@ def _log_refusal(integration: Integration, *, status: str, http_status: int, rea
     last reason: anyone can post to an endpoint, and one row per forged request would let them fill the table."""
     now = timezone.now()
     key = f"{status}:{timezone.localtime(now):%Y-%m-%dT%H}"
-    latest = {"http_status": http_status, "reason": reason[:500], "event_type": event_type[:60], "last_received_at": now}
+    latest = {
+        "http_status": http_status,
+        "reason": reason[:500],
+        "event_type": event_type[:60],
+        "last_received_at": now,
+    }
     counted = WebhookEvent.objects.filter(integration=integration, refusal_key=key)
     if not counted.update(repeat_count=F("repeat_count") + 1, **latest):
         try:
@@ -266,7 +271,9 @@ def _bad_request(
     integration: Integration, errors: list[dict[str, str]], event_type: str = "", code: str = "bad_request"
 ) -> Delivery:
     message = summary(errors)
-    _log_refusal(integration, status=WebhookEvent.Status.BAD_REQUEST, http_status=400, reason=message, event_type=event_type)
+    _log_refusal(
+        integration, status=WebhookEvent.Status.BAD_REQUEST, http_status=400, reason=message, event_type=event_type
+    )
     return Delivery(400, {"code": code, "message": message, "errors": errors})
 
 

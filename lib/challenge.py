@@ -76,9 +76,7 @@ def challenge_solve(nonce: str, bits: int) -> str:
     return str(counter)
 
 
-def challenge_verify(
-    data: Any, *, purpose: str, now: float | None = None, limiter: RateLimiter | None = None
-) -> bool:
+def challenge_verify(data: Any, *, purpose: str, now: float | None = None, limiter: RateLimiter | None = None) -> bool:
     """True when `data` (request.POST) carries a challenge this server issued for `purpose`, not expired, solved
     (proof of work, or the sum answered after CHALLENGE_MIN_SECONDS) and never presented before."""
     token = str(data.get(TOKEN_FIELD, ""))[:1000]

@@ -82,9 +82,10 @@ class DatabaseStore:
         table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
         expires = datetime.fromtimestamp(window_start + window_seconds, UTC)
         expires_value = connection.ops.adapt_datetimefield_value(expires)
+        # The ORM has no upsert that returns the new count; only the model's own table name is interpolated.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (key, window_start, hits, expires_at) VALUES (%s, %s, 1, %s) "
+                f"INSERT INTO {table} (key, window_start, hits, expires_at) VALUES (%s, %s, 1, %s) "  # noqa: S608
                 f"ON CONFLICT (key, window_start) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
                 [key, window_start, expires_value],
             )
@@ -172,9 +173,7 @@ def rate_for(scope: str) -> Rate:
     return Rate.parse(settings.RATE_LIMITS[scope])
 
 
-def rate_limits_hit(
-    checks: Sequence[tuple[str, str]], *, limiter: RateLimiter | None = None
-) -> RateDecision | None:
+def rate_limits_hit(checks: Sequence[tuple[str, str]], *, limiter: RateLimiter | None = None) -> RateDecision | None:
     """Count one attempt against every (scope, identity) and return the refusal that lasts longest, or None.
 
     Every check is counted even when an earlier one refuses, so an attacker cannot spare one counter by

@@ -188,7 +188,9 @@ def test_a_forged_challenge_is_refused_and_the_form_keeps_its_data(tenant: Tenan
     assert "確認が済んでいないか" in page and 'value="burst7@example.jp"' in page
 
 
-def test_the_no_javascript_question_registers_after_a_short_wait(monkeypatch: pytest.MonkeyPatch, tenant: Tenant) -> None:
+def test_the_no_javascript_question_registers_after_a_short_wait(
+    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+) -> None:
     client = Client()
     for n in range(3):
         register_post(client, tenant.link.code, person(n), ip(1))
@@ -211,7 +213,9 @@ def test_the_no_javascript_question_registers_after_a_short_wait(monkeypatch: py
 def two_processes_share(store_a: Any, store_b: Any) -> list[bool]:
     first, second = RateLimiter(store_a, clock=lambda: FROZEN), RateLimiter(store_b, clock=lambda: FROZEN)
     rate = Rate.parse("3/h")
-    return [(first if n % 2 else second).hit("password_reset:email", "victim@example.jp", rate).allowed for n in range(8)]
+    return [
+        (first if n % 2 else second).hit("password_reset:email", "victim@example.jp", rate).allowed for n in range(8)
+    ]
 
 
 def test_two_limiter_instances_on_the_database_share_one_count() -> None:
@@ -336,8 +340,12 @@ def test_a_wrong_or_malformed_solution_is_refused(solution: str) -> None:
     right = challenge_solve(challenge.nonce, 8)
 
     assert solution != right
-    assert challenge_verify({"challenge_token": challenge.token, "challenge_solution": solution}, purpose=PURPOSE,
-                            now=FROZEN + 1) is False
+    assert (
+        challenge_verify(
+            {"challenge_token": challenge.token, "challenge_solution": solution}, purpose=PURPOSE, now=FROZEN + 1
+        )
+        is False
+    )
 
 
 def test_a_token_with_an_edited_payload_or_made_up_is_refused(settings: Any) -> None:

@@ -1,14 +1,13 @@
 """Forged or broken webhook deliveries are counted per endpoint, result and hour, not logged one row each
 (issue 11, point 7: before, every forged request wrote a row)."""
 
+import pytest
 import time_machine
 from django.test import Client
 
 from integrations.models import Integration, WebhookEvent
 from tests.conftest import Tenant
 from tests.test_webhooks import dumps, make_integration, post, signed
-
-import pytest
 
 pytestmark = pytest.mark.django_db
 

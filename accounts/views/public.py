@@ -39,10 +39,8 @@ class LoginView(auth_views.LoginView):
         refusal = rate_limits_hit([("sign_in:ip", client_ip(request))])
         if refusal is None:
             return super().post(request, *args, **kwargs)
-        form = self.get_form()
-        return rate_limited_render(
-            request, self.template_name, self.get_context_data(form=form), refusal, input_kept=False
-        )
+        context = self.get_context_data(form=self.get_form())
+        return rate_limited_render(request, str(self.template_name), context, refusal, input_kept=False)
 
 
 logout = auth_views.LogoutView.as_view()
@@ -61,7 +59,8 @@ class PasswordResetView(auth_views.PasswordResetView):
         )
         if refusal is None:
             return super().form_valid(form)
-        return rate_limited_render(self.request, self.template_name, self.get_context_data(form=form), refusal)
+        context = self.get_context_data(form=form)
+        return rate_limited_render(self.request, str(self.template_name), context, refusal)
 
 
 password_reset = PasswordResetView.as_view(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,7 +40,7 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
         request.session[f"relay_ref:{link.code}"] = request.GET["ref"][:500]
         return redirect("relay:landing", code=link.code)
     applicant_ref = link.read_applicant_ref(request.session.get(f"relay_ref:{link.code}", "")) or ""
-    context = {"link": link, "company": link.company}
+    context: dict[str, Any] = {"link": link, "company": link.company}
     status = 200
 
     if request.method == "POST":
