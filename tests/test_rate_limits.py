@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from django.core import mail, signing
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from candidates.models import Candidate
 from lib.challenge import challenge_issue, challenge_solve, challenge_verify, leading_zero_bits
@@ -395,3 +398,28 @@ def test_with_redis_configured_twenty_password_resets_still_send_three(settings:
     store = RedisStore(url, settings.RATE_LIMIT_REDIS_PREFIX)
     for key in store.client.scan_iter(f"{settings.RATE_LIMIT_REDIS_PREFIX}*"):
         store.client.delete(key)
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    limit=st.integers(1, 5),
+    hits=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 7_199)), min_size=1, max_size=30),
+)
+def test_in_every_window_no_more_than_the_limit_are_allowed_whichever_instance_counts(
+    limit: int, hits: list[tuple[int, int]]
+) -> None:
+    """Hits at arbitrary moments over two hours, each through one of three limiter instances (three workers)
+    sharing the database: per hour exactly min(hits, limit) are allowed, and the first ones are."""
+    RateLimitCounter.objects.all().delete()
+    start = 1_800_000_000.0  # an hour's start
+    moment = [start]
+    limiters = [RateLimiter(DatabaseStore(), clock=lambda: moment[0]) for _ in range(3)]
+    allowed_per_hour: dict[int, list[bool]] = {0: [], 1: []}
+    for instance, offset in sorted(hits, key=lambda hit: hit[1]):
+        moment[0] = start + offset
+        decision = limiters[instance].hit("property", "someone", Rate(limit=limit, window_seconds=3600))
+        allowed_per_hour[offset // 3600].append(decision.allowed)
+
+    for answers in allowed_per_hour.values():
+        expected = min(len(answers), limit)
+        assert answers == [True] * expected + [False] * (len(answers) - expected)
