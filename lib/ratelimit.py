@@ -29,6 +29,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.jatext import nfkc
+
 RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -121,6 +123,19 @@ class RedisStore:
         return int(value) if value is not None else 0  # type: ignore[arg-type]
 
 
+GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox an address delivers to, as far as a limit must care: `victim+1@…`, `vic.tim@gmail.com` and
+    `@googlemail.com` all land in one inbox, so they share one counter (otherwise each variant is a fresh 3)."""
+    local, _, domain = nfkc(email).replace(" ", "").lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), GMAIL_DOMAINS[0]
+    return f"{local}@{domain}"
+
+
 def identity_hash(identity: str) -> str:
     """A keyed hash of an address, IP or code, so the store never holds the readable value."""
     secret = settings.SECRET_KEY.encode()
@@ -177,13 +192,15 @@ def rate_limits_hit(checks: Sequence[tuple[str, str]], *, limiter: RateLimiter |
     """Count one attempt against every (scope, identity) and return the refusal that lasts longest, or None.
 
     Every check is counted even when an earlier one refuses, so an attacker cannot spare one counter by
-    tripping another. An empty identity (no address typed) is not counted."""
+    tripping another. An empty identity (no address typed) is not counted; a `:email` scope counts the
+    mailbox (`mailbox_key`), not the spelling."""
     limiter = limiter or default_limiter()
-    refusals = [
-        decision
-        for decision in (limiter.hit(scope, identity, rate_for(scope)) for scope, identity in checks if identity)
-        if not decision.allowed
+    decisions = [
+        limiter.hit(scope, mailbox_key(identity) if scope.endswith(":email") else identity, rate_for(scope))
+        for scope, identity in checks
+        if identity
     ]
+    refusals = [decision for decision in decisions if not decision.allowed]
     return max(refusals, key=lambda decision: decision.reset_at, default=None)
 
 

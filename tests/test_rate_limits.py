@@ -17,7 +17,7 @@ from candidates.models import Candidate
 from lib.challenge import challenge_issue, challenge_solve, challenge_verify, leading_zero_bits
 from lib.models import RateLimitCounter
 from lib.periodic import JOBS
-from lib.ratelimit import DatabaseStore, Rate, RateLimiter, RedisStore, rate_counters_prune
+from lib.ratelimit import DatabaseStore, Rate, RateLimiter, RedisStore, mailbox_key, rate_counters_prune
 from mailings.models import OutboundEmail
 from tests.conftest import PASSWORD, Tenant, register_verified
 from tests.test_registration import form_data
@@ -423,3 +423,21 @@ def test_in_every_window_no_more_than_the_limit_are_allowed_whichever_instance_c
     for answers in allowed_per_hour.values():
         expected = min(len(answers), limit)
         assert answers == [True] * expected + [False] * (len(answers) - expected)
+
+
+def test_plus_tags_and_gmail_dots_do_not_buy_a_victim_more_mails(tenant: Tenant) -> None:
+    client = Client()
+    spellings = [
+        "victim.name@gmail.com",
+        "victimname+1@gmail.com",
+        "v.i.c.t.i.m.name@googlemail.com",
+        "VICTIMNAME+x@GMAIL.COM",
+    ]
+    answers = [
+        client.post("/accounts/password-reset/", {"email": spelling}, REMOTE_ADDR=ip(n))
+        for n, spelling in enumerate(spellings)
+    ]
+
+    assert [answer.status_code for answer in answers] == [302, 302, 302, 429]
+    assert mailbox_key("Ｖｉｃｔｉｍ.Name+tag@googlemail.com") == "victimname@gmail.com"
+    assert mailbox_key("first.last+news@example.jp") == "first.last@example.jp"  # dots matter outside Gmail
