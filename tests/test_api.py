@@ -1149,6 +1149,28 @@ def test_too_many_requests_are_answered_in_json_with_retry_after(client: Client,
     assert other_key.status_code == 200
 
 
+@pytest.mark.django_db
+@pytest.mark.usefixtures("tight_rate_limit")
+def test_errors_carry_the_rate_limit_headers_too_and_an_unknown_key_is_not_counted(
+    client: Client, api_key: str
+) -> None:
+    missing = call(client, "get", "/api/v1/applicants/NO-SUCH-REF", api_key)
+    unknown_key = call(client, "get", "/api/v1/summary", "not-a-key")
+
+    assert missing.status_code == 404 and missing["X-RateLimit-Remaining"] == "1"
+    assert unknown_key.status_code == 401 and "X-RateLimit-Limit" not in unknown_key
+
+
+@pytest.mark.django_db
+def test_the_default_limit_stops_a_sequential_client_at_the_601st_request_of_a_minute(
+    client: Client, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lib.ratelimit.now_seconds", lambda: 1_800_000_000.0)
+    codes = [call(client, "get", "/api/v1/summary", api_key).status_code for _ in range(602)]
+
+    assert codes.count(200) == 600 and codes[600:] == [429, 429]
+
+
 # OpenAPI ------------------------------------------------------------------------------------------------------
 
 
