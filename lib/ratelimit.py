@@ -13,6 +13,7 @@ RETURNING` (SQLite ≥ 3.35 and PostgreSQL), or by Redis `INCR`; expired rows ar
 
 import hashlib
 import hmac
+import logging
 import math
 import re
 import time
@@ -22,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lib.jatext import nfkc
+
+logger = logging.getLogger(__name__)
 
 RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -81,14 +85,18 @@ class DatabaseStore:
     def increment(self, key: str, window_start: int, window_seconds: int) -> int:
         from lib.models import RateLimitCounter
 
-        table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
+        table, key_column, start_column, hits_column, expires_column = (
+            connection.ops.quote_name(name)
+            for name in (RateLimitCounter._meta.db_table, "key", "window_start", "hits", "expires_at")
+        )
         expires = datetime.fromtimestamp(window_start + window_seconds, UTC)
         expires_value = connection.ops.adapt_datetimefield_value(expires)
-        # The ORM has no upsert that returns the new count; only the model's own table name is interpolated.
+        # The ORM has no upsert that returns the new count; only the model's own (quoted) names are interpolated.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (key, window_start, hits, expires_at) VALUES (%s, %s, 1, %s) "  # noqa: S608
-                f"ON CONFLICT (key, window_start) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
+                f"INSERT INTO {table} ({key_column}, {start_column}, {hits_column}, {expires_column}) "  # noqa: S608
+                f"VALUES (%s, %s, 1, %s) ON CONFLICT ({key_column}, {start_column}) "
+                f"DO UPDATE SET {hits_column} = {table}.{hits_column} + 1 RETURNING {hits_column}",
                 [key, window_start, expires_value],
             )
             row = cursor.fetchone()
@@ -101,12 +109,14 @@ class DatabaseStore:
         return int(next(iter(hits), 0))
 
 
+class StoreUnavailable(Exception):
+    pass
+
+
 class RedisStore:
     """`INCR` on `<prefix><key>:<window>` with the key expiring when its window does."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
-
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.prefix = prefix
 
@@ -115,11 +125,17 @@ class RedisStore:
         pipe = self.client.pipeline(transaction=True)
         pipe.incr(name)
         pipe.expire(name, window_seconds + 1)
-        hits, _ = pipe.execute()
+        try:
+            hits, _ = pipe.execute()
+        except redis.RedisError as error:
+            raise StoreUnavailable(str(error)) from error
         return int(hits)
 
     def read(self, key: str, window_start: int) -> int:
-        value = self.client.get(f"{self.prefix}{key}:{window_start}")
+        try:
+            value = self.client.get(f"{self.prefix}{key}:{window_start}")
+        except redis.RedisError as error:
+            raise StoreUnavailable(str(error)) from error
         return int(value) if value is not None else 0  # type: ignore[arg-type]
 
 
@@ -163,14 +179,23 @@ class RateLimiter:
         return now - now % rate.window_seconds
 
     def hit(self, scope: str, identity: str, rate: Rate) -> RateDecision:
-        """Count one attempt; it is allowed while the window's count stays within the limit."""
+        """Count one attempt; it is allowed while the window's count stays within the limit. If Redis does not
+        answer, the attempt is allowed and logged: sign-in and registration keep working through an outage."""
         key = f"{scope}:{identity_hash(identity)}"
-        count = self.store.increment(key, self._window_start(rate), rate.window_seconds)
+        try:
+            count = self.store.increment(key, self._window_start(rate), rate.window_seconds)
+        except StoreUnavailable:
+            logger.exception("rate limit store unavailable; %s allowed uncounted", scope)
+            return self._decision(scope, rate, 0, allowed=True)
         return self._decision(scope, rate, count, allowed=count <= rate.limit)
 
     def peek(self, scope: str, identity: str, rate: Rate) -> RateDecision:
         """The window's count so far, without counting (e.g. to decide whether to show a challenge)."""
-        count = self.store.read(f"{scope}:{identity_hash(identity)}", self._window_start(rate))
+        try:
+            count = self.store.read(f"{scope}:{identity_hash(identity)}", self._window_start(rate))
+        except StoreUnavailable:
+            logger.exception("rate limit store unavailable; %s read as 0", scope)
+            count = 0
         return self._decision(scope, rate, count, allowed=count < rate.limit)
 
 

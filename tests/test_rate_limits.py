@@ -441,3 +441,12 @@ def test_plus_tags_and_gmail_dots_do_not_buy_a_victim_more_mails(tenant: Tenant)
     assert [answer.status_code for answer in answers] == [302, 302, 302, 429]
     assert mailbox_key("Ｖｉｃｔｉｍ.Name+tag@googlemail.com") == "victimname@gmail.com"
     assert mailbox_key("first.last+news@example.jp") == "first.last@example.jp"  # dots matter outside Gmail
+
+
+def test_when_redis_does_not_answer_attempts_are_allowed_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    unreachable = RateLimiter(RedisStore("redis://127.0.0.1:1/0", "test:"), clock=lambda: FROZEN)
+
+    decision = unreachable.hit("sign_in:ip", "192.0.2.1", Rate.parse("1/h"))
+
+    assert decision.allowed and unreachable.peek("sign_in:ip", "192.0.2.1", Rate.parse("1/h")).count == 0
+    assert "rate limit store unavailable" in caplog.text
