@@ -140,6 +140,7 @@ def test_a_burst_from_one_ip_meets_the_challenge_after_three_and_a_limit_after_t
 
     assert [answer.status_code for answer in plain] == [302, 302, 302, 200]
     assert "challenge" in plain[3].context and Candidate.objects.count() == 3  # the 4th waits for the challenge
+    assert "送信前の確認をお願いいたします" in plain[3].content.decode()
 
     with_challenge = [register_post(client, code, solved(client, code, person(n), ip(1)), ip(1)) for n in range(3, 22)]
 

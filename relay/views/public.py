@@ -53,6 +53,8 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
                     context["challenge_error"] = _(
                         "確認が済んでいないか、有効期限が切れました。お手数ですが、もう一度ご確認ください。"
                     )
+                else:  # the threshold was passed while this person was filling in the form
+                    context["challenge_error"] = _("恐れ入りますが、送信前の確認をお願いいたします。")
             else:
                 refusal = rate_limits_hit(
                     [
