@@ -225,8 +225,28 @@ INVITATION_MAX_AGE_DAYS = 7
 LEVER_API_BASE_URL = env.str("LEVER_API_BASE_URL", default="https://api.lever.co/v1")
 # HERP Hire's API, pulled for finished candidacies (HERP sends no webhooks; tests use a fake on loopback).
 HERP_API_BASE_URL = env.str("HERP_API_BASE_URL", default="https://public-api.herp.cloud/hire")
-# Requests per REST API key (django-ninja's rate syntax): past it, 429 with Retry-After.
+# Requests per REST API key ("600/m"; lib.ratelimit): past it, 429 with Retry-After; X-RateLimit-* on every answer.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
+# Fixed-window limits (lib/ratelimit.py), counted in Redis when REDIS_URL is set, else in the database, so all
+# workers share them. `:email` is the target address (hashed): one victim gets at most 3 mails of a kind an hour
+# whoever asks. Registration's `:email` covers both the verification and the "already registered" mail.
+RATE_LIMITS = {
+    "password_reset:email": "3/h",
+    "password_reset:ip": "20/h",
+    "candidate_login:email": "3/h",
+    "candidate_login:ip": "20/h",
+    "registration:email": "3/h",
+    "registration:ip": "20/h",
+    "registration:link": "120/h",
+    "invitation:email": "3/h",
+    "invitation:sender": "30/h",
+    "sign_in:ip": "30/15m",
+    "api:key": API_RATE_LIMIT,
+}
+# Past this many registrations in the current window (per IP, per link), the form asks for a proof of work
+# (or, without JavaScript, a short question): no third-party service, nothing leaves the machine.
+REGISTRATION_CHALLENGE_AFTER = {"registration:ip": 3, "registration:link": 30}
+RATE_LIMIT_REDIS_PREFIX = env.str("RATE_LIMIT_REDIS_PREFIX", default="career-relay:ratelimit:")
 OPERATOR_NAME = env.str("OPERATOR_NAME", default="株式会社キャリアリレー")
 # The sender's contact details every promotional email must show (特定電子メール法).
 OPERATOR_CONTACT_EMAIL = env.str("OPERATOR_CONTACT_EMAIL", default="support@career-relay.example.jp")

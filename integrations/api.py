@@ -6,6 +6,8 @@ Every answer that is not a success is JSON `{"code": <stable code>, "message": <
 
 import functools
 import logging
+import math
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -23,7 +25,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import HttpBearer
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle
 from ninja.types import DictStrAny
 from pydantic import StringConstraints, model_validator
 
@@ -53,6 +55,7 @@ from integrations.services import (
 )
 from lib.jatext import nfkc
 from lib.jsonsafe import MAX_JSON_DEPTH, json_too_deep
+from lib.ratelimit import Rate, RateDecision, default_limiter
 from mailings.models import OutboundEmail, RejectionTemplate
 from mailings.services.outbox import applicant_personal_url, default_link
 
@@ -70,20 +73,50 @@ class ApiKeyAuth(HttpBearer):
         return api_key_authenticate(raw_key=token.strip())
 
 
-class ApiKeyThrottle(SimpleRateThrottle):
-    """Requests per API key (`API_RATE_LIMIT`, default 600 a minute); past it, 429 `rate_limited` with
-    Retry-After. Counted in Django's cache, so per process unless a shared cache is configured."""
+RATE_DECISION_ATTRIBUTE = "api_rate_decision"
 
-    scope = "api_key"
+
+class ApiKeyThrottle(BaseThrottle):
+    """Requests per API key (`API_RATE_LIMIT`, default 600 a minute), counted in the shared rate-limit store
+    (Redis or the database, lib/ratelimit.py) so every worker sees the same count. Past it: 429 `rate_limited`
+    with Retry-After; every authenticated answer carries X-RateLimit-Limit/Remaining/Reset.
+
+    It replaces ninja's SimpleRateThrottle, which counted in Django's default cache: a LocMemCache per process,
+    so with `gunicorn -w 4` each worker had its own 600 a minute and a restart forgot them all."""
 
     def __init__(self) -> None:
-        super().__init__(rate=str(getattr(settings, "API_RATE_LIMIT", "600/m")))
+        self._last = threading.local()
 
-    def get_cache_key(self, request: HttpRequest) -> str | None:
+    def allow_request(self, request: HttpRequest) -> bool:
         api_key = getattr(request, "auth", None)
         if not isinstance(api_key, ApiKey):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": api_key.pk}
+            return True
+        decision = default_limiter().hit("api:key", str(api_key.pk), Rate.parse(settings.API_RATE_LIMIT))
+        setattr(request, RATE_DECISION_ATTRIBUTE, decision)
+        self._last.decision = decision  # ninja asks wait() right after, on the same thread
+        return decision.allowed
+
+    def wait(self) -> float | None:
+        decision: RateDecision | None = getattr(self._last, "decision", None)
+        return float(decision.retry_after) if decision is not None else None
+
+
+def with_rate_limit_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """X-RateLimit-* on every answer to a request that was counted (success, error and 429 alike)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        decision = getattr(request, RATE_DECISION_ATTRIBUTE, None)
+        if isinstance(decision, RateDecision):
+            response["X-RateLimit-Limit"] = str(decision.limit)
+            response["X-RateLimit-Remaining"] = str(decision.remaining)
+            response["X-RateLimit-Reset"] = str(int(decision.reset_at.timestamp()))
+            if not decision.allowed:
+                response["Retry-After"] = str(decision.retry_after)
+        return response
+
+    return wrapper
 
 
 API_DESCRIPTION = gettext_lazy(
@@ -141,7 +174,7 @@ class CareerRelayApi(NinjaAPI):
                 # Ninja's root only names the prefix (and answers Django's HTML 404): /api/ answers in JSON.
                 pattern.callback = api_not_found
             else:
-                pattern.callback = json_method_not_allowed(pattern.callback)
+                pattern.callback = with_rate_limit_headers(json_method_not_allowed(pattern.callback))
         return patterns
 
     def get_openapi_schema(
@@ -232,7 +265,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return error_response(400, "bad_request", _("リクエストの本文を JSON として読み取れません。"))
     if exc.status_code == 429:
-        return error_response(429, "rate_limited", _("リクエストが多すぎます。しばらくしてからお試しください。"))
+        wait = getattr(exc, "wait", None)
+        message = _("リクエストが多すぎます。%(seconds)s 秒ほどおいてからお試しください。") % {
+            "seconds": math.ceil(wait) if wait else 60
+        }
+        return error_response(429, "rate_limited", message)
     return error_response(exc.status_code, "error", str(exc))
 
 

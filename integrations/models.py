@@ -131,11 +131,17 @@ class WebhookEvent(models.Model):
     # (never personal data: Lever's payload has none).
     retry_data = models.JSONField(null=True, blank=True, editable=False)
     retried_at = models.DateTimeField(_("再処理日時"), null=True, blank=True)
+    # Refusals (bad signature, stale, malformed, disabled) are one row per integration, result and hour that
+    # counts them and keeps the last reason, so a flood of forged requests cannot fill the table.
+    refusal_key = models.CharField(max_length=60, null=True, blank=True, editable=False)
+    repeat_count = models.PositiveIntegerField(_("件数"), default=1)
+    last_received_at = models.DateTimeField(_("最終受信日時"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("Webhook 受信ログ")
         constraints = [
+            models.UniqueConstraint(fields=["integration", "refusal_key"], name="webhook_refusals_one_row_an_hour"),
             models.UniqueConstraint(fields=["integration", "dedupe_key"], name="webhook_event_takes_effect_once"),
             models.UniqueConstraint(
                 fields=["integration", "delivery_token"], name="webhook_delivery_token_accepted_once"

@@ -27,7 +27,7 @@ import pydantic
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, When
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
@@ -233,10 +233,37 @@ def _log(
         return WebhookEvent.objects.create(**values)
 
 
+def _log_refusal(integration: Integration, *, status: str, http_status: int, reason: str, event_type: str = "") -> int:
+    """Count a refusal on this integration's row for the result and hour (created by the first one), keeping the
+    last reason: anyone can post to an endpoint, and one row per forged request would let them fill the table."""
+    now = timezone.now()
+    key = f"{status}:{timezone.localtime(now):%Y-%m-%dT%H}"
+    latest = {
+        "http_status": http_status,
+        "reason": reason[:500],
+        "event_type": event_type[:60],
+        "last_received_at": now,
+    }
+    counted = WebhookEvent.objects.filter(integration=integration, refusal_key=key)
+    if not counted.update(repeat_count=F("repeat_count") + 1, **latest):
+        try:
+            with transaction.atomic():
+                WebhookEvent.objects.create(
+                    integration=integration, company_id=integration.company_id, status=status, refusal_key=key, **latest
+                )
+        except IntegrityError:  # another worker created the hour's row first
+            counted.update(repeat_count=F("repeat_count") + 1, **latest)
+    return int(counted.values_list("repeat_count", flat=True).first() or 1)
+
+
 def _refuse(integration: Integration, *, http_status: int, status: str, code: str, message: str) -> Delivery:
-    _log(integration, status=status, http_status=http_status, reason=message)
-    if status in (WebhookEvent.Status.BAD_SIGNATURE, WebhookEvent.Status.STALE):
-        logger.warning("webhook refused: integration=%s kind=%s: %s", integration.pk, integration.kind, code)
+    count = _log_refusal(integration, status=status, http_status=http_status, reason=message)
+    # The first refusal of the hour, then the 10th, 100th…: a flood is visible without a log line per request.
+    suspicious = status in (WebhookEvent.Status.BAD_SIGNATURE, WebhookEvent.Status.STALE)
+    if suspicious and (count == 1 or str(count).rstrip("0") == "1"):
+        logger.warning(
+            "webhook refused: integration=%s kind=%s: %s (%s this hour)", integration.pk, integration.kind, code, count
+        )
     return Delivery(http_status, {"code": code, "message": message})
 
 
@@ -244,7 +271,9 @@ def _bad_request(
     integration: Integration, errors: list[dict[str, str]], event_type: str = "", code: str = "bad_request"
 ) -> Delivery:
     message = summary(errors)
-    _log(integration, status=WebhookEvent.Status.BAD_REQUEST, http_status=400, reason=message, event_type=event_type)
+    _log_refusal(
+        integration, status=WebhookEvent.Status.BAD_REQUEST, http_status=400, reason=message, event_type=event_type
+    )
     return Delivery(400, {"code": code, "message": message, "errors": errors})
 
 

@@ -13,3 +13,21 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}@{self.slot}"
+
+
+class RateLimitCounter(models.Model):
+    """Attempts in one fixed window for one key (scope + hashed identity), when Redis is not configured.
+    Written only by `lib.ratelimit.DatabaseStore` with an atomic upsert; pruned hourly after `expires_at`."""
+
+    key = models.CharField(max_length=120)
+    window_start = models.BigIntegerField()  # seconds since the epoch
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="rate_limit_counter_one_per_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start}: {self.hits}"

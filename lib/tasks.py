@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
 
+from lib.ratelimit import rate_counters_prune
+
 
 def task_by_path(dotted_path: str) -> Any:
     return import_string(dotted_path)
@@ -42,3 +44,9 @@ def prune_task_results() -> int:
 
     pruned = task_results_prune()
     return pruned.database + pruned.redis
+
+
+@task()
+def prune_rate_limit_counters() -> int:
+    """Counter rows of windows that have ended (the database store; Redis keys expire by themselves)."""
+    return rate_counters_prune()

@@ -119,8 +119,9 @@ def credits_grant_due(*, company_id: int, referral: Referral) -> list[CreditEntr
         # A milestone names the count a credit was earned at. Invalidating an earlier referral shifts the running
         # count, so a later credit could name a count an earlier one already names: each new one names a later one.
         last = (
-            CreditEntry.objects.filter(company_id=company_id, kind=CreditEntry.Kind.GRANT)
-            .aggregate(last=Max("milestone"))["last"]
+            CreditEntry.objects.filter(company_id=company_id, kind=CreditEntry.Kind.GRANT).aggregate(
+                last=Max("milestone")
+            )["last"]
             or 0
         )
         for earned_at, ratio in slots[max(net, 0) :]:

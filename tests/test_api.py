@@ -5,13 +5,11 @@ OpenAPI, and the JSON error shape everywhere (400, 401, 404, 405, 409, 413, 422,
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -22,7 +20,6 @@ from applicants.vocabulary import match_key
 from audit.models import AuditEntry
 from companies.services import relay_link_create, relay_link_set_active
 from insights.selectors.funnel import company_figures
-from integrations.api import api
 from integrations.models import ApiKey
 from integrations.services import api_key_create, api_key_revoke
 from lib.jatext import nfkc
@@ -1133,11 +1130,9 @@ def test_odd_bodies_are_clear_errors_never_500(client: Client, api_key: str, bod
 
 
 @pytest.fixture
-def tight_rate_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    cache.clear()
-    monkeypatch.setattr(api.throttle, "num_requests", 2)
-    yield
-    cache.clear()
+def tight_rate_limit(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.API_RATE_LIMIT = "2/m"
+    monkeypatch.setattr("lib.ratelimit.now_seconds", lambda: 1_800_000_030.0)  # mid-minute: no reset mid-test
 
 
 @pytest.mark.django_db
@@ -1147,8 +1142,33 @@ def test_too_many_requests_are_answered_in_json_with_retry_after(client: Client,
     other_key = call(client, "get", "/api/v1/summary", key_for(tenant))
 
     assert [answer.status_code for answer in answers] == [200, 200, 429]
-    assert answers[2].json()["code"] == "rate_limited" and int(answers[2]["Retry-After"]) > 0
+    assert answers[2].json()["code"] == "rate_limited" and answers[2]["Retry-After"] == "30"
+    assert [answer["X-RateLimit-Remaining"] for answer in answers] == ["1", "0", "0"]
+    assert {answer["X-RateLimit-Limit"] for answer in answers} == {"2"}
+    assert {answer["X-RateLimit-Reset"] for answer in answers} == {"1800000060"}
     assert other_key.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("tight_rate_limit")
+def test_errors_carry_the_rate_limit_headers_too_and_an_unknown_key_is_not_counted(
+    client: Client, api_key: str
+) -> None:
+    missing = call(client, "get", "/api/v1/applicants/NO-SUCH-REF", api_key)
+    unknown_key = call(client, "get", "/api/v1/summary", "not-a-key")
+
+    assert missing.status_code == 404 and missing["X-RateLimit-Remaining"] == "1"
+    assert unknown_key.status_code == 401 and "X-RateLimit-Limit" not in unknown_key
+
+
+@pytest.mark.django_db
+def test_the_default_limit_stops_a_sequential_client_at_the_601st_request_of_a_minute(
+    client: Client, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lib.ratelimit.now_seconds", lambda: 1_800_000_000.0)
+    codes = [call(client, "get", "/api/v1/summary", api_key).status_code for _ in range(602)]
+
+    assert codes.count(200) == 600 and codes[600:] == [429, 429]
 
 
 # OpenAPI ------------------------------------------------------------------------------------------------------

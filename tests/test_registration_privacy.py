@@ -54,7 +54,7 @@ def mailed(tenant: Tenant, count: int, *, name: str = "不採用") -> list[Outbo
 def register_through_personal_link(tenant: Tenant, email: OutboundEmail, n: int, *, share: bool) -> Candidate:
     """The applicant opens their personal link from the rejection mail and registers on the landing page."""
     assert email.applicant is not None
-    client = Client()
+    client = Client(REMOTE_ADDR=f"198.51.100.{n % 250 + 1}")  # each person from their own connection
     path = tenant.link.personal_url(email.applicant.ref).removeprefix("http://testserver")
     client.get(client.get(path)["Location"])
     data = form_data(email=f"reg{n}@example.jp", phone=f"080-5555-{n:04d}")

@@ -576,7 +576,9 @@ def test_it_refuses_a_forged_or_missing_lever_signature(client: Client, tenant: 
 
     assert forged_response.status_code == 401 and forged_response.json()["code"] == "invalid_signature"
     assert unsigned_response.status_code == 401 and unsigned_response.json()["code"] == "missing_signature"
-    assert list(WebhookEvent.objects.values_list("status", flat=True)) == ["bad_signature", "bad_signature"]
+    # Refusals are counted on one row per result and hour, with the last reason (issue 11: aggregated).
+    assert list(WebhookEvent.objects.values_list("status", "repeat_count")) == [("bad_signature", 2)]
+    assert "token・triggeredAt・signature" in WebhookEvent.objects.get().reason
 
 
 @pytest.mark.django_db
@@ -639,7 +641,7 @@ def test_it_refuses_forged_and_unsigned_generic_events(client: Client, tenant: T
 
     assert [r.status_code for r in (forged, wrong_algorithm, unsigned)] == [401, 401, 401]
     assert unsigned.json()["code"] == "missing_signature"
-    assert WebhookEvent.objects.filter(status="bad_signature").count() == 3
+    assert list(WebhookEvent.objects.filter(status="bad_signature").values_list("repeat_count", flat=True)) == [3]
     assert not Applicant.objects.exists()
 
 

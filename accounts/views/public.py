@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -12,6 +14,8 @@ from accounts.forms import AcceptInvitationForm, LoginForm, ResetPasswordForm
 from accounts.models import Invitation, User
 from accounts.permissions import operator_home
 from accounts.services import invitation_accept
+from lib.jatext import normalize_email
+from lib.ratelimit import client_ip, rate_limited_render, rate_limits_hit
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,14 +29,42 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """django-axes locks a username on one IP after AXES_FAILURE_LIMIT failures; this also caps the attempts
+    from one IP across usernames (a password spray), before any password is checked."""
+
     template_name = "accounts/public/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refusal = rate_limits_hit([("sign_in:ip", client_ip(request))])
+        if refusal is None:
+            return super().post(request, *args, **kwargs)
+        context = self.get_context_data(form=self.get_form())
+        return rate_limited_render(request, str(self.template_name), context, refusal, input_kept=False)
+
 
 logout = auth_views.LogoutView.as_view()
 
-password_reset = auth_views.PasswordResetView.as_view(
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """At most a few reset mails an hour to one address, whoever asks, and a cap per IP; the same page and
+    the same counting whether or not the address has an account."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        refusal = rate_limits_hit(
+            [
+                ("password_reset:ip", client_ip(self.request)),
+                ("password_reset:email", normalize_email(form.cleaned_data["email"])),
+            ]
+        )
+        if refusal is None:
+            return super().form_valid(form)
+        context = self.get_context_data(form=form)
+        return rate_limited_render(self.request, str(self.template_name), context, refusal)
+
+
+password_reset = PasswordResetView.as_view(
     template_name="accounts/public/password_reset.html",
     form_class=ResetPasswordForm,
     extra_email_context={"site_url": settings.SITE_URL},

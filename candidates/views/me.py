@@ -27,6 +27,7 @@ from candidates.session import candidate_login, candidate_logout, candidate_requ
 from candidates.tokens import candidate_token_read
 from candidates.views.ops import resume_response
 from insights.services import survey_status
+from lib.ratelimit import client_ip, rate_limited_render, rate_limits_hit
 from relay.models import Referral
 
 
@@ -66,6 +67,12 @@ def magic(request: HttpRequest, token: str) -> HttpResponse:
 def login(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        # Counted whether or not the address is registered, so the limit itself reveals nothing.
+        refusal = rate_limits_hit(
+            [("candidate_login:ip", client_ip(request)), ("candidate_login:email", form.cleaned_data["email"])]
+        )
+        if refusal is not None:
+            return rate_limited_render(request, "candidates/me/login.html", {"form": form}, refusal)
         candidate = Candidate.objects.filter(email_normalized=form.cleaned_data["email"]).first()
         if candidate is not None:
             candidate_send_login_link(candidate=candidate)

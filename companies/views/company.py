@@ -1,4 +1,5 @@
 import io
+from typing import Any
 
 import segno
 from django.contrib import messages
@@ -24,6 +25,8 @@ from insights.selectors.registrations import (
     registrations_by_profile,
     registrations_by_template,
 )
+from lib.jatext import normalize_email
+from lib.ratelimit import rate_limited_render, rate_limits_hit
 from relay.selectors import waiting_summary
 
 
@@ -148,21 +151,27 @@ def users(request: HttpRequest, company: Company) -> HttpResponse:
         if not user.can_manage_company:
             raise Http404
         if form.is_valid():
+            # Otherwise a company user could mail any address again and again with an invitation.
+            email = normalize_email(form.cleaned_data["email"])
+            refusal = rate_limits_hit([("invitation:sender", str(user.pk)), ("invitation:email", email)])
+            if refusal is not None:
+                context = _users_context(company, form)
+                return rate_limited_render(request, "companies/company/users.html", context, refusal)
             invitation_create(company=company, invited_by=user, **form.cleaned_data)
             messages.success(
                 request, _("%(email)s に招待メールをお送りしました。") % {"email": form.cleaned_data["email"]}
             )
             return redirect("companies:users")
-    return render(
-        request,
-        "companies/company/users.html",
-        {
-            "company": company,
-            "form": form,
-            "members": company.users.order_by("date_joined"),
-            "invitations": company.invitations.filter(accepted_at__isnull=True),
-        },
-    )
+    return render(request, "companies/company/users.html", _users_context(company, form))
+
+
+def _users_context(company: Company, form: InviteForm) -> dict[str, Any]:
+    return {
+        "company": company,
+        "form": form,
+        "members": company.users.order_by("date_joined"),
+        "invitations": company.invitations.filter(accepted_at__isnull=True),
+    }
 
 
 @company_manager_required
