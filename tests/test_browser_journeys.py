@@ -37,7 +37,7 @@ def test_candidate_journey_from_relay_link_to_counted_referral_on_company_dashbo
     fill_registration(page)
     page.get_by_label("利用規約と個人情報の取扱いに同意").check()
     page.get_by_role("button", name="同意して登録する").click()
-    expect(page.get_by_role("heading", name="確認メールをお送りしました")).to_be_visible()
+    expect(page.get_by_role("heading", name="ご案内のメールをお送りしました")).to_be_visible()
     expect(page.locator("main")).to_contain_text("HANAKO@example.jp")
     screenshot(page, "02-thanks")
 

@@ -33,7 +33,6 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
                 newsletter=data["agree_newsletter"],
                 applicant_ref=applicant_ref,
             )
-            request.session["relay_registered_email"] = data["email"]
             return redirect("relay:thanks", code=link.code)
     else:
         form = RegistrationForm()
@@ -48,8 +47,6 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
 
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     link = get_object_or_404(RelayLink.objects.select_related("company"), code=code.lower())
-    return render(
-        request,
-        "relay/public/thanks.html",
-        {"link": link, "company": link.company, "email": request.session.pop("relay_registered_email", "")},
-    )
+    # The page names no address: the mail may have gone to the address on file rather than the one typed, and the
+    # page is the same whether or not the person was registered already.
+    return render(request, "relay/public/thanks.html", {"link": link, "company": link.company})
