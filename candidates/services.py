@@ -273,23 +273,34 @@ def candidate_email_change_confirm(*, candidate: Candidate) -> Candidate:
         new_email = person.pending_email
         if not new_email:
             return person
-        if Candidate.objects.filter(email_canonical=canonical_email(new_email)).exclude(pk=person.pk).exists():
+        others = Candidate.objects.filter(email_canonical=canonical_email(new_email)).exclude(pk=person.pk)
+        # The person just proved this mailbox: an unverified record of it held no claim and gives way.
+        squatted = list(others.filter(email_verified_at__isnull=True).values_list("pk", flat=True))
+        if squatted:
+            referrals_discard_unverified(candidate_ids=squatted)
+            Candidate.objects.filter(pk__in=squatted).delete()
+        taken = others.exists()
+        if taken:  # someone else proved it since the request: the person keeps their address
             person.pending_email = ""
             person.save(update_fields=["pending_email", "updated_at"])
-            raise EmailChangeRefused(
-                _("このメールアドレスには変更できませんでした。これまでのメールアドレスのままご利用いただけます。")
-            )
-        referral = Referral.objects.filter(candidate=person).select_related("company").first()
-        _remember_identity(
-            email=person.email, phone=None, company=referral.company if referral else None
+        else:
+            _email_change_apply(person, new_email)
+    if taken:
+        raise EmailChangeRefused(
+            _("このメールアドレスには変更できませんでした。これまでのメールアドレスのままご利用いただけます。")
         )
-        person.email = new_email
-        person.email_normalized = normalize_email(new_email)
-        person.email_canonical = canonical_email(new_email)
-        person.pending_email = ""
-        person.save()
-        audit_record(actor=None, actor_label=SELF_LABEL, action="candidate.email_change", target=person)
     return person
+
+
+def _email_change_apply(person: Candidate, new_email: str) -> None:
+    referral = Referral.objects.filter(candidate=person).select_related("company").first()
+    _remember_identity(email=person.email, phone=None, company=referral.company if referral else None)
+    person.email = new_email
+    person.email_normalized = normalize_email(new_email)
+    person.email_canonical = canonical_email(new_email)
+    person.pending_email = ""
+    person.save()
+    audit_record(actor=None, actor_label=SELF_LABEL, action="candidate.email_change", target=person)
 
 
 def _remember_identity(*, email: str | None, phone: str | None, company: Company | None) -> None:
