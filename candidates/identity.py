@@ -1,6 +1,7 @@
 """Who is the same person: canonical forms and the one-way hashes a deleted person leaves behind."""
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
 from candidates.models import Candidate, ErasedIdentity
@@ -22,11 +23,10 @@ def identity_digests(*, email: str, phone: str) -> dict[str, str]:
 
 def identity_was_erased(*, email: str, phone: str) -> bool:
     """True when a deleted account had this mailbox or this phone number."""
-    digests = identity_digests(email=email, phone=phone)
-    for kind, digest in digests.items():
-        if ErasedIdentity.objects.filter(kind=kind, digest=digest).exists():
-            return True
-    return False
+    matches = Q()
+    for kind, digest in identity_digests(email=email, phone=phone).items():
+        matches |= Q(kind=kind, digest=digest)
+    return ErasedIdentity.objects.filter(matches).exists()
 
 
 def phone_held_by_another_verified(candidate: Candidate) -> bool:

@@ -39,9 +39,9 @@ def candidate_token_open(token: str, purpose: str) -> CandidateToken | None:
         data = signing.loads(token, salt=f"candidate.{purpose}", max_age=settings.CANDIDATE_LINK_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("c"), str):
         return None
-    candidate = Candidate.objects.filter(public_id=data.get("c")).first()
+    candidate = Candidate.objects.filter(public_id=data["c"]).first()
     if candidate is None or _state(candidate) != data.get("s"):
         return None
     link_id = data.get("l")

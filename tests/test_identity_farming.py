@@ -134,7 +134,18 @@ def test_ten_variants_of_one_mailbox_count_once(
     tenant: Tenant, variant: str, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
     person = Browser(django_capture_on_commit_callbacks)
-    dotted = ["misaki", "m.isaki", "mi.saki", "mis.aki", "misa.ki", "misak.i", "m.i.saki", "m.is.aki", "mi.sa.ki", "m.i.s.a.k.i"]
+    dotted = [
+        "misaki",
+        "m.isaki",
+        "mi.saki",
+        "mis.aki",
+        "misa.ki",
+        "misak.i",
+        "m.i.saki",
+        "m.is.aki",
+        "mi.sa.ki",
+        "m.i.s.a.k.i",
+    ]
     for n in range(10):
         address = variant.format(n=n, dots=dotted[n], plus=f"+{n}" if n else "")
         person.register(tenant.link, email=address, phone=f"090-5555-{n:04d}")
@@ -235,7 +246,9 @@ def test_an_unverified_phone_never_swallows_the_persons_registration(
 ) -> None:
     """Before: the person's registration became a touch of the squatter's record, the mail went to the squatter's
     address and the thanks page showed the person's address as if the mail had gone there."""
-    Browser(django_capture_on_commit_callbacks).register(tenant.link, email="squatter@example.jp", phone="090-1212-3434")
+    Browser(django_capture_on_commit_callbacks).register(
+        tenant.link, email="squatter@example.jp", phone="090-1212-3434"
+    )
     person = Browser(django_capture_on_commit_callbacks)
     thanks = person.register(outsider.link, email="victim@example.jp", phone="090-1212-3434")
     assert "victim@example.jp" not in thanks
@@ -421,7 +434,9 @@ PHONES = ["090-1000-0001", "090-1000-0002", "080-2000-0003"]
 
 steps = st.lists(
     st.one_of(
-        st.tuples(st.just("register"), st.integers(0, len(VARIANTS) - 1), st.integers(0, len(PHONES) - 1), st.integers(0, 1)),
+        st.tuples(
+            st.just("register"), st.integers(0, len(VARIANTS) - 1), st.integers(0, len(PHONES) - 1), st.integers(0, 1)
+        ),
         st.tuples(st.just("verify"), st.integers(0, 1), st.just(0), st.just(0)),
         st.tuples(st.just("delete"), st.just(0), st.just(0), st.just(0)),
         st.tuples(st.just("expire"), st.just(0), st.just(0), st.just(0)),
@@ -432,7 +447,9 @@ steps = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=steps)
-def test_any_history_of_one_mailbox_counts_at_most_once(operator: User, history: list[tuple[str, int, int, int]]) -> None:
+def test_any_history_of_one_mailbox_counts_at_most_once(
+    operator: User, history: list[tuple[str, int, int, int]]
+) -> None:
     with transaction.atomic():
         companies = [make_tenant(operator, f"性質{n}株式会社", f"prop{n}") for n in range(2)]
         links = [tenant.link for tenant in companies]

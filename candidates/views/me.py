@@ -163,9 +163,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except EmailChangeRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(
-            request, _("メールアドレスを %(email)s に変更しました。") % {"email": candidate.email}
-        )
+        messages.success(request, _("メールアドレスを %(email)s に変更しました。") % {"email": candidate.email})
     candidate_login(request, candidate)
     return redirect("candidates:mypage")
 
