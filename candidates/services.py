@@ -168,7 +168,10 @@ def candidate_verify_email(*, candidate: Candidate, link_id: int | None = None) 
     verification mail they opened (`link_id`), and only a new person counts; a deleted account come back, or a
     phone another verified person gave first, makes the referral a touch (the person keeps their account)."""
     with transaction.atomic():
-        person = _locked(candidate)
+        # Everyone who typed this phone is locked in one order, so two of them verifying at once are serialised
+        # and the second sees the first as verified (on PostgreSQL; SQLite serialises every write anyway).
+        same_phone = Candidate.objects.select_for_update().filter(phone=candidate.phone).order_by("pk")
+        person = next((row for row in same_phone if row.pk == candidate.pk), None) or _locked(candidate)
         first_time = person.email_verified_at is None
         if first_time:
             person.email_verified_at = timezone.now()
