@@ -337,6 +337,7 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
     interviews = candidate.interviews.order_by("starts_at", "id")
     return {
         "profile": {field: getattr(candidate, field) for field in PROFILE_FIELDS},
+        "email_change_awaiting_confirmation": candidate.pending_email or None,
         "registered_at": candidate.created_at.isoformat(),
         "email_verified_at": candidate.email_verified_at.isoformat() if candidate.email_verified_at else None,
         "introduced_by_company": referral.company.name if referral else None,

@@ -363,6 +363,11 @@ def test_changing_the_email_keeps_the_old_address_until_the_new_one_is_confirmed
     assert "これまでのメールアドレス(old@example.jp)が引き続き" in page
     candidate.refresh_from_db()
     assert (candidate.email, candidate.pending_email) == ("old@example.jp", "new@example.jp")
+    assert (
+        "new@example.jp への変更は、そのアドレスにお送りしたリンクを開くと完了します"
+        in client.get("/me/").content.decode()
+    )
+    assert client.get("/me/data.json").json()["email_change_awaiting_confirmation"] == "new@example.jp"
     confirmation = mails_to("new@example.jp")[-1]
     assert "変更が完了するまでは、これまでのメールアドレス" in str(confirmation.body)
     with django_capture_on_commit_callbacks(execute=True):
