@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.models import Candidate
 from lib.choices import JobCategory, Prefecture
 from lib.forms import NormalizedEmailField
-from lib.jatext import nfkc, normalize_email, normalize_furigana, normalize_phone, split_skills
+from lib.jatext import canonical_email, nfkc, normalize_email, normalize_furigana, normalize_phone, split_skills
 
 
 class ProfileForm(forms.ModelForm[Candidate]):
@@ -82,7 +82,7 @@ class ProfileForm(forms.ModelForm[Candidate]):
         if phone is None:
             raise forms.ValidationError(_("電話番号を正しくご入力ください。例: 090-1234-5678"))
         others = Candidate.objects.filter(phone=phone).exclude(pk=self.instance.pk)
-        if self.instance.pk and others.exists():
+        if self.instance.pk and phone != self.instance.phone and others.exists():
             raise forms.ValidationError(_("この電話番号は別のアカウントで登録されています。"))
         return phone
 
@@ -116,7 +116,9 @@ class ProfileForm(forms.ModelForm[Candidate]):
         cleaned = super().clean() or {}
         if "email" in cleaned:
             cleaned["email_normalized"] = normalize_email(cleaned["email"])
-            others = Candidate.objects.filter(email_normalized=cleaned["email_normalized"]).exclude(pk=self.instance.pk)
+            others = Candidate.objects.filter(email_canonical=canonical_email(cleaned["email"])).exclude(
+                pk=self.instance.pk
+            )
             if self.instance.pk and others.exists():
                 self.add_error("email", _("このメールアドレスは別のアカウントで登録されています。"))
         return cleaned

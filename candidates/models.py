@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib.choices import JobCategory, Prefecture
-from lib.jatext import format_phone_national, matching_every_word, search_key
+from lib.jatext import canonical_email, format_phone_national, matching_every_word, search_key
 
 
 def _start_of_day(day: date) -> datetime:
@@ -101,7 +101,13 @@ class Candidate(models.Model):
     furigana = models.CharField(_("フリガナ"), max_length=100)
     email = models.EmailField(_("メールアドレス"))
     email_normalized = models.CharField(max_length=254, unique=True, editable=False)
-    phone = models.CharField(_("電話番号"), max_length=20, unique=True, help_text=_("E.164 形式で保存します。"))
+    # One form per mailbox (lib.jatext.canonical_email): who is the same person. Mail goes to `email`, as typed.
+    # Null only for a row registered before canonical forms whose mailbox an earlier row already had.
+    email_canonical = models.CharField(max_length=254, unique=True, null=True, editable=False)
+    # Not unique: nobody verifies a phone, so a typed number never merges two people (see candidate_register).
+    phone = models.CharField(_("電話番号"), max_length=20, db_index=True, help_text=_("E.164 形式で保存します。"))
+    # A new address asked for on My Page; `email` stays in force until a link mailed here is opened.
+    pending_email = models.EmailField(_("確認待ちの新しいメールアドレス"), blank=True)
     prefecture = models.PositiveSmallIntegerField(_("お住まいの都道府県"), choices=Prefecture.choices)
     job_category = models.CharField(_("希望職種"), max_length=20, choices=JobCategory.choices)
     years_of_experience = models.PositiveSmallIntegerField(_("社会人経験年数"), validators=[MaxValueValidator(60)])
@@ -176,6 +182,11 @@ class Candidate(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.refresh_search_text()
+        if self._state.adding or self.email_canonical is not None:
+            self.email_canonical = canonical_email(self.email)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "email" in update_fields:  # type: ignore[operator]
+                kwargs["update_fields"] = [*update_fields, "email_canonical"]  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def refresh_search_text(self) -> None:
@@ -356,3 +367,27 @@ class AdvisorInterview(models.Model):
     @property
     def location_is_url(self) -> bool:
         return self.location.startswith(("https://", "http://"))
+
+
+class ErasedIdentity(models.Model):
+    """A salted one-way hash of a deleted person's canonical e-mail or phone (candidates.identity).
+
+    Nothing can be read back from it; it only answers "was this address or number here before?", so a person who
+    deletes their account and registers again is a touch, never a new counted referral (one person, one count)."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("メールアドレス")
+        PHONE = "phone", _("電話番号")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    # The company the erased person's referral belonged to: the company a return would have been farmed for.
+    company = models.ForeignKey("companies.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    erased_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("退会者の照合用ハッシュ")
+        constraints = [models.UniqueConstraint(fields=["kind", "digest"], name="erased_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.digest[:8]}"

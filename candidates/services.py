@@ -1,8 +1,9 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -13,17 +14,34 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
-from candidates.models import AdvisorInterview, Candidate, CandidateNote, Consent, PipelineEvent, PipelineStatus
+from candidates.identity import identity_digests, identity_was_erased, phone_held_by_another_verified
+from candidates.models import (
+    AdvisorInterview,
+    Candidate,
+    CandidateNote,
+    Consent,
+    ErasedIdentity,
+    PipelineEvent,
+    PipelineStatus,
+)
 from candidates.resume import resume_validate
 from candidates.selectors import ADVISOR_ROLES
 from candidates.tokens import candidate_link
-from companies.models import RelayLink
-from lib.jatext import nfkc
+from companies.models import Company, RelayLink
+from lib.errors import RuleRefused
+from lib.jatext import canonical_email, nfkc, normalize_email
 from lib.links import absolute_url
 from mailings.services import mail_send
 from mailings.services.tracking import email_registered, email_registration_sharing_set
 from relay.models import Referral
-from relay.services import referral_evaluate, referral_record, touch_record
+from relay.services import (
+    referral_evaluate,
+    referral_reattribute,
+    referral_record,
+    referral_to_touch,
+    referrals_discard_unverified,
+    touch_record,
+)
 
 PROFILE_FIELDS = Candidate.PROFILE_FIELDS
 
@@ -51,8 +69,34 @@ def _send_verification(candidate: Candidate, link: RelayLink) -> None:
     mail_send(
         to=candidate.email,
         template="candidate_verify",
-        context={"candidate": candidate, "company": link.company, "url": candidate_link(candidate, "verify")},
+        context={
+            "candidate": candidate,
+            "company": link.company,
+            # Opening it gives the referral to the company whose relay link the person used (link_id).
+            "url": candidate_link(candidate, "verify", link_id=link.pk),
+        },
     )
+
+
+def _record_consents(candidate: Candidate, *, rechallenge: bool, newsletter: bool, share_with_company: bool) -> None:
+    for kind, granted in (
+        (Consent.Kind.SERVICE, True),
+        (Consent.Kind.RECHALLENGE, rechallenge),
+        (Consent.Kind.NEWSLETTER, newsletter),
+        (Consent.Kind.SHARE_WITH_COMPANY, share_with_company),
+    ):
+        Consent.objects.create(
+            candidate=candidate,
+            kind=kind,
+            granted=granted,
+            version=Consent.current_version(),
+            channel=Consent.Channel.WEB,
+        )
+
+
+def _same_mailbox(profile: dict[str, Any]) -> Q:
+    # email_normalized as well: a row from before canonical forms may have none (see migration 0006).
+    return Q(email_canonical=canonical_email(profile["email"])) | Q(email_normalized=profile["email_normalized"])
 
 
 def candidate_register(
@@ -68,31 +112,29 @@ def candidate_register(
 ) -> Registration:
     """Register a person who came through a relay link, or record a touch if they are already registered.
 
-    Either way an email goes out (verification, or a sign-in link to the address on file), and the page says
-    the same thing, so the form never reveals whether an address is registered. `client_ip` and `user_agent`
-    are the request's, for relay's risk signals (only their salted hashes are kept).
+    The same person is the same mailbox (`lib.jatext.canonical_email`: plus tags, Gmail dots, googlemail). A phone
+    number is never proved, so a typed phone never merges two registrations nor sends anyone's mail elsewhere;
+    whether a phone makes someone "not a new person" is decided when they verify (`candidate_verify_email`).
+
+    - Nobody with this mailbox: a new person, a pending referral to this link's company, a verification mail.
+    - An unverified person with this mailbox: that record holds no claim. What was typed now replaces it, the
+      pending referral moves to this link's company, and a fresh verification mail names this company.
+    - A verified person: a touch, and a sign-in link to the address on file (never to the address just typed).
+
+    Either way one email goes to this mailbox and the page says the same thing, so the form never reveals
+    whether an address is registered. `client_ip` and `user_agent` are the request's, for relay's risk signals
+    (only their salted hashes are kept).
     """
-    email_normalized = profile["email_normalized"]
-    existing = Candidate.objects.filter(Q(email_normalized=email_normalized) | Q(phone=profile["phone"])).first()
+    existing = Candidate.objects.filter(_same_mailbox(profile)).first()
     if existing is None:
         try:
             with transaction.atomic():
                 candidate = Candidate.objects.create(
-                    email_normalized=email_normalized, **{field: profile[field] for field in PROFILE_FIELDS}
+                    email_normalized=profile["email_normalized"], **{field: profile[field] for field in PROFILE_FIELDS}
                 )
-                for kind, granted in (
-                    (Consent.Kind.SERVICE, True),
-                    (Consent.Kind.RECHALLENGE, rechallenge),
-                    (Consent.Kind.NEWSLETTER, newsletter),
-                    (Consent.Kind.SHARE_WITH_COMPANY, share_with_company),
-                ):
-                    Consent.objects.create(
-                        candidate=candidate,
-                        kind=kind,
-                        granted=granted,
-                        version=Consent.current_version(),
-                        channel=Consent.Channel.WEB,
-                    )
+                _record_consents(
+                    candidate, rechallenge=rechallenge, newsletter=newsletter, share_with_company=share_with_company
+                )
                 referral_record(
                     candidate=candidate,
                     link=link,
@@ -100,36 +142,91 @@ def candidate_register(
                     client_ip=client_ip,
                     user_agent=user_agent,
                 )
-                email_registered(
-                    company_id=link.company_id, applicant_ref=applicant_ref, shared=share_with_company
-                )
+                email_registered(company_id=link.company_id, applicant_ref=applicant_ref, shared=share_with_company)
                 _send_verification(candidate, link)
             return Registration(candidate=candidate, created=True)
         except IntegrityError:
-            # Someone with the same address or phone registered a moment ago: treat them as that person.
-            existing = Candidate.objects.filter(
-                Q(email_normalized=email_normalized) | Q(phone=profile["phone"])
-            ).first()
+            # Someone with the same mailbox registered a moment ago: treat them as that person.
+            existing = Candidate.objects.filter(_same_mailbox(profile)).first()
             if existing is None:
                 raise
     with transaction.atomic():
-        touch_record(candidate=existing, link=link)
-        if existing.email_verified_at is None:
-            referral = Referral.objects.filter(candidate=existing).select_related("link").first()
-            _send_verification(existing, referral.link if referral else link)
+        person = _locked(existing)
+        if person.email_verified_at is not None:
+            touch_record(candidate=person, link=link)
+            candidate_send_login_link(candidate=person, template="candidate_already_registered")
+            return Registration(candidate=person, created=False)
+        for field in PROFILE_FIELDS:
+            setattr(person, field, profile[field])
+        person.email_normalized = profile["email_normalized"]
+        person.save()
+        _record_consents(person, rechallenge=rechallenge, newsletter=newsletter, share_with_company=share_with_company)
+        referral = Referral.objects.filter(candidate=person).first()
+        if referral is None:
+            referral_record(
+                candidate=person, link=link, applicant_ref=applicant_ref, client_ip=client_ip, user_agent=user_agent
+            )
         else:
-            candidate_send_login_link(candidate=existing, template="candidate_already_registered")
-    return Registration(candidate=existing, created=False)
+            referral_reattribute(referral=referral, link=link, applicant_ref=applicant_ref)
+        email_registered(company_id=link.company_id, applicant_ref=applicant_ref, shared=share_with_company)
+        _send_verification(person, link)
+    return Registration(candidate=person, created=False)
 
 
-def candidate_verify_email(*, candidate: Candidate) -> Candidate:
-    if candidate.email_verified_at is None:
-        candidate.email_verified_at = timezone.now()
-        candidate.save(update_fields=["email_verified_at", "updated_at"])
-    referral = Referral.objects.filter(candidate=candidate).first()
-    if referral is not None:
+def _not_a_new_person(candidate: Candidate) -> str:
+    """Why this verified person may not be a new counted referral, or "" when they may."""
+    if identity_was_erased(email=candidate.email, phone=candidate.phone):
+        return "returned_after_erasure"
+    if phone_held_by_another_verified(candidate):
+        return "phone_of_another_verified_person"
+    return ""
+
+
+def candidate_verify_email(*, candidate: Candidate, link_id: int | None = None) -> Candidate:
+    """The person proved their mailbox. Attribution is decided now: the referral belongs to the company whose
+    verification mail they opened (`link_id`), and only a new person counts; a deleted account come back, or a
+    phone another verified person gave first, makes the referral a touch (the person keeps their account)."""
+    with transaction.atomic():
+        # Everyone who typed this phone is locked in one order, so two of them verifying at once are serialised
+        # and the second sees the first as verified (on PostgreSQL; SQLite serialises every write anyway).
+        same_phone = Candidate.objects.select_for_update().filter(phone=candidate.phone).order_by("pk")
+        person = next((row for row in same_phone if row.pk == candidate.pk), None) or _locked(candidate)
+        first_time = person.email_verified_at is None
+        if first_time:
+            person.email_verified_at = timezone.now()
+            person.save(update_fields=["email_verified_at", "updated_at"])
+        candidate.email_verified_at = person.email_verified_at
+        referral = Referral.objects.filter(candidate=person).first()
+        if referral is None:
+            return person
+        if first_time and referral.status == Referral.Status.PENDING_VERIFICATION:
+            link = RelayLink.objects.filter(pk=link_id).first() if link_id is not None else None
+            if link is not None and link.pk != referral.link_id:
+                referral = referral_reattribute(referral=referral, link=link)
+            reason = _not_a_new_person(person)
+            if reason:
+                referral_to_touch(referral=referral, reason=reason)
+                return person
         referral_evaluate(referral_id=referral.pk)
-    return candidate
+    return person
+
+
+def candidates_expire_unverified(*, now: datetime | None = None) -> int:
+    """Unverified registrations whose verification link has expired go, with their pending referral: an
+    unverified record holds no claim and keeps nobody's address. Returns how many people went."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CANDIDATE_LINK_MAX_AGE)
+    with transaction.atomic():
+        ids = list(
+            Candidate.objects.filter(email_verified_at__isnull=True, updated_at__lt=cutoff).values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        referrals_discard_unverified(candidate_ids=ids)
+        Candidate.objects.filter(pk__in=ids, email_verified_at__isnull=True).delete()
+        audit_record(
+            actor=None, actor_label="自動処理", action="candidate.expire_unverified", detail={"count": len(ids)}
+        )
+    return len(ids)
 
 
 def candidate_record_interview(*, candidate: Candidate, actor: User, held_at: Any = None) -> Candidate:
@@ -149,12 +246,85 @@ def candidate_record_interview(*, candidate: Candidate, actor: User, held_at: An
     return candidate
 
 
-def candidate_update_profile(*, candidate: Candidate, profile: dict[str, Any]) -> Candidate:
-    for field in PROFILE_FIELDS:
-        setattr(candidate, field, profile[field])
-    candidate.email_normalized = profile["email_normalized"]
-    candidate.save()
-    return candidate
+@dataclass(frozen=True)
+class ProfileUpdate:
+    candidate: Candidate
+    # The new address a confirmation link went to; the old one stays in force until it is opened.
+    email_pending: str = ""
+
+
+def candidate_update_profile(*, candidate: Candidate, profile: dict[str, Any]) -> ProfileUpdate:
+    """Save My Page's profile. A new mailbox is not taken on trust: it becomes the address only when the link
+    mailed to it is opened (`candidate_email_change_confirm`); the same mailbox typed differently is saved."""
+    new_email = profile["email"]
+    changes_mailbox = canonical_email(new_email) != canonical_email(candidate.email)
+    with transaction.atomic():
+        person = _locked(candidate)
+        for field in PROFILE_FIELDS:
+            if field != "email" or not changes_mailbox:
+                setattr(person, field, profile[field])
+        if not changes_mailbox:
+            person.email_normalized = profile["email_normalized"]
+        elif person.pending_email != new_email:
+            person.pending_email = new_email
+        person.save()
+        if changes_mailbox:
+            mail_send(
+                to=new_email,
+                template="candidate_verify",
+                context={"candidate": person, "email_change": True, "url": candidate_link(person, "email")},
+            )
+            audit_record(actor=None, actor_label=SELF_LABEL, action="candidate.email_change_request", target=person)
+    return ProfileUpdate(candidate=person, email_pending=new_email if changes_mailbox else "")
+
+
+class EmailChangeRefused(RuleRefused):
+    pass
+
+
+def candidate_email_change_confirm(*, candidate: Candidate) -> Candidate:
+    """The link mailed to the new address was opened: it becomes the address. The old mailbox is remembered only
+    as a one-way hash, so registering with it again is not a new person either."""
+    with transaction.atomic():
+        person = _locked(candidate)
+        new_email = person.pending_email
+        if not new_email:
+            return person
+        others = Candidate.objects.filter(email_canonical=canonical_email(new_email)).exclude(pk=person.pk)
+        # The person just proved this mailbox: an unverified record of it held no claim and gives way.
+        squatted = list(others.filter(email_verified_at__isnull=True).values_list("pk", flat=True))
+        if squatted:
+            referrals_discard_unverified(candidate_ids=squatted)
+            Candidate.objects.filter(pk__in=squatted).delete()
+        taken = others.exists()
+        if taken:  # someone else proved it since the request: the person keeps their address
+            person.pending_email = ""
+            person.save(update_fields=["pending_email", "updated_at"])
+        else:
+            _email_change_apply(person, new_email)
+    if taken:
+        raise EmailChangeRefused(
+            _("このメールアドレスには変更できませんでした。これまでのメールアドレスのままご利用いただけます。")
+        )
+    return person
+
+
+def _email_change_apply(person: Candidate, new_email: str) -> None:
+    referral = Referral.objects.filter(candidate=person).select_related("company").first()
+    _remember_identity(email=person.email, phone=None, company=referral.company if referral else None)
+    person.email = new_email
+    person.email_normalized = normalize_email(new_email)
+    person.email_canonical = canonical_email(new_email)
+    person.pending_email = ""
+    person.save()
+    audit_record(actor=None, actor_label=SELF_LABEL, action="candidate.email_change", target=person)
+
+
+def _remember_identity(*, email: str | None, phone: str | None, company: Company | None) -> None:
+    digests = identity_digests(email=email or "", phone=phone or "")
+    for kind, value in ((ErasedIdentity.Kind.EMAIL, email), (ErasedIdentity.Kind.PHONE, phone)):
+        if value:
+            ErasedIdentity.objects.get_or_create(kind=kind, digest=digests[kind], defaults={"company": company})
 
 
 def candidate_set_consents(*, candidate: Candidate, wanted: dict[str, bool]) -> list[Consent]:
@@ -189,6 +359,7 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
     interviews = candidate.interviews.order_by("starts_at", "id")
     return {
         "profile": {field: getattr(candidate, field) for field in PROFILE_FIELDS},
+        "email_change_awaiting_confirmation": candidate.pending_email or None,
         "registered_at": candidate.created_at.isoformat(),
         "email_verified_at": candidate.email_verified_at.isoformat() if candidate.email_verified_at else None,
         "introduced_by_company": referral.company.name if referral else None,
@@ -223,11 +394,19 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
 def candidate_delete(*, candidate: Candidate) -> None:
     """Erase the person; referral rows stay (without the link to the person) so counts and ledgers stay true.
 
+    What stays of the person is a salted one-way hash of their mailbox and phone (`ErasedIdentity`): enough to
+    know that a later registration with either is not a new person, nothing that tells who they were.
+
     Notes, interviews and the pipeline history go with the row; the résumé file is removed once that is final.
     """
-    referral = Referral.objects.filter(candidate=candidate).first()
+    referral = Referral.objects.filter(candidate=candidate).select_related("company").first()
     resume_name = candidate.resume.name if candidate.resume else ""
     with transaction.atomic():
+        # Only a verified person leaves a trace: an unverified record never proved the address was theirs.
+        if candidate.email_verified_at is not None:
+            _remember_identity(
+                email=candidate.email, phone=candidate.phone, company=referral.company if referral else None
+            )
         audit_record(
             actor=None,
             actor_label="求職者本人",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/verify/<str:token>/", me.verify, name="verify"),
     path("me/auth/<str:token>/", me.magic, name="magic"),
     path("me/profile/", me.profile_edit, name="profile_edit"),
+    path("me/email/<str:token>/", me.email_confirm, name="email_confirm"),
     path("me/consents/", me.consents, name="consents"),
     path("me/data.json", me.data_download, name="data_download"),
     path("me/delete/", me.delete_account, name="delete"),

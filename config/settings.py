@@ -220,6 +220,9 @@ LOGGING = {
 TERMS_VERSION = "2026-11-01"
 PRIVACY_VERSION = "2026-11-01"
 CANDIDATE_LINK_MAX_AGE = 60 * 60 * 24  # seconds a verification or magic link stays valid
+# The key of the one-way hashes a deleted candidate leaves behind (candidates.ErasedIdentity). Set it on its own:
+# without it the hashes derive from SECRET_KEY, and rotating SECRET_KEY would forget every deleted person.
+ERASURE_HASH_KEY = env.str("ERASURE_HASH_KEY", default="")
 INVITATION_MAX_AGE_DAYS = 7
 # Lever's REST API, read when a Lever archive webhook names an applicant we have not seen (tests use a fake).
 LEVER_API_BASE_URL = env.str("LEVER_API_BASE_URL", default="https://api.lever.co/v1")
@@ -239,6 +242,8 @@ RATE_LIMITS = {
     "registration:ip": "20/h",
     "registration:link": "120/h",
     "invitation:email": "3/h",
+    "email_change:email": "3/h",
+    "email_change:candidate": "5/h",
     "invitation:sender": "30/h",
     "sign_in:ip": "30/15m",
     "api:key": API_RATE_LIMIT,

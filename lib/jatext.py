@@ -25,6 +25,31 @@ def normalize_email(value: str) -> str:
     return nfkc(value).replace(" ", "").lower()
 
 
+# Domains that deliver to one mailbox under two names. Japanese carrier domains (docomo.ne.jp, ezweb.ne.jp,
+# au.com, softbank.ne.jp) are not folded: their dots are part of the name, and ezweb/au are separate addresses.
+_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+# Providers whose mailbox ignores dots in the local part.
+_DOTLESS_DOMAINS = frozenset({"gmail.com"})
+
+
+def canonical_email(value: str) -> str:
+    """One form per mailbox, for telling people apart (never for mailing: we write to the address typed).
+
+    NFKC and lower case; a plus tag is dropped (`name+1@` is `name@` at Gmail, Outlook/Hotmail, iCloud, Yahoo!
+    and most other providers, and the carriers allow no `+` at all); Gmail ignores dots and `googlemail.com` is
+    `gmail.com`. Two different people can share a canonical form only if a provider gave one of them a name
+    that another provider would treat as a tag, which no provider we know does."""
+    address = normalize_email(value)
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return address
+    domain = _DOMAIN_ALIASES.get(domain, domain)
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_DOMAINS:
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
+
+
 def normalize_phone(value: str) -> str | None:
     """Return the E.164 form of a Japanese (or international) number, or None when it is not a phone number."""
     text = _DASHES.sub("-", nfkc(value))

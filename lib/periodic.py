@@ -66,6 +66,9 @@ JOBS = [
     PeriodicJob(name="expire_credits", task_path="relay.tasks.expire_credits", slot=hourly),
     PeriodicJob(name="count_cooled_referrals", task_path="relay.tasks.count_cooled_referrals", slot=every_ten_minutes),
     PeriodicJob(name="prune_rate_limit_counters", task_path="lib.tasks.prune_rate_limit_counters", slot=hourly),
+    PeriodicJob(
+        name="expire_unverified_candidates", task_path="candidates.tasks.expire_unverified_candidates", slot=hourly
+    ),
     PeriodicJob(name="survey_invitations", task_path="insights.tasks.send_survey_invitations", slot=daily_at_ten),
     PeriodicJob(name="prune_webhook_events", task_path="integrations.tasks.prune_webhook_events", slot=daily_at_ten),
     PeriodicJob(

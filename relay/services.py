@@ -265,6 +265,61 @@ def referral_invalidate(*, referral: Referral, reason: str, actor: User) -> Refe
         return referral
 
 
+# --- Attribution at verification (issue 11: an unverified registration holds no claim) ------------------------
+
+
+def referral_reattribute(*, referral: Referral, link: RelayLink, applicant_ref: str = "") -> Referral:
+    """Give a not yet verified person's referral to the company whose link they used last (or whose verification
+    link they opened). Only a pending referral moves: one that counted or waits for an interview stays put."""
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if referral.status != Referral.Status.PENDING_VERIFICATION or (
+            referral.link_id == link.pk and referral.applicant_ref == applicant_ref
+        ):
+            return referral
+        previous_company_id = referral.company_id
+        referral.company_id = link.company_id
+        referral.link = link
+        referral.applicant_ref = applicant_ref
+        referral.registered_at = timezone.now()
+        referral.save(update_fields=["company", "link", "applicant_ref", "registered_at"])
+        if previous_company_id != link.company_id:
+            audit_record(
+                actor=None,
+                action="referral.reattribute",
+                target=referral,
+                company=link.company,
+                detail={"from_company": previous_company_id, "to_company": link.company_id},
+            )
+        return referral
+
+
+def referral_to_touch(*, referral: Referral, reason: str) -> Touch | None:
+    """A verified person who is not a new person (a deleted account come back, a phone another verified person
+    gave): their pending referral becomes a touch of the same link, which is kept and never counted."""
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().select_related("link__company").get(pk=referral.pk)
+        if referral.status != Referral.Status.PENDING_VERIFICATION or referral.candidate is None:
+            return None
+        touch = Touch.objects.create(candidate=referral.candidate, link=referral.link)
+        audit_record(
+            actor=None,
+            action="referral.not_a_new_person",
+            company=referral.link.company,
+            detail={"reason": reason, "link": referral.link_id, "candidate": referral.candidate_id},
+        )
+        referral.delete()
+        return touch
+
+
+def referrals_discard_unverified(*, candidate_ids: list[int]) -> int:
+    """The pending referrals of unverified people whose link expired: they never held a claim."""
+    deleted, _ = Referral.objects.filter(
+        candidate_id__in=candidate_ids, status=Referral.Status.PENDING_VERIFICATION
+    ).delete()
+    return deleted
+
+
 def company_credit_summary(company: Company) -> CreditSummary:
     return credit_summary(company=company)
 
@@ -275,10 +330,13 @@ __all__ = [
     "credits_expire",
     "referral_evaluate",
     "referral_invalidate",
+    "referral_reattribute",
     "referral_record",
     "referral_review_confirm",
     "referral_review_hold",
+    "referral_to_touch",
     "referrals_count_cooled",
+    "referrals_discard_unverified",
     "referrals_review_decide",
     "touch_record",
 ]

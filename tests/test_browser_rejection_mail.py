@@ -100,7 +100,7 @@ def test_company_imports_its_ats_export_sends_rejection_emails_and_sees_the_regi
         # She lets the company know; without this its outbox would show her mail as clicked only.
         phone.get_by_label("ご登録いただいたことを 株式会社テスト商事 に知らせてよい").check()
         phone.get_by_role("button", name="同意して登録する").click()
-        expect(phone.get_by_role("heading", name="確認メールをお送りしました")).to_be_visible()
+        expect(phone.get_by_role("heading", name="ご案内のメールをお送りしました")).to_be_visible()
 
         hanako = Applicant.objects.get(company=tenant.company, email="hanako@example.jp")
         candidate = Candidate.objects.get(email_normalized="hanako@example.jp")

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from candidates.services import candidate_verify_email
-from relay.models import CreditEntry, Referral
+from relay.models import CreditEntry, Referral, Touch
 from relay.services import credits_expire
 from tests.concurrency import run_at_once
 from tests.conftest import Tenant, register
@@ -52,3 +52,16 @@ def test_concurrent_expiry_runs_close_each_lot_once(tenant: Tenant) -> None:
     assert errors == []
     assert sum(results) == 3
     assert CreditEntry.objects.filter(kind="expiry").count() == 3
+
+
+def test_people_with_one_phone_verifying_at_once_count_once(tenant: Tenant, outsider: Tenant) -> None:
+    """A phone is locked across everyone who typed it while they verify: the first counts, the others are touches."""
+    links = [tenant.link, outsider.link] * 4
+    people = [
+        register(link, email=f"same-phone{n}@example.jp", phone="090-6666-0000").candidate
+        for n, link in enumerate(links)
+    ]
+    errors = run_at_once([functools.partial(candidate_verify_email, candidate=person) for person in people])
+    assert errors == []
+    assert Referral.objects.counted().count() == 1
+    assert Touch.objects.count() == len(people) - 1

@@ -85,7 +85,8 @@ def test_a_registration_through_the_personal_link_marks_the_email_registered(cli
 def test_a_person_already_registered_coming_back_through_the_email_is_not_a_new_registration(
     client: Client, tenant: Tenant, outsider: Tenant
 ) -> None:
-    register(outsider.link, email="misaki@example.jp", phone="080-1234-5678")
+    # Verified: an unverified registration holds no claim, so coming back through this link would be this one's.
+    register_verified(outsider.link, email="misaki@example.jp", phone="080-1234-5678")
     email = sent_email(tenant)
     assert email.applicant is not None
 

@@ -451,3 +451,28 @@ def test_when_redis_does_not_answer_attempts_are_allowed_and_logged(caplog: pyte
 
     assert decision.allowed and unreachable.peek("sign_in:ip", "192.0.2.1", Rate.parse("1/h")).count == 0
     assert "rate limit store unavailable" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_signed_in_person_cannot_turn_the_email_change_into_a_mail_cannon(
+    tenant: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tests.conftest import register_verified
+    from tests.test_identity_farming import profile_post, signed_in
+
+    candidate = register_verified(tenant.link, email="owner@example.jp")
+    client = signed_in(candidate)
+    mail.outbox.clear()
+    statuses = []
+    for n in range(7):
+        candidate.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):  # each change's mail is delivered before the next
+            response = client.post("/me/profile/", profile_post(candidate, email=f"victim{n}@example.jp"))
+        statuses.append(response.status_code)
+
+    assert statuses == [302] * 5 + [429, 429]
+    assert sorted(m.to[0] for m in mail.outbox if m.to[0].startswith("victim")) == [
+        f"victim{n}@example.jp" for n in range(5)
+    ]
+    candidate.refresh_from_db()
+    assert candidate.email == "owner@example.jp"  # nothing changes until a link is opened

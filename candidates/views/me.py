@@ -14,7 +14,9 @@ from candidates.forms import ConsentForm, DeleteAccountForm, EmailForm, ProfileF
 from candidates.models import Candidate, Consent
 from candidates.selectors import candidate_upcoming_interviews
 from candidates.services import (
+    EmailChangeRefused,
     candidate_delete,
+    candidate_email_change_confirm,
     candidate_export,
     candidate_resume_delete,
     candidate_resume_save,
@@ -24,18 +26,19 @@ from candidates.services import (
     candidate_verify_email,
 )
 from candidates.session import candidate_login, candidate_logout, candidate_required
-from candidates.tokens import candidate_token_read
+from candidates.tokens import candidate_token_open, candidate_token_read
 from candidates.views.ops import resume_response
 from insights.services import survey_status
+from lib.jatext import normalize_email
 from lib.ratelimit import client_ip, rate_limited_render, rate_limits_hit
 from relay.models import Referral
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    candidate = candidate_token_read(token, "verify")
-    if candidate is None:
+    opened = candidate_token_open(token, "verify")
+    if opened is None:
         return render(request, "candidates/me/link_invalid.html", status=400)
-    candidate_verify_email(candidate=candidate)
+    candidate = candidate_verify_email(candidate=opened.candidate, link_id=opened.link_id)
     candidate_login(request, candidate)
     messages.success(request, _("メールアドレスの確認が完了しました。ご登録ありがとうございます。"))
     survey = survey_status(candidate=candidate)
@@ -143,10 +146,43 @@ def resume_download(request: HttpRequest, candidate: Candidate) -> HttpResponse:
 def profile_edit(request: HttpRequest, candidate: Candidate) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=candidate)
     if request.method == "POST" and form.is_valid():
-        candidate_update_profile(candidate=candidate, profile=form.cleaned_data)
+        new_email = normalize_email(form.cleaned_data["email"])
+        if new_email != candidate.email_normalized:
+            # Each change mails the new address: a signed-in person must not turn it into a mail cannon.
+            refusal = rate_limits_hit(
+                [("email_change:candidate", str(candidate.pk)), ("email_change:email", new_email)]
+            )
+            if refusal is not None:
+                context = {"form": form, "candidate": candidate}
+                return rate_limited_render(request, "candidates/me/profile_edit.html", context, refusal)
+        update = candidate_update_profile(candidate=candidate, profile=form.cleaned_data)
         messages.success(request, _("プロフィールを更新しました。"))
+        if update.email_pending:
+            messages.info(
+                request,
+                _(
+                    "新しいメールアドレス(%(email)s)に確認用のリンクをお送りしました。リンクを開くまでは、"
+                    "これまでのメールアドレス(%(current)s)が引き続きご登録のアドレスです。"
+                )
+                % {"email": update.email_pending, "current": update.candidate.email},
+            )
         return redirect("candidates:mypage")
     return render(request, "candidates/me/profile_edit.html", {"form": form, "candidate": candidate})
+
+
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to a new address: opening it makes that address the one we write to."""
+    candidate = candidate_token_read(token, "email")
+    if candidate is None or not candidate.pending_email:
+        return render(request, "candidates/me/link_invalid.html", status=400)
+    try:
+        candidate = candidate_email_change_confirm(candidate=candidate)
+    except EmailChangeRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("メールアドレスを %(email)s に変更しました。") % {"email": candidate.email})
+    candidate_login(request, candidate)
+    return redirect("candidates:mypage")
 
 
 @candidate_required

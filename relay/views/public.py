@@ -77,7 +77,6 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
                     client_ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
                 )
-                request.session["relay_registered_email"] = data["email"]
                 return redirect("relay:thanks", code=link.code)
     else:
         form = RegistrationForm(company_name=link.company.name)
@@ -94,8 +93,6 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
 
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     link = get_object_or_404(RelayLink.objects.select_related("company"), code=code.lower())
-    return render(
-        request,
-        "relay/public/thanks.html",
-        {"link": link, "company": link.company, "email": request.session.pop("relay_registered_email", "")},
-    )
+    # The page names no address: the mail may have gone to the address on file rather than the one typed, and the
+    # page is the same whether or not the person was registered already.
+    return render(request, "relay/public/thanks.html", {"link": link, "company": link.company})
