@@ -54,7 +54,7 @@ from integrations.services import (
     rejection_mail_of,
 )
 from lib.jatext import nfkc
-from lib.jsonsafe import MAX_JSON_DEPTH, json_too_deep
+from lib.jsonsafe import MAX_JSON_DEPTH, json_too_deep, unstorable_text
 from lib.ratelimit import Rate, RateDecision, default_limiter
 from mailings.models import OutboundEmail, RejectionTemplate
 from mailings.services.outbox import applicant_personal_url, default_link
@@ -335,8 +335,8 @@ def relay_links_create(request: HttpRequest, body: RelayLinksIn) -> dict[str, An
     company = _company(request)
     if body.link_code:
         code = body.link_code.strip()
-        # No code holds NUL (nor could a database compare one): such a code names no link.
-        link = None if "\x00" in code else RelayLink.objects.filter(company=company, code=code).first()
+        # No code holds NUL or a lone surrogate (nor could a database compare one): such a code names no link.
+        link = None if unstorable_text(code) else RelayLink.objects.filter(company=company, code=code).first()
         if link is None:
             raise Http404
     else:

@@ -37,7 +37,7 @@ def test_the_browser_solves_the_proof_of_work_and_the_person_just_registers(
     page.get_by_label("利用規約と個人情報の取扱いに同意").check()
     page.get_by_role("button", name="同意して登録する").click()
 
-    expect(page.get_by_role("heading", name="確認メールをお送りしました")).to_be_visible()
+    expect(page.get_by_role("heading", name="ご案内のメールをお送りしました")).to_be_visible()
     assert Candidate.objects.filter(email_normalized="hanako@example.jp").exists()
 
 
@@ -54,6 +54,6 @@ def test_without_javascript_the_question_gets_the_person_through(site: str, brow
         page.get_by_label(label).fill(str(left + right))
         page.get_by_role("button", name="同意して登録する").click()
 
-        expect(page.get_by_role("heading", name="確認メールをお送りしました")).to_be_visible()
+        expect(page.get_by_role("heading", name="ご案内のメールをお送りしました")).to_be_visible()
     finally:
         context.close()

@@ -27,7 +27,7 @@ from mailings.forms import (
     SendForm,
 )
 from mailings.library import LIBRARY, LIBRARY_BY_KEY
-from mailings.merge import merge_tokens, render_merge, template_text_errors
+from mailings.merge import BODY_ONLY_FIELDS, merge_tokens, render_merge, template_text_errors
 from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, SendBatch, TemplateVersion
 from mailings.selectors import rule_coverage, rule_example, rule_explanation, rule_rows, send_batches_recent
 from mailings.services import sending
@@ -84,6 +84,7 @@ def _editor_context(company: Company, form: RejectionTemplateForm, **extra: obje
         "form": form,
         "preview": _rendered(company, subject=subject, body=body, track=form["track"].value() or ""),
         "merge_tokens": merge_tokens(),
+        "body_only_tokens": ["{{" + name + "}}" for name in BODY_ONLY_FIELDS],
         "signature_missing": not mail_settings_for(company).signature,
         **extra,
     }
