@@ -601,8 +601,9 @@ def test_the_timeline_shows_consent_withdrawals(tenant: Tenant) -> None:
     assert [e.title for e in entries] == ["同意を撤回しました", "同意しました"]
     assert all("再チャレンジ" in e.detail and e.actor == "マイページ" for e in entries)
     at_registration = [e.title for e in candidate_timeline(candidate) if e.actor == "Web フォーム"]
-    # Registered with the service consent only: the optional ones were declined, never withdrawn.
-    assert sorted(at_registration) == sorted(["同意しました", "同意しませんでした", "同意しませんでした"])
+    # Registered with the service consent only: the three optional ones (re-challenge, newsletter, telling the
+    # company) were declined, never withdrawn.
+    assert sorted(at_registration) == sorted(["同意しました", *["同意しませんでした"] * 3])
 
 
 # --- demo data ------------------------------------------------------------------------------------------------

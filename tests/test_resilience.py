@@ -20,6 +20,7 @@ class Stop(Exception):
     pass
 
 
+@pytest.mark.django_db  # each tick first drops connections an outage broke
 def test_a_tick_that_loses_its_dependencies_is_retried_with_growing_pauses_then_resumes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -60,6 +61,7 @@ def test_the_pause_never_exceeds_its_ceiling() -> None:
     assert [backoff.next_pause() for _ in range(8)] == [2, 4, 8, 16, 30, 30, 30, 30]
 
 
+@pytest.mark.django_db
 def test_a_programming_error_is_not_mistaken_for_an_outage() -> None:
     def tick() -> None:
         raise KeyError("a bug")
