@@ -85,10 +85,11 @@ def referral_evaluate(*, referral_id: int, now: datetime | None = None) -> Refer
     Before it counts, a referral no admin has reviewed is assessed again (relay/risk.py): a high score sends it to
     the review queue (IN_REVIEW), otherwise it waits for the contract's cooling-off delay (COOLING_OFF, counted by
     `referrals_count_cooled`). A held or in-review referral waits for an admin's decision."""
-    moment = now or timezone.now()
     with transaction.atomic():
         company_id = Referral.objects.values_list("company_id", flat=True).get(pk=referral_id)
         contract = contract_lock(company_id=company_id)
+        # Read after the lock: a ratio change that took the lock first must be earlier than this count.
+        moment = now or timezone.now()
         referral = Referral.objects.select_related("candidate").get(pk=referral_id)
         if referral.status in (Referral.Status.COUNTED, Referral.Status.INVALIDATED, *REVIEW_STATUSES):
             return referral
@@ -145,7 +146,8 @@ def referrals_count_cooled(*, now: datetime | None = None) -> int:
     )
     counted = 0
     for referral_id in list(due):
-        referral = referral_evaluate(referral_id=referral_id, now=moment)
+        # Without an explicit `now` the count's moment is read under the contract lock, as for any count.
+        referral = referral_evaluate(referral_id=referral_id, now=now)
         counted += referral.status == Referral.Status.COUNTED
     return counted
 
