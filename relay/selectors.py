@@ -50,8 +50,13 @@ class WaitingSummary:
         return self.cooling_off + self.in_review
 
 
-def waiting_summary(*, company_id: int) -> WaitingSummary:
-    figures = Referral.objects.filter(company_id=company_id, status__in=WAITING_STATUSES).aggregate(
+def waiting_summary(*, company_id: int, registered_before: datetime | None = None) -> WaitingSummary:
+    """Referrals waiting to count. `registered_before`: only those registered earlier (the company's screens pass
+    the start of today, so the figure never moves minutes after a named person clicked their link)."""
+    waiting = Referral.objects.filter(company_id=company_id, status__in=WAITING_STATUSES)
+    if registered_before is not None:
+        waiting = waiting.filter(registered_at__lt=registered_before)
+    figures = waiting.aggregate(
         cooling_off=Count("id", filter=Q(status=Referral.Status.COOLING_OFF)),
         in_review=Count("id", filter=Q(status__in=REVIEW_STATUSES)),
         next_count_at=Min("count_after", filter=Q(status=Referral.Status.COOLING_OFF)),

@@ -25,6 +25,7 @@ from insights.selectors.registrations import (
     registrations_by_profile,
     registrations_by_template,
 )
+from insights.selectors.registrations import cutoff as registrations_cutoff
 from lib.jatext import normalize_email
 from lib.ratelimit import rate_limited_render, rate_limits_hit
 from relay.selectors import waiting_summary
@@ -46,7 +47,8 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
         "months": registrations_by_month(company, months=3),
         "min_group": MIN_GROUP,
         "held": held_count(company),
-        "waiting": waiting_summary(company_id=company.pk),
+        # As the registration counts: to yesterday, small figures as 「5件未満」, the next count by day only.
+        "waiting": waiting_summary(company_id=company.pk, registered_before=registrations_cutoff()),
     }
     return render(request, "companies/company/dashboard.html", context)
 
