@@ -156,7 +156,8 @@ def test_the_credit_progress_stays_exact_and_live(clock: TimeMachineFixture, ten
     page = login(Client(), tenant.owner).get("/company/").content.decode()
     assert "あと3人で無料紹介枠を獲得" in page  # 7 counted of 10, today's included: the contract
     funnel = page.split('id="funnel"', 1)[1].split("</table>", 1)[0]
-    assert re.search(r"<td>今月</td><td[^>]*>0</td><td[^>]*>0</td><td[^>]*>6</td><td[^>]*>6</td>", funnel)
+    # The funnel's registration figures: to yesterday (6, not 7); this month beside an empty last month is hidden.
+    assert re.search(r"<th>累計</th><th[^>]*>0</th><th[^>]*>0</th><th[^>]*>6</th><th[^>]*>6</th>", funnel)
 
 
 def test_a_month_alone_below_five_hides_another_month_too(clock: TimeMachineFixture, tenant: Tenant) -> None:
@@ -172,6 +173,21 @@ def test_a_month_alone_below_five_hides_another_month_too(clock: TimeMachineFixt
     november = monthly.split('data-month="2026-11"', 1)[1].split("</tr>", 1)[0]
     december = monthly.split('data-month="2026-12"', 1)[1].split("</tr>", 1)[0]
     assert "5件未満" in november and "非表示" in december and ">8<" not in december  # 11 − 8 would give 3
+
+
+def test_the_dashboard_never_leaves_one_month_to_subtract_from_the_cumulative_figure(
+    clock: TimeMachineFixture, tenant: Tenant, outsider: Tenant
+) -> None:
+    registered(tenant, jst(2027, 1, 10, 10, 0), 3)
+    registered(tenant, jst(2026, 12, 10, 10, 0), 8)
+    page = login(Client(), tenant.owner).get("/company/").content.decode()
+    funnel = page.split('id="funnel"', 1)[1].split("</table>", 1)[0]
+    this_month = funnel.split("<td>今月</td>", 1)[1].split("</tr>", 1)[0]
+    last_month = funnel.split("<td>先月</td>", 1)[1].split("</tr>", 1)[0]
+    assert "5件未満" in this_month and "非表示" in last_month and ">8<" not in last_month  # 11 − 8 would give 3
+    assert re.search(r"累計</th>.*>11</th>", funnel, re.S)
+    other = login(Client(), outsider.owner).get("/company/").content.decode()
+    assert ">11<" not in other.split('id="funnel"', 1)[1].split("</table>", 1)[0]
 
 
 def test_the_monthly_report_email_counts_to_the_start_of_its_day(tenant: Tenant) -> None:

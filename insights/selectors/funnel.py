@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company, RelayLink
 from insights.selectors.metrics import funnel, link_funnels, sent_emails
-from insights.selectors.registrations import HIDDEN_RATE, RegistrationFigure, RegistrationGroup, cutoff, suppress
+from insights.selectors.registrations import RegistrationFigure, RegistrationGroup, cutoff, suppress
 from lib.dates import JST as TOKYO
 from lib.dates import Period
 from relay.models import CreditSummary, Referral
@@ -29,15 +29,14 @@ class FunnelFigures:
     invalidated: int = 0
     private: bool = False  # as a company sees it: registrations and counted to the cutoff, 「5件未満」 below 5
     rate_clicks: int | None = None  # for `private`: the clicks of the same span as the registrations
+    # For `private`: the hidden reason per figure ("" shown, "small", "complement"), set by `company_figures`.
+    registrations_reason: str = ""
+    counted_reason: str = ""
 
     @property
     def registration_rate(self) -> float | None:
         clicks = self.clicks if self.rate_clicks is None else self.rate_clicks
         return self.registrations / clicks if clicks else None
-
-    # For `private`: the hidden reason per figure ("" shown, "small", "complement"), set by `company_figures`.
-    registrations_reason: str = ""
-    counted_reason: str = ""
 
     def _group(self, value: int, reason: str) -> RegistrationGroup:
         group = RegistrationGroup(label="", registrations=value)
@@ -60,13 +59,6 @@ class FunnelFigures:
     @property
     def counted_hidden(self) -> bool:
         return self._group(self.counted, self.counted_reason).is_hidden
-
-    @property
-    def registration_rate_shown(self) -> str:
-        if self.registrations_hidden:
-            return str(HIDDEN_RATE)
-        value = self.registration_rate
-        return "—" if value is None else f"{round(100 * value)}%"
 
     @property
     def click_rate(self) -> float | None:
@@ -169,7 +161,7 @@ def company_figures(company: Company, *, now: datetime | None = None) -> Company
         invalidated=sum(f.invalidated for f in per_link),
     )
     periods = period_figures(company, now=now)
-    _no_subtraction(periods, disclosed)
+    _no_subtraction(periods)
     return CompanyFigures(
         total=total,
         links=per_link,
@@ -180,12 +172,11 @@ def company_figures(company: Company, *, now: datetime | None = None) -> Company
     )
 
 
-def _no_subtraction(periods: list[PeriodFigures], total: FunnelFigures) -> None:
-    """The dashboard's table shows this month, last month and the cumulative figure: together with the months
-    before (the cumulative figure minus both) they are one table of three groups, suppressed as one (rule 3)."""
+def _no_subtraction(periods: list[PeriodFigures]) -> None:
+    """Rule 3 for the dashboard's table of this month, last month and the cumulative figure: when one month's
+    figure is hidden, the other month's is hidden too, since the cumulative figure minus the shown month would
+    otherwise give the hidden month's count to anyone who knows the months before (a company may: it saw them)."""
     for step in ("registrations", "counted"):
-        counts = [getattr(row, step) for row in periods]
-        earlier = RegistrationGroup(label="", registrations=getattr(total, step) - sum(counts))
-        groups = suppress([*(RegistrationGroup(label="", registrations=n) for n in counts), earlier])
-        for row, group in zip(periods, groups, strict=False):
+        groups = suppress(RegistrationGroup(label="", registrations=getattr(row, step)) for row in periods)
+        for row, group in zip(periods, groups, strict=True):
             setattr(row, f"{step}_reason", group.hidden_reason)
