@@ -56,10 +56,18 @@ class FunnelBar:
     width: int
     text_y: int
     value_x: int
+    text: str = ""  # the value as printed: 「5件未満」 for a company's hidden registration figure
+    hidden: bool = False
 
 
-def funnel_bars(steps: list[tuple[str, str, int]], conversions: list[str]) -> list[FunnelBar]:
-    """Horizontal bars, the widest step = FUNNEL_BAR_MAX px; a non-zero step is at least 2 px so it shows."""
+def funnel_bars(
+    steps: list[tuple[str, str, int]], conversions: list[str], *, hidden: dict[str, str] | None = None
+) -> list[FunnelBar]:
+    """Horizontal bars, the widest step = FUNNEL_BAR_MAX px; a non-zero step is at least 2 px so it shows.
+
+    `hidden`: step key → the text shown instead (a company's figure below MIN_GROUP): no bar, no number."""
+    hidden = hidden or {}
+    steps = [(key, label, 0 if key in hidden else value) for key, label, value in steps]
     widest = max((value for _key, _label, value in steps), default=0)
     bars = []
     for index, ((key, label, value), conversion) in enumerate(zip(steps, conversions, strict=True)):
@@ -77,6 +85,8 @@ def funnel_bars(steps: list[tuple[str, str, int]], conversions: list[str]) -> li
                 width=width,
                 text_y=y + 19,
                 value_x=FUNNEL_LABEL + width + 6,
+                text=hidden.get(key, f"{value:,}"),
+                hidden=key in hidden,
             )
         )
     return bars
@@ -95,12 +105,24 @@ class MonthBar:
     y: int
     height: int
     label_x: int
+    text: str = ""  # the value as printed: 「5件未満」 / 「非表示」 for a company's hidden registration figure
+    hidden: bool = False
 
 
-def month_bars(values: list[tuple[str, int]], shorts: list[str], *, step: int = 44, width: int = 26) -> list[MonthBar]:
+def month_bars(
+    values: list[tuple[str, int]],
+    shorts: list[str],
+    *,
+    step: int = 44,
+    width: int = 26,
+    hidden: list[str] | None = None,
+) -> list[MonthBar]:
+    """`hidden`: per bar, "" or the text shown instead of a hidden figure (then no bar and no number)."""
+    texts = hidden or [""] * len(values)
+    values = [(month, 0 if text else value) for (month, value), text in zip(values, texts, strict=True)]
     tallest = max((value for _month, value in values), default=0)
     bars = []
-    for index, ((month, value), short) in enumerate(zip(values, shorts, strict=True)):
+    for index, ((month, value), short, text) in enumerate(zip(values, shorts, texts, strict=True)):
         height = round(MONTH_CHART_HEIGHT * value / tallest) if tallest else 0
         x = index * step + (step - width) // 2
         bars.append(
@@ -112,6 +134,8 @@ def month_bars(values: list[tuple[str, int]], shorts: list[str], *, step: int = 
                 y=MONTH_BASELINE - height,
                 height=height,
                 label_x=x + width // 2,
+                text=text or f"{value:,}",
+                hidden=bool(text),
             )
         )
     return bars

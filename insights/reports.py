@@ -1,5 +1,6 @@
 """The monthly report: one calendar month of a company's KPIs against the month before, as the email summary,
-a PDF and a CSV. Every figure comes from `metrics.company_kpis` and is formatted once by `metrics.kpi_rows`."""
+a PDF and a CSV. Every figure comes from `metrics.company_kpis` and is formatted once by `metrics.kpi_rows`, so the
+registration figures follow the company's rule (`insights.selectors.registrations`: to yesterday, 「5件未満」)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from companies.models import Company
-from insights.selectors import metrics
+from insights.selectors import metrics, registrations
 from lib.dates import JST as TOKYO
 from lib.dates import Period
 from lib.links import absolute_url
@@ -76,12 +77,21 @@ class MonthlyReportData:
     def dashboard_url(self) -> str:
         return dashboard_url(self.period)
 
+    @property
+    def figures_note(self) -> str:
+        return registrations.figures_note()
 
-def monthly_report_data(company: Company, month: date, *, today: date | None = None) -> MonthlyReportData:
+
+def monthly_report_data(
+    company: Company, month: date, *, today: date | None = None, now: datetime | None = None
+) -> MonthlyReportData:
+    """`today` (the mail job's day) also fixes the registration cutoff: its start in Japan."""
+    if now is None and today is not None:
+        now = datetime(today.year, today.month, today.day, tzinfo=TOKYO)
     period = month_period(month)
     previous = period.previous()
-    current = metrics.company_kpis(company, period, detail=False, today=today)
-    before = metrics.company_kpis(company, previous, detail=False, today=today)
+    current = metrics.company_kpis(company, period, detail=False, today=today, now=now)
+    before = metrics.company_kpis(company, previous, detail=False, today=today, now=now)
     return MonthlyReportData(
         company=company, period=period, previous=previous, kpis=current, rows=metrics.kpi_rows(current, before)
     )
@@ -143,6 +153,7 @@ def monthly_report_pdf(report: MonthlyReportData, *, compress: bool = True, now:
             "期間は日本時間の暦日で区切ります。分母が0の割合は「—」と表示します。NPSは回答が5件以上ある期間だけ表示します。"
         ),
         _("金額は税抜です。紹介手数料は返戻金を差し引いた金額、削減額は無料紹介枠で免除された紹介手数料の合計です。"),
+        report.figures_note,
         _("ダッシュボード: %(url)s") % {"url": report.dashboard_url},
     ):
         for line in wrap(note, MINCHO, 8, right - left):

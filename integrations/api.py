@@ -33,6 +33,7 @@ from applicants.models import Applicant, RejectionReason
 from companies.models import Company, RelayLink
 from insights.selectors.funnel import company_figures
 from insights.selectors.registrations import (
+    RegistrationFigure,
     RegistrationGroup,
     registrations_by_link,
     registrations_by_month,
@@ -834,10 +835,17 @@ class RegistrationGroupOut(Schema):
 class SummaryOut(Schema):
     sent: int = Field(description="送信済みのお祈りメール")
     clicks: int
-    registrations: int
-    counted_referrals: int
-    invalidated_referrals: int
-    registration_rate: float | None = Field(description="登録 / クリック")
+    registrations: int | None = Field(description="登録の累計 (前日まで)。5 件未満のときは null")
+    registrations_shown: str = Field(description="画面と同じ表示 (「5件未満」または件数)")
+    counted_referrals: int = Field(
+        description="カウント済みの紹介の累計 (無料紹介枠の進み具合と同じく、その時点の件数)"
+    )
+    invalidated_referrals: int | None = Field(
+        description="無効化された紹介の累計 (前日までの登録)。5 件未満のときは null"
+    )
+    registration_rate: float | None = Field(
+        description="登録 / クリック (どちらも前日まで)。登録が 5 件未満のとき、またはクリックがないときは null"
+    )
     referrals_per_credit: int
     remaining_to_next_credit: int
     credits: CreditsOut
@@ -860,13 +868,15 @@ def summary_read(request: HttpRequest) -> dict[str, Any]:
     company = _company(request)
     figures = company_figures(company)
     credits = figures.credits
+    seen = figures.disclosed  # registrations as the company may see them (to yesterday, none below 5: issue 11)
     return {
         "sent": figures.total.sent,
         "clicks": figures.total.clicks,
-        "registrations": figures.total.registrations,
+        "registrations": None if seen.registrations_hidden else seen.registrations,
+        "registrations_shown": seen.registrations_shown,
         "counted_referrals": figures.total.counted,
-        "invalidated_referrals": figures.total.invalidated,
-        "registration_rate": figures.total.registration_rate,
+        "invalidated_referrals": None if RegistrationFigure(seen.invalidated).is_hidden else seen.invalidated,
+        "registration_rate": None if seen.registrations_hidden else seen.registration_rate,
         "referrals_per_credit": figures.referrals_per_credit,
         "remaining_to_next_credit": figures.remaining_to_next_credit,
         "credits": {

@@ -372,7 +372,11 @@ def test_it_reports_the_same_figures_as_the_dashboard(
 
     assert response.status_code == 200
     body = response.json()
-    assert body["registrations"] == figures.total.registrations == 2
+    # Registrations as the dashboard shows them: to yesterday and none below 5 (today's 2: 「5件未満」).
+    assert figures.total.registrations == 2
+    assert body["registrations"] is None and body["registrations_shown"] == figures.disclosed.registrations_shown
+    assert body["registrations_shown"] == "5件未満" and body["registration_rate"] is None
+    # The counted total is the credit progress: exact and live, as on the dashboard.
     assert body["counted_referrals"] == figures.total.counted == 2
     assert body["clicks"] == figures.total.clicks
     assert body["remaining_to_next_credit"] == 8

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from dataclasses import replace
 from datetime import date, datetime
 from itertools import count
 from typing import Any
@@ -16,6 +18,7 @@ from applicants.services import applicant_close, applicant_record, rejection_rea
 from audit.models import AuditEntry
 from candidates.models import Candidate
 from candidates.services import candidate_register
+from companies.models import Company
 from insights.models import RecruitingCostProfile, SurveyResponse
 from insights.selectors import metrics
 from lib.dates import JST, Period
@@ -30,6 +33,10 @@ from tests.conftest import Tenant, login, profile
 from tests.placement_support import grant_credits, introduce, make_job
 
 pytestmark = pytest.mark.django_db
+NOTE = (
+    "登録数・カウント済みの紹介は前日までの集計です。5件未満の場合は件数を表示せず、その件数から求める割合も"
+    "「非表示」と表示します。"
+)
 
 OCTOBER = Period.months(last_month=date(2026, 10, 1))
 SEPTEMBER = Period.months(last_month=date(2026, 9, 1))
@@ -89,6 +96,23 @@ def october_funnel_data(tenant: Tenant) -> None:
     referral(tenant, jst(2026, 9, 29, 10, 0), counted=jst(2026, 10, 1, 0, 0))
 
 
+def shown_funnel_data(tenant: Tenant) -> None:
+    """`october_funnel_data` and enough more for a company to see every registration figure (MIN_GROUP = 5):
+    October: 3 sent, 12 clicks, 7 registrations, 6 counted; September: 1 sent, 8 clicks, 6 registrations, 5 counted."""
+    october_funnel_data(tenant)
+    clicks(tenant, jst(2026, 10, 20, 9, 0), 6)
+    clicks(tenant, jst(2026, 9, 15, 9, 0), 6)
+    for day in (7, 8, 9):
+        referral(tenant, jst(2026, 10, day, 10, 0), counted=jst(2026, 10, day, 12, 0))
+    for day in (11, 12, 13, 14):
+        referral(tenant, jst(2026, 9, day, 10, 0), counted=jst(2026, 9, day, 12, 0))
+
+
+def exact(company: Company, kpis: metrics.CompanyKpis) -> metrics.CompanyKpis:
+    """The same KPIs with the exact, live funnel an operator sees (to test the formatting of every figure)."""
+    return replace(kpis, funnel=metrics.funnel(company, kpis.period))
+
+
 def test_it_counts_each_funnel_step_by_its_own_date_in_japan(tenant: Tenant) -> None:
     october_funnel_data(tenant)
     october = metrics.funnel(tenant.company, OCTOBER)
@@ -130,9 +154,13 @@ def test_an_empty_period_gives_zeros_and_no_rate(tenant: Tenant, owner_client: C
     assert kpis.savings.cost_reduction_rate is None and kpis.savings.spend_reduction_rate is None
     assert kpis.rechallenge.reapplication_rate is None and kpis.rechallenge.rehire_rate is None
     assert kpis.nps is None
-    rows = {r.key: r for r in metrics.kpi_rows(kpis, kpis)}
+    rows = {r.key: r for r in metrics.kpi_rows(exact(tenant.company, kpis), exact(tenant.company, kpis))}
     assert rows["registration_rate"].current == "—" and rows["registration_rate"].delta == "—"
     assert rows["sent"].current == "0" and rows["sent"].delta == "+0" and rows["sent"].direction == ""
+    # The company sees no registration count below 5, 0 included, and no rate built on it.
+    shown = {r.key: r for r in metrics.kpi_rows(kpis, kpis)}
+    assert (shown["registrations"].current, shown["registrations"].delta) == ("5件未満", "—")
+    assert shown["registration_rate"].current == "非表示" and shown["sent"].current == "0"
     response = owner_client.get("/company/insights/" + OCTOBER_QUERY)
     assert response.status_code == 200
     assert 'data-kpi="registration_rate"><td>' in response.content.decode()
@@ -275,12 +303,8 @@ def test_nps_is_shown_only_with_five_answers_and_compared_with_the_previous_peri
 
 def test_every_figure_is_compared_with_the_previous_period(tenant: Tenant) -> None:
     october_funnel_data(tenant)
-    rows = {
-        r.key: r
-        for r in metrics.kpi_rows(
-            metrics.company_kpis(tenant.company, OCTOBER), metrics.company_kpis(tenant.company, SEPTEMBER)
-        )
-    }
+    october, september = metrics.company_kpis(tenant.company, OCTOBER), metrics.company_kpis(tenant.company, SEPTEMBER)
+    rows = {r.key: r for r in metrics.kpi_rows(exact(tenant.company, october), exact(tenant.company, september))}
     assert (rows["sent"].current, rows["sent"].previous, rows["sent"].delta, rows["sent"].direction) == (
         "3",
         "1",
@@ -290,6 +314,16 @@ def test_every_figure_is_compared_with_the_previous_period(tenant: Tenant) -> No
     assert (rows["registration_rate"].current, rows["registration_rate"].previous) == ("66.7%", "100.0%")
     assert (rows["registration_rate"].delta, rows["registration_rate"].direction) == ("-33.3pt", "down")
     assert rows["counted"].delta == "+2"
+    # As the company sees them: 4 and 2 registrations, 3 and 1 counted are all fewer than 5.
+    shown = {r.key: r for r in metrics.kpi_rows(october, september)}
+    assert [shown["registrations"].current, shown["registrations"].previous, shown["registrations"].delta] == [
+        "5件未満",
+        "5件未満",
+        "—",
+    ]
+    assert (shown["counted"].current, shown["counted"].direction) == ("5件未満", "")
+    assert (shown["registration_rate"].current, shown["registration_rate_sent"].previous) == ("非表示", "非表示")
+    assert shown["sent"] == rows["sent"] and shown["clicks"] == rows["clicks"]
     assert OCTOBER.previous() == SEPTEMBER
     assert {r.key for r in rows.values()} >= {
         "sent", "clicks", "registrations", "counted", "registration_rate", "registration_rate_sent",
@@ -300,8 +334,6 @@ def test_every_figure_is_compared_with_the_previous_period(tenant: Tenant) -> No
 
 
 def page_rows(page: str) -> dict[str, list[str]]:
-    import re
-
     table = page.split('id="kpi-table"', 1)[1].split("</table>", 1)[0]
     rows = {}
     for key, body in re.findall(r'<tr data-kpi="([a-z_]+)">(.*?)</tr>', table, re.S):
@@ -320,22 +352,39 @@ def test_the_csv_has_exactly_the_figures_of_the_page(owner_client: Client, tenan
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[0] == ["企業", "株式会社テスト商事"]
     from_page = page_rows(page)
-    assert len(from_page) == len(lines) - 2 == 23
-    for label, current, previous, delta in lines[2:]:
+    assert len(from_page) == len(lines) - 3 == 23
+    for label, current, previous, delta in lines[2:-1]:
         assert [label, current, previous, delta] in from_page.values()
     assert from_page["sent"] == ["送信数(お祈りメール)", "3", "1", "+2"]
+    assert from_page["registrations"] == ["登録数", "5件未満", "5件未満", "—"]
+    assert lines[-1] == [NOTE] and NOTE in page
     assert from_page["nps"][1] == "40"
 
 
 def test_the_charts_carry_the_figures(owner_client: Client, tenant: Tenant) -> None:
-    october_funnel_data(tenant)
+    shown_funnel_data(tenant)
     page = owner_client.get("/company/insights/" + OCTOBER_QUERY).content.decode()
     funnel = page.split('id="funnel-chart"', 1)[1].split("</svg>", 1)[0]
-    for step, value in (("sent", 3), ("clicks", 6), ("registrations", 4), ("counted", 3)):
+    for step, value in (("sent", 3), ("clicks", 12), ("registrations", 7), ("counted", 6)):
         assert f'data-step="{step}" data-value="{value}"' in funnel
-    assert "<title" in funnel and "(66.7%)" in funnel
+    assert "<title" in funnel and "(58.3%)" in funnel
     referrals = page.split('id="referrals-chart"', 1)[1].split("</svg>", 1)[0]
-    assert 'data-value="3"' in referrals and 'role="img"' in page
+    assert 'data-value="6"' in referrals and 'role="img"' in page
+
+
+def test_the_charts_never_draw_a_hidden_registration_figure(owner_client: Client, tenant: Tenant) -> None:
+    october_funnel_data(tenant)  # October: 4 registrations, 3 counted
+    page = owner_client.get("/company/insights/" + OCTOBER_QUERY).content.decode()
+    funnel = page.split('id="funnel-chart"', 1)[1].split("</svg>", 1)[0]
+    for step in ("registrations", "counted"):
+        bar = funnel.split(f'data-step="{step}"', 1)[1].split("</g>", 1)[0]
+        assert 'data-value="5件未満"' in bar and 'width="0"' in bar
+        assert not re.search(r">[^<]*[34][^<]*<", bar)  # neither 4 nor 3 anywhere in the bar
+    assert "66.7%" not in page and "(非表示)" in funnel
+    referrals = page.split('id="referrals-chart"', 1)[1].split("</svg>", 1)[0]
+    assert 'data-value="5件未満"' in referrals and 'data-value="3"' not in referrals
+    monthly = page.split('id="monthly-table"', 1)[1].split("</table>", 1)[0]
+    assert '<td class="num muted">5件未満</td><td class="num muted">5件未満</td>' in monthly
 
 
 def test_the_period_choice_is_a_whole_month_in_japan_and_bad_input_falls_back(owner_client: Client) -> None:

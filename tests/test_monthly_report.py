@@ -23,7 +23,7 @@ from lib.models import ScheduledRun
 from lib.periodic import JOBS, enqueue_due_jobs, first_business_day, monthly_on_first_business_day
 from tests.conftest import Tenant, login, make_tenant, make_user
 from tests.smtp import SmtpServer, plain_body
-from tests.test_kpi_dashboard import OCTOBER, SEPTEMBER, jst, october_funnel_data
+from tests.test_kpi_dashboard import NOTE, OCTOBER, SEPTEMBER, jst, october_funnel_data, shown_funnel_data
 from tests.test_placements import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_every_owner_gets_one_email_per_month_even_when_the_job_runs_twice(
 def test_the_email_is_polite_japanese_with_the_months_figures_and_the_dashboard_link(
     smtp_server: SmtpServer, tenant: Tenant, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
-    october_funnel_data(tenant)  # October: 3 sent, 6 clicks, 4 registrations, 3 counted; September: 1, 2, 2, 1
+    shown_funnel_data(tenant)  # October: 3 sent, 12 clicks, 7 registrations, 6 counted; September: 1, 8, 6, 5
     Company.objects.update(created_at=jst(2026, 9, 1))
     smtp_server.handler.received.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -122,8 +122,9 @@ def test_the_email_is_polite_japanese_with_the_months_figures_and_the_dashboard_
     assert f"{tenant.company.name}\n{tenant.owner.name} 様" in body
     assert "誠にありがとうございます" in body and "よろしくお願い申し上げます" in body
     assert "■ 送信数(お祈りメール): 3(前月 1、+2)" in body
-    assert "■ カウント済みの紹介: 3(前月 1、+2)" in body
-    assert "■ 登録率(登録 / クリック): 66.7%(前月 100.0%、-33.3pt)" in body
+    assert "■ カウント済みの紹介: 6(前月 5、+1)" in body
+    assert "■ 登録率(登録 / クリック): 58.3%(前月 75.0%、-16.7pt)" in body
+    assert NOTE in body.replace("\n", "")
     assert "■ NPS(回答5件以上で表示): —(前月 —)" in body
     assert OCTOBER_LINK in body
     assert "http://testserver/company/insights/report/?month=2026-10\n" in body
@@ -132,7 +133,7 @@ def test_the_email_is_polite_japanese_with_the_months_figures_and_the_dashboard_
 
 
 def test_the_pdf_carries_the_kpi_table_for_the_month_and_the_month_before(tenant: Tenant, owner_client: Client) -> None:
-    october_funnel_data(tenant)
+    shown_funnel_data(tenant)
     rows = metrics.kpi_rows(
         metrics.company_kpis(tenant.company, OCTOBER), metrics.company_kpis(tenant.company, SEPTEMBER)
     )
@@ -145,7 +146,8 @@ def test_the_pdf_carries_the_kpi_table_for_the_month_and_the_month_before(tenant
     for row in rows:
         assert f"{row.label}\n{row.current}\n{row.previous}\n{row.delta}" in text
     raw = monthly_report_pdf(monthly_report_data(tenant.company, date(2026, 10, 1)), compress=False)
-    assert "カウント済みの紹介\n3\n1\n+2" in pdf_text(raw)
+    assert "カウント済みの紹介\n6\n5\n+1" in pdf_text(raw)
+    assert "前日までの集計です" in pdf_text(raw)
 
 
 def test_the_csv_has_a_bom_and_exactly_the_kpi_rows(tenant: Tenant, owner_client: Client) -> None:
@@ -158,15 +160,17 @@ def test_the_csv_has_a_bom_and_exactly_the_kpi_rows(tenant: Tenant, owner_client
     rows = metrics.kpi_rows(
         metrics.company_kpis(tenant.company, OCTOBER), metrics.company_kpis(tenant.company, SEPTEMBER)
     )
-    assert lines[2:] == [[r.label, r.current, r.previous, r.delta] for r in rows]
-    assert ["カウント済みの紹介", "3", "1", "+2"] in lines
+    assert lines[2:-1] == [[r.label, r.current, r.previous, r.delta] for r in rows]
+    assert lines[-1] == [NOTE]
+    assert ["カウント済みの紹介", "5件未満", "5件未満", "—"] in lines  # 3 and 1: fewer than 5
 
 
 def test_the_report_page_picks_a_month_and_members_may_download(tenant: Tenant) -> None:
-    october_funnel_data(tenant)
+    shown_funnel_data(tenant)
     member = login(Client(), tenant.member)
     page = member.get("/company/insights/report/?month=2026/10").content.decode()
-    assert '<tr data-kpi="counted"><td>カウント済みの紹介</td><td class="num">3</td><td class="num">1</td>' in page
+    assert '<tr data-kpi="counted"><td>カウント済みの紹介</td><td class="num">6</td><td class="num">5</td>' in page
+    assert NOTE in page
     assert 'href="/company/insights/report.pdf?month=2026-10"' in page
     assert member.get("/company/insights/report.pdf?month=2026-10").status_code == 200
     assert member.get("/company/insights/report.csv?month=2026-10").status_code == 200
@@ -186,10 +190,10 @@ def test_another_company_only_ever_sees_its_own_report(tenant: Tenant, outsider_
     october_funnel_data(tenant)
     csv_text = outsider_client.get("/company/insights/report.csv?month=2026-10").content.decode("utf-8-sig")
     assert tenant.company.name not in csv_text and "他社株式会社" in csv_text
-    assert "カウント済みの紹介,0,0,+0" in csv_text
+    assert "カウント済みの紹介,5件未満,5件未満,—" in csv_text and "送信数(お祈りメール),0,0,+0" in csv_text
     pdf = pdf_text(outsider_client.get("/company/insights/report.pdf?month=2026-10").content)
     assert tenant.company.name not in pdf and "他社株式会社" in pdf
     page = outsider_client.get("/company/insights/report/?month=2026-10").content.decode()
     assert tenant.company.name not in page
-    assert re.search(r'data-kpi="counted"><td>[^<]+</td><td class="num">0</td>', page)
+    assert re.search(r'data-kpi="sent"><td>[^<]+</td><td class="num">0</td>', page)
     assert Client().get("/company/insights/report.pdf").status_code in (302, 404)

@@ -20,6 +20,7 @@ from insights.selectors.funnel import CompanyFigures, LinkFigures, company_figur
 from insights.selectors.registrations import (
     MIN_GROUP,
     RegistrationGroup,
+    figures_note,
     registrations_by_link,
     registrations_by_month,
     registrations_by_profile,
@@ -46,6 +47,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
         "link_rows": link_rows(company, figures),
         "months": registrations_by_month(company, months=3),
         "min_group": MIN_GROUP,
+        "figures_note": figures_note(),
         "held": held_count(company),
         # As the registration counts: to yesterday, small figures as 「5件未満」, the next count by day only.
         "waiting": waiting_summary(company_id=company.pk, registered_before=registrations_cutoff()),

@@ -20,6 +20,12 @@ Conventions (also shown on the dashboard):
   company's reasons, 確認待ち (held for review), or 取り消し・削除 (the rejection was reversed or the person
   erased). Shares are of all of them.
 A rate whose denominator is 0 is None (shown as "—"), never a division by zero.
+
+For a company (`company_kpis`, `funnel(..., private=True)`) the registration-derived figures follow
+`insights.selectors.registrations` (issue 11): registrations and counted referrals run only to `cutoff` (the start
+of today in Japan; the period is clamped to it), a figure below MIN_GROUP is 「5件未満」 and a rate over or under
+it 「非表示」; the rates then divide by the clicks / sent of the same clamped span. Operators (`network_*`) read
+the exact, live figures.
 """
 
 from collections.abc import Callable
@@ -37,6 +43,7 @@ from applicants.selectors import rejection_reasons_for
 from companies.models import Company, RelayLink
 from insights.models import RecruitingCostProfile
 from insights.selectors.kpis import SatisfactionSummary, satisfaction_summary
+from insights.selectors.registrations import HIDDEN_RATE, RegistrationFigure, RegistrationGroup, clamp, suppress
 from lib.dates import JST as TOKYO
 from lib.dates import Period, add_months
 from mailings.models import OutboundEmail
@@ -66,16 +73,37 @@ class Funnel:
     clicks: int = 0
     registrations: int = 0
     counted: int = 0
+    # A company's funnel (`private`): registrations and counted run to the cutoff, and the registration rates
+    # divide by the clicks / sent of that same span (`rate_clicks` / `rate_sent`; None: the whole period's).
+    private: bool = False
+    rate_clicks: int | None = None
+    rate_sent: int | None = None
 
     @property
     def registration_rate(self) -> float | None:
         """§5: registrations / clicks."""
-        return rate(self.registrations, self.clicks)
+        return rate(self.registrations, self.clicks if self.rate_clicks is None else self.rate_clicks)
 
     @property
     def registration_rate_sent(self) -> float | None:
         """§5: registrations / sent."""
-        return rate(self.registrations, self.sent)
+        return rate(self.registrations, self.sent if self.rate_sent is None else self.rate_sent)
+
+    @property
+    def registrations_figure(self) -> RegistrationFigure:
+        return RegistrationFigure(self.registrations)
+
+    @property
+    def counted_figure(self) -> RegistrationFigure:
+        return RegistrationFigure(self.counted)
+
+    @property
+    def registrations_hidden(self) -> bool:
+        return self.private and self.registrations_figure.is_hidden
+
+    @property
+    def counted_hidden(self) -> bool:
+        return self.private and self.counted_figure.is_hidden
 
     @property
     def click_rate(self) -> float | None:
@@ -98,15 +126,39 @@ def sent_emails(company: Company) -> "QuerySet[OutboundEmail]":
     )
 
 
-def funnel(company: Company, period: Period | None) -> Funnel:
-    """sent → clicks → registrations → counted for a period (None: since the beginning)."""
+def _span(field_name: str, period: Period | None, until: datetime) -> Q:
+    """From the period's start (or the beginning) to `until`."""
+    return Q(**{f"{field_name}__lt": until}) & (Q() if period is None else Q(**{f"{field_name}__gte": period.start}))
+
+
+def funnel(company: Company, period: Period | None, *, private: bool = False, now: datetime | None = None) -> Funnel:
+    """sent → clicks → registrations → counted for a period (None: since the beginning).
+
+    `private`: as the company sees it (the module's docstring): registrations and counted only before the cutoff."""
     # One range-filtered count per step, so each reads only the period's slice of a (company, date) index.
     referrals = Referral.objects.filter(company=company)
+    emails = sent_emails(company)
+    clicks = Click.objects.filter(company=company)
+    sent = emails.filter(_between("sent_at", period)).count()
+    click_count = clicks.filter(_between("created_at", period)).count()
+    if not private:
+        return Funnel(
+            sent=sent,
+            clicks=click_count,
+            registrations=referrals.filter(_between("registered_at", period)).count(),
+            counted=referrals.counted().filter(_between("counted_at", period)).count(),
+        )
+    until = clamp(period, now)
+    whole = period is not None and until >= period.end
+    empty = period is not None and until <= period.start
     return Funnel(
-        sent=sent_emails(company).filter(_between("sent_at", period)).count(),
-        clicks=Click.objects.filter(company=company).filter(_between("created_at", period)).count(),
-        registrations=referrals.filter(_between("registered_at", period)).count(),
-        counted=referrals.counted().filter(_between("counted_at", period)).count(),
+        sent=sent,
+        clicks=click_count,
+        registrations=0 if empty else referrals.filter(_span("registered_at", period, until)).count(),
+        counted=0 if empty else referrals.counted().filter(_span("counted_at", period, until)).count(),
+        private=True,
+        rate_clicks=None if whole else 0 if empty else clicks.filter(_span("created_at", period, until)).count(),
+        rate_sent=None if whole else 0 if empty else emails.filter(_span("sent_at", period, until)).count(),
     )
 
 
@@ -256,6 +308,11 @@ class MonthRow:
     counted: int = 0
     credits_earned: int = 0
     saving_yen: int = 0
+    # As the company sees them (`monthly(..., private=True)`): 「5件未満」 / 「非表示」 by the registrations rules.
+    registrations_shown: str = ""
+    counted_shown: str = ""
+    registrations_hidden: bool = False
+    counted_hidden: bool = False
 
 
 def _monthly(queryset: Any, field_name: str, **aggregates: Any) -> dict[date, dict[str, Any]]:
@@ -278,15 +335,18 @@ def months_of(period: Period) -> list[date]:
     return months
 
 
-def monthly(company: Company, period: Period) -> list[MonthRow]:
-    """Registrations, counted referrals, credits earned and savings per Japanese calendar month of the period."""
+def monthly(company: Company, period: Period, *, private: bool = False, now: datetime | None = None) -> list[MonthRow]:
+    """Registrations, counted referrals, credits earned and savings per Japanese calendar month of the period.
+
+    `private`: registrations and counted only before the cutoff, each column suppressed as one table."""
+    until = clamp(period, now) if private else period.end
     regs = _monthly(
-        Referral.objects.filter(company=company).filter(_between("registered_at", period)),
+        Referral.objects.filter(company=company).filter(_span("registered_at", period, until)),
         "registered_at",
         n=Count("id"),
     )
     counted = _monthly(
-        Referral.objects.counted().filter(company=company).filter(_between("counted_at", period)),
+        Referral.objects.counted().filter(company=company).filter(_span("counted_at", period, until)),
         "counted_at",
         n=Count("id"),
     )
@@ -305,15 +365,25 @@ def monthly(company: Company, period: Period) -> list[MonthRow]:
     def n(table: dict[date, dict[str, Any]], month: date) -> int:
         return int(table.get(month, {}).get("n", 0))
 
+    months = months_of(period)
+    reg_groups = [RegistrationGroup(label=str(month), registrations=n(regs, month)) for month in months]
+    counted_groups = [RegistrationGroup(label=str(month), registrations=n(counted, month)) for month in months]
+    if private:
+        suppress(reg_groups)
+        suppress(counted_groups)
     return [
         MonthRow(
             month=month,
-            registrations=n(regs, month),
-            counted=n(counted, month),
+            registrations=reg.registrations,
+            counted=cnt.registrations,
             credits_earned=n(earned, month),
             saving_yen=saved.get(month, 0),
+            registrations_shown=reg.shown,
+            counted_shown=cnt.shown,
+            registrations_hidden=reg.is_hidden,
+            counted_hidden=cnt.is_hidden,
         )
-        for month in months_of(period)
+        for month, reg, cnt in zip(months, reg_groups, counted_groups, strict=True)
     ]
 
 
@@ -400,19 +470,27 @@ class CompanyKpis:
         return self.satisfaction.nps if self.satisfaction.shown else None
 
 
-def company_kpis(company: Company, period: Period, *, detail: bool = True, today: date | None = None) -> CompanyKpis:
-    """The one entry point for the dashboard, the CSV export and the API (`detail=False` skips links/months)."""
+def company_kpis(
+    company: Company,
+    period: Period,
+    *,
+    detail: bool = True,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> CompanyKpis:
+    """The one entry point for the dashboard, the CSV export and the monthly report (`detail=False` skips
+    links/months): as the company may see it, registrations and counted referrals to the cutoff (`private`)."""
     profile = RecruitingCostProfile.objects.filter(company=company).first()
     satisfaction = satisfaction_summary(company, period, with_comments=False)
     return CompanyKpis(
         period=period,
-        funnel=funnel(company, period),
+        funnel=funnel(company, period, private=True, now=now),
         credits=credits(company, period),
         savings=savings(company, period, profile),
         rechallenge=rechallenge(company, period, today=today),
         satisfaction=satisfaction,
         links=link_funnels(list(company.links.order_by("created_at", "pk")), period) if detail else [],
-        months=monthly(company, period) if detail else [],
+        months=monthly(company, period, private=True, now=now) if detail else [],
         reasons=applicants_by_reason(company, period) if detail else None,
     )
 
@@ -441,6 +519,26 @@ def _direction(current: float | None, previous: float | None) -> str:
     if current is None or previous is None or current == previous:
         return ""
     return "up" if current > previous else "down"
+
+
+# The rows built on registration counts, and the counts each needs shown (the company's rule, issue 11).
+REGISTRATION_ROWS: dict[str, tuple[str, ...]] = {
+    "registrations": ("registrations",),
+    "counted": ("counted",),
+    "registration_rate": ("registrations",),
+    "registration_rate_sent": ("registrations",),
+}
+
+
+def _hidden(key: str, kpis: CompanyKpis) -> bool:
+    steps = REGISTRATION_ROWS.get(key, ())
+    return any(getattr(kpis.funnel, f"{step}_hidden") for step in steps)
+
+
+def _hidden_text(key: str, kpis: CompanyKpis) -> str:
+    if key in ("registrations", "counted"):
+        return str(getattr(kpis.funnel, f"{key}_figure").display)
+    return str(HIDDEN_RATE)
 
 
 def kpi_rows(current: CompanyKpis, previous: CompanyKpis) -> list[KpiRow]:
@@ -506,6 +604,20 @@ def kpi_rows(current: CompanyKpis, previous: CompanyKpis) -> list[KpiRow]:
     rows = []
     for key, label, get, fmt, is_rate in specs:
         now, before = get(current), get(previous)
+        hidden_now, hidden_before = _hidden(key, current), _hidden(key, previous)
+        if hidden_now or hidden_before:
+            # A company's registration figure below MIN_GROUP (issue 11): neither it nor a change is shown.
+            rows.append(
+                KpiRow(
+                    key=key,
+                    label=label,
+                    current=_hidden_text(key, current) if hidden_now else fmt(now),
+                    previous=_hidden_text(key, previous) if hidden_before else fmt(before),
+                    direction="",
+                    delta="—",
+                )
+            )
+            continue
         if now is None or before is None:
             delta = "—"
         elif is_rate:

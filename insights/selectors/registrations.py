@@ -12,6 +12,13 @@ The disclosure rule, applied the same way to every table here:
    hidden group's count. No table shows a total of its own.
 4. No watching the clock. Counts run to the end of the previous day in Japan (`cutoff`), so a count never moves
    minutes after a named person clicked their personal link.
+
+The same rules 1 and 4 hold for every single registration-derived figure a company sees elsewhere (the KPI page
+and its CSV, the monthly report, the company dashboard's funnel, the API summary): registrations, counted
+referrals and invalidated referrals are counted only before `cutoff` (`clamp` the period), shown through
+`RegistrationFigure` (「5件未満」 below MIN_GROUP), and a rate with such a figure above or below the line is
+「非表示」 (HIDDEN_RATE) when that figure is hidden. Operators see the exact, live figures. Credits and the
+credit progress bar stay exact and live: they are the contract.
 """
 
 from collections.abc import Iterable
@@ -22,9 +29,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from companies.models import Company
-from lib.dates import JST, add_months, jst_today
+from lib.dates import JST, Period, add_months, jst_today
 from mailings.models import OutboundEmail
 from relay.models import Referral
 
@@ -54,6 +62,47 @@ class RegistrationGroup:
         return bool(self.hidden_reason)
 
 
+@dataclass(frozen=True)
+class RegistrationFigure:
+    """One registration-derived figure as a company may see it: the count to yesterday, hidden below MIN_GROUP."""
+
+    count: int
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.count < MIN_GROUP
+
+    @property
+    def value(self) -> int | None:
+        """The count, or None when it is hidden (the API's null)."""
+        return None if self.is_hidden else self.count
+
+    @property
+    def display(self) -> str:
+        if self.is_hidden:
+            return _("%(n)s件未満") % {"n": MIN_GROUP}
+        return f"{self.count:,}"
+
+    def __str__(self) -> str:
+        return self.display
+
+
+HIDDEN_RATE = gettext_lazy("非表示")
+
+
+def figures_note() -> str:
+    """What every company page, CSV and report with registration figures says about them."""
+    return _(
+        "登録数・カウント済みの紹介は前日までの集計です。%(n)s件未満の場合は件数を表示せず、その件数から求める割合も「非表示」と表示します。"
+    ) % {"n": MIN_GROUP}
+
+
+def clamp(period: Period | None, now: datetime | None = None) -> datetime:
+    """The end of the registration count for a company's period (None: since the beginning): never after `cutoff`."""
+    until = cutoff(now)
+    return until if period is None else min(period.end, until)
+
+
 def cutoff(now: datetime | None = None) -> datetime:
     """The start of today in Japan: registrations before it are counted (rule 4)."""
     today = jst_today() if now is None else timezone.localtime(now, JST).date()
@@ -78,18 +127,14 @@ def suppress(groups: Iterable[RegistrationGroup]) -> list[RegistrationGroup]:
 def registrations_by_link(company: Company, *, now: datetime | None = None) -> list[RegistrationGroup]:
     """Registrations through each of the company's relay links (its personal links included), to yesterday."""
     rows = (
-        company.links.annotate(
-            n=Count("referrals", filter=Q(referrals__registered_at__lt=cutoff(now)), distinct=True)
-        )
+        company.links.annotate(n=Count("referrals", filter=Q(referrals__registered_at__lt=cutoff(now)), distinct=True))
         .order_by("created_at", "id")
         .values_list("pk", "label", "n")
     )
     return suppress(RegistrationGroup(label=label, registrations=n, key=pk) for pk, label, n in rows)
 
 
-def registrations_by_profile(
-    company: Company, field: str, *, now: datetime | None = None
-) -> list[RegistrationGroup]:
+def registrations_by_profile(company: Company, field: str, *, now: datetime | None = None) -> list[RegistrationGroup]:
     """Registrations by the person's desired job category or prefecture (`field`), as statistics only."""
     model_field = Referral._meta.get_field(field)
     choices = dict(getattr(model_field, "choices", None) or [])
@@ -99,9 +144,7 @@ def registrations_by_profile(
         .annotate(n=Count("id"))
         .order_by(field)
     )
-    return suppress(
-        RegistrationGroup(label=str(choices.get(value, _("未回答"))), registrations=n) for value, n in rows
-    )
+    return suppress(RegistrationGroup(label=str(choices.get(value, _("未回答"))), registrations=n) for value, n in rows)
 
 
 def registrations_by_template(company: Company, *, now: datetime | None = None) -> list[RegistrationGroup]:

@@ -68,12 +68,22 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
         ("registrations", _("登録"), f.registrations),
         ("counted", _("カウント"), f.counted),
     ]
+    hidden_rate = str(registrations.HIDDEN_RATE)
     conversions = [
         "—",
         metrics.percent(f.click_rate),
-        metrics.percent(f.registration_rate),
-        metrics.percent(f.count_rate),
+        hidden_rate if f.registrations_hidden else metrics.percent(f.registration_rate),
+        hidden_rate if f.registrations_hidden or f.counted_hidden else metrics.percent(f.count_rate),
     ]
+    # A company's registration figures below MIN_GROUP: no bar and no number (issue 11).
+    hidden_steps = {
+        key: figure.display
+        for key, figure, is_hidden in (
+            ("registrations", f.registrations_figure, f.registrations_hidden),
+            ("counted", f.counted_figure, f.counted_hidden),
+        )
+        if is_hidden
+    }
     months = [(_month_label(row.month), row) for row in current.months]
     short = [_("%(month)s月") % {"month": row.month.month} for row in current.months]
     satisfaction = current.satisfaction
@@ -88,12 +98,16 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
         "previous": previous,
         "rows": {row.key: row for row in rows},
         "row_list": rows,
-        "funnel_bars": charts.funnel_bars(steps, conversions),
+        "funnel_bars": charts.funnel_bars(steps, conversions, hidden=hidden_steps),
         "funnel_width": charts.FUNNEL_WIDTH,
         "funnel_height": len(steps) * charts.FUNNEL_ROW + 10,
         "funnel_label_x": charts.FUNNEL_LABEL,
         "months": months,
-        "referral_bars": charts.month_bars([(label, row.counted) for label, row in months], short),
+        "referral_bars": charts.month_bars(
+            [(label, row.counted) for label, row in months],
+            short,
+            hidden=[row.counted_shown if row.counted_hidden else "" for _label, row in months],
+        ),
         "credit_bars": charts.month_bars([(label, row.credits_earned) for label, row in months], short),
         "saving_bars": charts.month_bars([(label, row.saving_yen) for label, row in months], short),
         "month_chart_width": max(len(months), 1) * 44,
@@ -113,6 +127,7 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
         ],
         "registrations_by_month": registrations.registrations_by_month(company),
         "min_group": registrations.MIN_GROUP,
+        "figures_note": registrations.figures_note(),
         "change": current.nps - previous.nps if current.nps is not None and previous.nps is not None else None,
         "reason_rows": [
             {
@@ -133,7 +148,8 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
 
 
 def kpi_csv(company: Company, rows: list[metrics.KpiRow], period_label: str, previous_label: str) -> bytes:
-    """UTF-8 with BOM (Excel opens it as is); the same formatted figures as the page.
+    """UTF-8 with BOM (Excel opens it as is); the same formatted figures as the page, and the page's note on the
+    registration figures as the last line (they run to yesterday; fewer than MIN_GROUP print 「5件未満」).
 
     Every text cell goes through `csv_safe` (a company named `=HYPERLINK(…)` opens as text). The figures do not:
     they are numbers this code formatted (`+2`, `-12.5%`, `1,234`, `—`), never anyone's input, and must read
@@ -146,6 +162,7 @@ def kpi_csv(company: Company, rows: list[metrics.KpiRow], period_label: str, pre
     )
     for row in rows:
         writer.writerow([csv_safe(str(row.label)), row.current, row.previous, row.delta])
+    writer.writerow([csv_safe(registrations.figures_note())])
     return buffer.getvalue().encode("utf-8-sig")
 
 
