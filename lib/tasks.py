@@ -4,11 +4,13 @@ Services name the task (`"mailings.tasks.dispatch_outbox"`) instead of importing
 imports its own app's `tasks.py` (which imports the services) and no import cycle is needed to queue work.
 """
 
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
+from redis.exceptions import RedisError
 
 from lib.ratelimit import rate_counters_prune
 
@@ -55,6 +57,22 @@ NOT_RERUNNABLE_TASKS: dict[str, str] = {
 }
 
 
+logger = logging.getLogger("career_relay.tasks")
+
+# What an unreachable queue looks like when enqueueing: Redis refused or timed out, or the task table's database.
+QUEUE_OUTAGES: tuple[type[BaseException], ...] = (RedisError, DatabaseError, OSError)
+
+
+def queue_outage_log(dotted_path: str, error: BaseException) -> None:
+    """One warning line: the work is in its row already, the periodic sweep picks it up when the queue is back."""
+    logger.warning(
+        "タスクキューに接続できません (%s: %s)。%s は後で定期処理が実行します (queue unavailable; the sweep runs it)",
+        type(error).__name__,
+        error,
+        dotted_path,
+    )
+
+
 def task_by_path(dotted_path: str) -> Any:
     return import_string(dotted_path)
 
@@ -67,7 +85,10 @@ def enqueue_on_commit(dotted_path: str, *, run_after: Any = None, **kwargs: Any)
         task = task_by_path(dotted_path)
         if run_after is not None:
             task = task.using(run_after=run_after)
-        task.enqueue(**kwargs)
+        try:
+            task.enqueue(**kwargs)
+        except QUEUE_OUTAGES as error:
+            queue_outage_log(dotted_path, error)
 
     # Robust: an unreachable queue never fails the request whose work is already committed. Every task enqueued
     # here has a row that a periodic sweep finds if the wake-up is lost (imports, send batches, HERP pulls).

@@ -216,9 +216,10 @@ def abandoned_tasks_recover(*, now: datetime | None = None, worker_ids: set[str]
     With `worker_ids`, only those workers' rows, and without waiting for their heartbeat to go stale (the worker
     itself says it runs nothing)."""
     recovered = Recovered()
-    _database_recover(now=now or timezone.now(), worker_ids=worker_ids, recovered=recovered)
+    now = now or timezone.now()
+    _database_recover(now=now, worker_ids=worker_ids, recovered=recovered)
     if worker_ids is None and uses_rq():
-        _rq_recover(recovered=recovered)
+        _rq_recover(now=now, recovered=recovered)
     for path in recovered.rerun:
         logger.warning("abandoned task %s: its worker is gone; queued again", path)
     for path in recovered.failed:
@@ -276,7 +277,7 @@ def _database_recover(*, now: datetime, worker_ids: set[str] | None, recovered: 
         WorkerHeartbeat.objects.filter(seen_at__lt=now - HEARTBEAT_HISTORY).delete()
 
 
-def _rq_recover(*, recovered: Recovered) -> None:
+def _rq_recover(*, now: datetime, recovered: Recovered) -> None:
     import django_rq
     from rq.job import Job
     from rq.registry import FailedJobRegistry, StartedJobRegistry
@@ -284,10 +285,10 @@ def _rq_recover(*, recovered: Recovered) -> None:
     for name in settings.RQ_QUEUES:
         queue = django_rq.get_queue(name, job_class="django_tasks_rq.Job")
         started = StartedJobRegistry(queue=queue)
-        expired = started.get_expired_job_ids()
+        expired = started.get_expired_job_ids(now.timestamp())
         if not expired:
             continue
-        started.cleanup()  # RQ's own handling: an abandoned job is retried or moved to the failed registry
+        started.cleanup(now.timestamp())  # RQ's own: retried, or moved to the failed registry
         failed = FailedJobRegistry(queue=queue)
         for job in Job.fetch_many(expired, connection=queue.connection):
             if job is None or not job.is_failed:

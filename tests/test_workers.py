@@ -242,3 +242,64 @@ def test_the_rq_worker_survives_redis_dying_mid_task_and_runs_the_next_task(
         assert worker.poll() is None
     finally:
         stop(worker)
+
+
+def test_a_job_left_started_by_a_killed_rq_worker_is_failed_by_rqs_cleanup_in_the_sweep(
+    database: Path, tmp_path: Path, own_redis: tuple[int, list["subprocess.Popen[bytes]"]]
+) -> None:
+    port, servers = own_redis
+    start_redis(port, servers, tmp_path)
+    env = base_env(database, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    marker, log = tmp_path / "marker.txt", tmp_path / "worker.log"
+    with log.open("a") as out:  # its own session, so the kill takes RQ's forked work horse too
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "worker"], cwd=BASE_DIR, env=env, stdout=out, stderr=out, start_new_session=True
+        )
+    try:
+        enqueue_mark(env, marker, seconds=120)
+        assert wait_for(lambda: "start" in text(marker)), text(log)
+        assert sweep(env, rerunnable=False, seconds_later=0) == {"rerun": [], "failed": []}
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+    # RQ's execution expires RQ_JOB_MONITORING_INTERVAL + 60 s after the horse's last beat.
+    assert sweep(env, rerunnable=False, seconds_later=75) == {"rerun": [], "failed": [MARK]}
+    code = (
+        "import django_rq\nfrom rq.registry import FailedJobRegistry, StartedJobRegistry\n"
+        "q = django_rq.get_queue('default')\n"
+        "print(len(StartedJobRegistry(queue=q)), len(FailedJobRegistry(queue=q)))\n"
+    )
+    assert django_script(env, code).split() == ["0", "1"]
+
+
+def test_every_task_is_classified_as_safe_to_rerun_or_not() -> None:
+    """A new task must be checked for idempotency and listed in one of the two places in lib/tasks.py."""
+    import importlib
+
+    from django.apps import apps
+    from django_tasks.base import Task
+
+    from lib.tasks import NOT_RERUNNABLE_TASKS, RERUNNABLE_TASKS
+
+    found = set()
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.tasks")
+        except ModuleNotFoundError:
+            continue
+        found |= {value.module_path for value in vars(module).values() if isinstance(value, Task)}
+    found = {path for path in found if not path.startswith(("django_tasks", "tests."))}
+
+    assert found == RERUNNABLE_TASKS | set(NOT_RERUNNABLE_TASKS)
+    assert not RERUNNABLE_TASKS & set(NOT_RERUNNABLE_TASKS)
+
+
+def test_the_abandoned_task_sweep_runs_every_minute() -> None:
+    from lib.periodic import JOBS, every_minute
+
+    (job,) = [job for job in JOBS if job.task_path == "lib.tasks.recover_abandoned_tasks"]
+    assert job.slot is every_minute
