@@ -3,8 +3,8 @@ import sys
 
 from django.db import DatabaseError, InterfaceError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template import loader
 from django.shortcuts import render
+from django.template import loader
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from redis.exceptions import RedisError
 
@@ -14,7 +14,7 @@ logger = logging.getLogger("career_relay.errors")
 PLAIN_ERROR_PAGE = (
     '<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>キャリアリレー</title></head><body>'
     "<h1>申し訳ございません。ただいまページを表示できません</h1>"
-    "<p>お手数ですが、数分おいてからもう一度お試しください。</p><p><a href=\"/\">トップページへ</a></p></body></html>"
+    '<p>お手数ですが、数分おいてからもう一度お試しください。</p><p><a href="/">トップページへ</a></p></body></html>'
 )
 # A lost database or Redis is temporary: 503 with Retry-After, so browsers, proxies and monitors know to come back.
 DEPENDENCY_OUTAGES: tuple[type[BaseException], ...] = (DatabaseError, InterfaceError, RedisError)

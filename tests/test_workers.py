@@ -253,7 +253,12 @@ def test_a_job_left_started_by_a_killed_rq_worker_is_failed_by_rqs_cleanup_in_th
     marker, log = tmp_path / "marker.txt", tmp_path / "worker.log"
     with log.open("a") as out:  # its own session, so the kill takes RQ's forked work horse too
         worker = subprocess.Popen(
-            [sys.executable, "manage.py", "worker"], cwd=BASE_DIR, env=env, stdout=out, stderr=out, start_new_session=True
+            [sys.executable, "manage.py", "worker"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
         )
     try:
         enqueue_mark(env, marker, seconds=120)
