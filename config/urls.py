@@ -45,3 +45,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(integrations_urls.public_urlpatterns)),
 ]
+
+# The Japanese 500 page, or the 503 page when the database or Redis is down (lib/views.py).
+handler500 = "lib.views.server_error"

@@ -31,3 +31,17 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window_start}: {self.hits}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A database task worker (`manage.py worker`) says every few seconds that it is alive. A RUNNING task whose
+    worker stopped beating was abandoned (the worker was killed): `lib.workers.abandoned_tasks_recover` finds it."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host}:{self.pid}) seen {self.seen_at:%H:%M:%S}"

@@ -92,6 +92,7 @@ JOBS = [
         slot=every_ten_minutes,
     ),
     PeriodicJob(name="pull_herp", task_path="integrations.tasks.herp_pull_all", slot=every_five_minutes),
+    PeriodicJob(name="recover_abandoned_tasks", task_path="lib.tasks.recover_abandoned_tasks", slot=every_minute),
     PeriodicJob(name="prune_task_results", task_path="lib.tasks.prune_task_results", slot=daily_at_ten),
 ]
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -139,6 +139,46 @@ class RedisStore:
         return int(value) if value is not None else 0  # type: ignore[arg-type]
 
 
+class FallbackStore:
+    """Redis first; while Redis does not answer, the database's counter rows, so the limits still hold through a
+    Redis outage instead of letting every attempt through. After a failure Redis is skipped for `pause` seconds
+    (a dead Redis is not asked again on every request); each switch is logged as a warning."""
+
+    def __init__(self, primary: CounterStore, fallback: CounterStore, *, pause: float = 5.0) -> None:
+        self.primary, self.fallback, self.pause = primary, fallback, pause
+        self._skip_until = 0.0
+
+    def _use_fallback(self) -> bool:
+        return time.monotonic() < self._skip_until
+
+    def _primary_failed(self, error: StoreUnavailable) -> None:
+        if not self._use_fallback():
+            logger.warning("rate limit: Redis に接続できません (%s)。しばらくデータベースで数えます", error)
+        self._skip_until = time.monotonic() + self.pause
+
+    def _fallback_call(self, call: Callable[[], int]) -> int:
+        try:
+            return call()
+        except DatabaseError as error:
+            raise StoreUnavailable(f"database: {error}") from error
+
+    def increment(self, key: str, window_start: int, window_seconds: int) -> int:
+        if not self._use_fallback():
+            try:
+                return self.primary.increment(key, window_start, window_seconds)
+            except StoreUnavailable as error:
+                self._primary_failed(error)
+        return self._fallback_call(lambda: self.fallback.increment(key, window_start, window_seconds))
+
+    def read(self, key: str, window_start: int) -> int:
+        if not self._use_fallback():
+            try:
+                return self.primary.read(key, window_start)
+            except StoreUnavailable as error:
+                self._primary_failed(error)
+        return self._fallback_call(lambda: self.fallback.read(key, window_start))
+
+
 GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
 
 
@@ -201,7 +241,7 @@ class RateLimiter:
 
 @cache
 def _store_for(redis_url: str, prefix: str) -> CounterStore:
-    return RedisStore(redis_url, prefix) if redis_url else DatabaseStore()
+    return FallbackStore(RedisStore(redis_url, prefix), DatabaseStore()) if redis_url else DatabaseStore()
 
 
 def default_limiter() -> RateLimiter:

@@ -32,6 +32,13 @@ class Backoff:
     def reset(self) -> None:
         self.failures = 0
 
+    def recovered(self, name: str) -> None:
+        """Log the recovery once after an outage. A tick that runs for long (a worker) calls it itself as soon as
+        its dependencies answer again; `run_resiliently` calls it after every tick that returns."""
+        if self.failures:
+            logger.warning("%s: 接続が回復しました (dependencies are back after %s failed tries)", name, self.failures)
+            self.reset()
+
 
 def _drop_broken_connections() -> None:
     # A connection that died mid-outage must not be reused; Django opens a fresh one on the next query.
@@ -42,6 +49,15 @@ def _drop_broken_connections() -> None:
             each.connection = None
 
 
+def dependency_name(error: BaseException) -> str:
+    """Which dependency an outage is, in the words of the log line an operator reads."""
+    if isinstance(error, RedisError):
+        return "Redis"
+    if isinstance(error, (DatabaseError, InterfaceError)):
+        return "データベース"
+    return "接続先 (Redis またはデータベース)"
+
+
 def run_resiliently(
     *,
     name: str,
@@ -50,35 +66,44 @@ def run_resiliently(
     interval: float,
     once: bool = False,
     backoff: Backoff | None = None,
+    outages: tuple[type[BaseException], ...] = OUTAGES,
 ) -> None:
-    """Call `tick` every `interval` seconds forever (once with `once`), waiting out outages with back-off."""
+    """Call `tick` every `interval` seconds forever (once with `once`), waiting out outages with back-off.
+
+    The log says, in Japanese first: 「Redis に接続できません … 再試行します」 on the first failure, a warning for each
+    further try, and 「接続が回復しました」 when a tick succeeds again."""
     backoff = backoff or Backoff(ceiling=max(interval, 2.0))
     while True:
         if not connection.in_atomic_block:  # inside a transaction (a test's) the connection is not ours to drop
             close_old_connections()
         try:
             tick()
-        except OUTAGES as error:
+        except outages as error:
             pause = backoff.next_pause()
             if backoff.failures == 1:
                 logger.error(
-                    "%s: a dependency is unavailable (%s: %s); retrying with back-off",
+                    "%s: %s に接続できません (%s: %s)。%.0f 秒後に再試行します"
+                    " (a dependency is unavailable; retrying with back-off)",
                     name,
+                    dependency_name(error),
                     type(error).__name__,
                     error,
+                    pause,
                 )
             else:
                 logger.warning(
-                    "%s: still unavailable after %s tries; next try in %.0f s", name, backoff.failures, pause
+                    "%s: %s にまだ接続できません (still unavailable after %s tries)。%.0f 秒後に再試行します",
+                    name,
+                    dependency_name(error),
+                    backoff.failures,
+                    pause,
                 )
             _drop_broken_connections()
             if once:
                 raise
             sleep(pause)
             continue
-        if backoff.failures:
-            logger.warning("%s: dependencies are back after %s failed tries", name, backoff.failures)
-            backoff.reset()
+        backoff.recovered(name)
         if once:
             return
         sleep(interval)

@@ -4,13 +4,73 @@ Services name the task (`"mailings.tasks.dispatch_outbox"`) instead of importing
 imports its own app's `tasks.py` (which imports the services) and no import cycle is needed to queue work.
 """
 
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
+from redis.exceptions import RedisError
 
 from lib.ratelimit import rate_counters_prune
+
+# Tasks that may run again after the worker running them was killed (lib/workers.py re-queues them): each is
+# idempotent by its ids — it re-reads rows and does only what is still undone. Checked one by one:
+# - periodic sweeps that re-read what is due: a second run finds nothing left to do;
+# - `dispatch_outbox`: each outbox row is claimed before delivery, a row handed to SMTP is never resent blindly;
+# - `applicant_import_run`, `expand_send_batch`, `queue_confirmed_rejection_emails`, `queue_rejection_emails`:
+#   resume by chunk / one mail per applicant (an applicant already mailed is left out), so a redone chunk adds
+#   nothing;
+# - `herp_pull_integration`: events are logged by their HERP id, a second pull applies nothing twice;
+# - the daily and monthly mail jobs record each invitation / report once (per person and sequence, per company
+#   and month), so a rerun mails nobody twice.
+# Not here, so an abandoned run is marked FAILED instead (see NOT_RERUNNABLE_TASKS for why).
+RERUNNABLE_TASKS: frozenset[str] = frozenset(
+    {
+        "applicants.tasks.applicant_import_run",
+        "applicants.tasks.resume_stuck_imports",
+        "candidates.tasks.expire_unverified_candidates",
+        "insights.tasks.send_monthly_reports",
+        "insights.tasks.send_survey_invitations",
+        "integrations.tasks.herp_pull_all",
+        "integrations.tasks.herp_pull_integration",
+        "integrations.tasks.prune_webhook_events",
+        "integrations.tasks.retry_held_webhook_events",
+        "lib.tasks.prune_rate_limit_counters",
+        "lib.tasks.prune_task_results",
+        "lib.tasks.recover_abandoned_tasks",
+        "mailings.tasks.dispatch_outbox",
+        "mailings.tasks.expand_send_batch",
+        "mailings.tasks.queue_confirmed_rejection_emails",
+        "mailings.tasks.queue_rejection_emails",
+        "mailings.tasks.resume_stalled_send_batches",
+        "placements.tasks.pool_listings_redact_again",
+        "rechallenge.tasks.send_rechallenge_invitations",
+        "relay.tasks.count_cooled_referrals",
+        "relay.tasks.expire_credits",
+    }
+)
+NOT_RERUNNABLE_TASKS: dict[str, str] = {
+    # Deprecated, kept one release for jobs queued before the outbox: it hands a message to SMTP with no row, so
+    # a killed run may already have delivered it and a rerun would send it twice.
+    "mailings.tasks.deliver_email": "direct SMTP send without an outbox row",
+}
+
+
+logger = logging.getLogger("career_relay.tasks")
+
+# What an unreachable queue looks like when enqueueing: Redis refused or timed out, or the task table's database.
+QUEUE_OUTAGES: tuple[type[BaseException], ...] = (RedisError, DatabaseError, OSError)
+
+
+def queue_outage_log(dotted_path: str, error: BaseException) -> None:
+    """One warning line: the work is in its row already, the periodic sweep picks it up when the queue is back."""
+    logger.warning(
+        "タスクキューに接続できません (%s: %s)。%s は後で定期処理が実行します (queue unavailable; the sweep runs it)",
+        type(error).__name__,
+        error,
+        dotted_path,
+    )
 
 
 def task_by_path(dotted_path: str) -> Any:
@@ -25,7 +85,10 @@ def enqueue_on_commit(dotted_path: str, *, run_after: Any = None, **kwargs: Any)
         task = task_by_path(dotted_path)
         if run_after is not None:
             task = task.using(run_after=run_after)
-        task.enqueue(**kwargs)
+        try:
+            task.enqueue(**kwargs)
+        except QUEUE_OUTAGES as error:
+            queue_outage_log(dotted_path, error)
 
     # Robust: an unreachable queue never fails the request whose work is already committed. Every task enqueued
     # here has a row that a periodic sweep finds if the wake-up is lost (imports, send batches, HERP pulls).
@@ -50,3 +113,12 @@ def prune_task_results() -> int:
 def prune_rate_limit_counters() -> int:
     """Counter rows of windows that have ended (the database store; Redis keys expire by themselves)."""
     return rate_counters_prune()
+
+
+@task()
+def recover_abandoned_tasks() -> int:
+    """Every minute (lib/periodic.py): tasks left RUNNING by a killed worker are queued again or marked failed."""
+    from lib.workers import abandoned_tasks_recover
+
+    recovered = abandoned_tasks_recover()
+    return len(recovered.rerun) + len(recovered.failed)

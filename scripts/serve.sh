@@ -11,11 +11,8 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-if [ -n "${REDIS_URL:-}" ]; then
-  $BIN/python manage.py rqworker default --with-scheduler --job-class django_tasks_rq.Job & pids+=($!)
-else
-  $BIN/python manage.py db_worker --no-reload --interval 1 & pids+=($!)
-fi
+# RQ when REDIS_URL is set, else the database queue; it waits out a lost database or Redis (lib/workers.py).
+$BIN/python manage.py worker & pids+=($!)
 $BIN/python manage.py scheduler & pids+=($!)
 $BIN/python manage.py runserver "127.0.0.1:$PORT" --noreload & pids+=($!)
 

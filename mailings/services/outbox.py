@@ -19,7 +19,7 @@ from audit.services import audit_record
 from companies.models import Company, RelayLink
 from lib.business_days import add_business_days
 from lib.dates import JST
-from lib.tasks import task_by_path
+from lib.tasks import QUEUE_OUTAGES, queue_outage_log, task_by_path
 from mailings.merge import render_merge
 from mailings.models import AutoSendRule, MailSettings, OutboundEmail, Suppression, TemplateVersion
 from mailings.mute import mail_is_muted
@@ -287,7 +287,11 @@ def rejection_email_schedule_by_rule(*, applicant: Applicant, now: datetime | No
 
 def _enqueue_dispatch() -> None:
     # By dotted path: the task module imports these services, never the other way round.
-    task_by_path("mailings.tasks.dispatch_outbox").enqueue()
+    try:
+        task_by_path("mailings.tasks.dispatch_outbox").enqueue()
+    except QUEUE_OUTAGES as error:
+        # The mail is a committed QUEUED row; the queue only wakes the dispatcher, the per-minute job sends it.
+        queue_outage_log("mailings.tasks.dispatch_outbox", error)
 
 
 def outbox_dispatch_soon() -> None:
