@@ -133,7 +133,10 @@ def test_the_preview_of_another_company_answers_nothing_of_theirs(outsider_clien
     assert outsider_client.get(f"/company/mail/templates/{template.pk}/").status_code == 404
 
 
-@pytest.mark.parametrize("kind", [kind for kind in OutboundEmail.Kind.values if kind not in ("rejection", "rechallenge")])
+OPERATOR_KINDS = [kind for kind in OutboundEmail.Kind.values if kind not in ("rejection", "rechallenge")]
+
+
+@pytest.mark.parametrize("kind", OPERATOR_KINDS)
 def test_every_mail_of_the_operator_ends_with_its_identity(kind: str, operator_settings: Any) -> None:
     _subject, body = mail_render(template=kind, context={})
     for detail in IDENTITY:
