@@ -108,6 +108,7 @@ EXPECTED: dict[str, Case] = {
     "companies": Case(none, only(ADMIN, RA)),
     "company_new": Case(none, only(ADMIN), post=only(ADMIN)),
     "company_detail": Case(company, only(ADMIN, RA), post=only(ADMIN)),
+    "company_terms_pdf": Case(lambda o: {"pk": o.company.pk, "version": 1}, only(ADMIN, RA)),
     # referrals and their invalidation, the audit log: admin
     "referrals": Case(none, only(ADMIN)),
     "referral_invalidate": Case(lambda o: {"pk": o.referral.pk}, only(ADMIN), post=only(ADMIN)),
