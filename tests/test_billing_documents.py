@@ -234,3 +234,52 @@ def test_credit_note_amounts_are_exact_per_tax_rate(
     rate = f"{rate_bp / 100:g}%"
     assert f"ご返還額(税込) ¥{refund + refund_tax:,}" in text
     assert f"{rate}対象 ¥{refund:,}(消費税 ¥{refund_tax:,})" in text
+
+
+def test_the_migration_snapshots_the_issuer_of_invoices_issued_before_it(transactional_db: Any) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("placements", "0005_pool_listings")]
+    after = [("placements", "0006_billing_snapshots_and_credit_notes")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    company = old.get_model("companies", "Company").objects.create(name="株式会社既存", name_kana="")
+    job_order = old.get_model("placements", "JobOrder").objects.create(
+        company=company,
+        title="営業",
+        job_category="sales",
+        employment_type="full_time",
+        prefecture=13,
+        salary_min=400,
+        salary_max=600,
+        required_skills="営業",
+        description="営業",
+    )
+    introduction = old.get_model("placements", "Introduction").objects.create(
+        company=company, job_order=job_order, status="hired"
+    )
+    placement = old.get_model("placements", "Placement").objects.create(
+        introduction=introduction,
+        company=company,
+        job_order=job_order,
+        start_date=date(2026, 4, 1),
+        annual_salary_yen=6_000_000,
+        fee_rate_bp=3500,
+        tax_rate_bp=1000,
+        fee_yen=2_100_000,
+        tax_yen=210_000,
+        total_yen=2_310_000,
+        invoiced_on=date(2026, 4, 1),
+        due_on=date(2026, 5, 31),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    migrated = new.get_model("placements", "Placement").objects.get(pk=placement.pk)
+    assert migrated.issuer["registration_number"] == "T1234567890123"
+    assert migrated.recipient == {"name": "株式会社既存", "address": ""}
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

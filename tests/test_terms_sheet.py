@@ -42,9 +42,7 @@ def test_a_new_company_gets_version_1_stating_every_credit_term(tenant: Tenant) 
         assert expected in text, expected
 
 
-def test_a_ratio_change_makes_version_2_and_asks_again(
-    owner_client: Client, operator: User, tenant: Tenant
-) -> None:
+def test_a_ratio_change_makes_version_2_and_asks_again(owner_client: Client, operator: User, tenant: Tenant) -> None:
     terms_acknowledge(sheet=sheets(tenant)[0], user=tenant.owner, ip="192.0.2.1")
     assert 'id="terms-callout"' not in owner_client.get("/company/").content.decode()
     contract_update(contract=tenant.company.contract, terms={"referrals_per_credit": 5}, actor=operator)
@@ -62,9 +60,7 @@ def test_a_change_that_leaves_the_terms_as_they_were_makes_no_new_version(operat
     assert len(sheets(tenant)) == 1
 
 
-def test_the_owner_acknowledges_on_the_terms_page_and_it_is_recorded(
-    owner_client: Client, tenant: Tenant
-) -> None:
+def test_the_owner_acknowledges_on_the_terms_page_and_it_is_recorded(owner_client: Client, tenant: Tenant) -> None:
     sheet = sheets(tenant)[0]
     page = owner_client.get("/company/terms/").content.decode()
     assert "無料紹介枠に関する契約条件書" in page and "内容を確認しました" in page and "残高がマイナス" in page
@@ -141,3 +137,25 @@ def test_a_company_with_members_only_may_acknowledge_through_a_member(operator: 
 def test_the_existing_sheet_of_a_company_records_the_terms_it_was_made_from(tenant: Tenant) -> None:
     contract: Any = Contract.objects.get(company=tenant.company)
     assert sheets(tenant)[0].terms["cooling_off_hours"] == contract.cooling_off_hours == 0
+
+
+def test_the_migration_gives_every_existing_company_version_1(transactional_db: Any) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("companies", "0005_contract_cooling_off_hours")]
+    after = [("companies", "0006_terms_sheets")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    company = old_apps.get_model("companies", "Company").objects.create(name="株式会社既存", name_kana="")
+    old_apps.get_model("companies", "Contract").objects.create(company=company, referrals_per_credit=7)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new_apps = executor.loader.project_state(after).apps
+    sheet = new_apps.get_model("companies", "TermsSheet").objects.get(contract__company_id=company.pk)
+    assert sheet.version == 1 and "紹介7件ごと" in sheet.text and "株式会社既存 御中" in sheet.text
+    assert sheet.sha256 == text_sha256(sheet.text)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
