@@ -2,6 +2,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -223,3 +224,46 @@ class RelayLink(models.Model):
 
     def personal_url(self, applicant_ref: str) -> str:
         return f"{self.public_url}?ref={self.sign_applicant_ref(applicant_ref)}"
+
+
+class TermsSheet(models.Model):
+    """One version of the company's credit terms sheet (無料紹介枠に関する契約条件書): what counts, the ratio, the
+    cooling-off, expiry, claw-back on invalidation and a negative balance, stated in advance (a term of a 違約金
+    kind must be). Written only by `companies.services.terms_sheet_issue`, from the contract by
+    `companies.terms.terms_sheet_text`, when the company is created and whenever its terms change; never changed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="terms_sheets")
+    version = models.PositiveIntegerField(_("版"))
+    terms = models.JSONField(_("契約条件(作成時点)"))
+    text = models.TextField(_("本文"))
+    sha256 = models.CharField(_("本文の SHA-256"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("契約条件書")
+        constraints = [models.UniqueConstraint(fields=["contract", "version"], name="terms_sheet_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.company} 契約条件書 第{self.version}版"
+
+
+class TermsAcknowledgement(models.Model):
+    """A company owner or admin confirmed that they read a version of the terms sheet: who, when, from where."""
+
+    sheet = models.ForeignKey(TermsSheet, on_delete=models.CASCADE, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user_label = models.CharField(_("確認した方"), max_length=300)
+    at = models.DateTimeField(_("確認日時"), auto_now_add=True)
+    ip = models.GenericIPAddressField(_("IP アドレス"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("契約条件書の確認")
+        constraints = [models.UniqueConstraint(fields=["sheet", "user"], name="terms_acknowledged_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} / {self.user_label}"

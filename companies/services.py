@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from companies.models import Company, Contract, RelayLink
+from companies.models import Company, Contract, RelayLink, TermsAcknowledgement, TermsSheet
 from companies.signals import company_created, contract_ratio_changing
+from companies.terms import contract_terms, terms_sheet_text, text_sha256
 from lib.errors import RuleRefused
 
 if TYPE_CHECKING:  # accounts sits above this app: an actor is only named, never looked up here
@@ -37,24 +41,85 @@ def company_create(
         audit_record(
             actor=actor, action="company.create", target=company, company=company, detail={"contract": _terms(contract)}
         )
+        terms_sheet_issue(contract=contract, actor=actor)  # shown to the company from its first sign-in
         company_created.send(sender=Company, company=company, actor=actor)
     return company
 
 
 def _terms(contract: Contract) -> dict[str, Any]:
+    return contract_terms(contract)
+
+
+def operator_identity() -> dict[str, str]:
     return {
-        "referrals_per_credit": contract.referrals_per_credit,
-        "credit_validity_months": contract.credit_validity_months,
-        "counting_rule": contract.counting_rule,
-        "cooling_off_hours": contract.cooling_off_hours,
-        "rechallenge_first_months": contract.rechallenge_first_months,
-        "rechallenge_second_months": contract.rechallenge_second_months,
-        "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
-        "fee_rate_percent": str(contract.fee_rate_percent),
-        "minimum_fee_yen": contract.minimum_fee_yen,
-        "refund_schedule": contract.refund_schedule,
-        "consumption_tax_percent": str(contract.consumption_tax_percent),
+        "name": settings.OPERATOR_NAME,
+        "license_number": settings.OPERATOR_LICENSE_NUMBER,
+        "address": settings.OPERATOR_ADDRESS,
+        "email": settings.OPERATOR_CONTACT_EMAIL,
     }
+
+
+class TermsRefused(RuleRefused):
+    """The terms sheet cannot be acknowledged by this person, or not this version."""
+
+
+def terms_sheet_issue(*, contract: Contract, actor: User | None) -> TermsSheet:
+    """The contract's terms sheet for its current terms: a new version when they differ from the last sheet's
+    (every contract change that a company must read), else the last sheet. Call under the contract's row lock
+    (company_create and contract_update do), so two changes never take the same version number."""
+    terms = contract_terms(contract)
+    latest = TermsSheet.objects.filter(contract=contract).order_by("-version").first()
+    if latest is not None and latest.terms == terms:
+        return latest
+    version = (TermsSheet.objects.filter(contract=contract).aggregate(n=Max("version"))["n"] or 0) + 1
+    text = terms_sheet_text(
+        terms=terms,
+        company_name=contract.company.name,
+        version=version,
+        created_on=timezone.localdate(),
+        operator=operator_identity(),
+    )
+    sheet = TermsSheet.objects.create(
+        contract=contract, version=version, terms=terms, text=text, sha256=text_sha256(text), created_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="terms_sheet.issue",
+        target=sheet,
+        company=contract.company,
+        detail={"version": version, "sha256": sheet.sha256},
+    )
+    return sheet
+
+
+def terms_acknowledge(*, sheet: TermsSheet, user: User, ip: str | None) -> TermsAcknowledgement:
+    """`user` confirms they read this version. Only the current version, and only an owner or admin of the company
+    when it has one (a member may when the company has nobody else). Saying it twice keeps the first record."""
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().select_related("company").get(pk=sheet.contract_id)
+        company = contract.company
+        if getattr(user, "company_id", None) != company.pk:
+            raise TermsRefused(_("この契約条件書を確認できるのは、対象企業のユーザーの方のみです。"))
+        managers = company.users.filter(company_role__in=("owner", "admin"), is_active=True)
+        if not user.can_manage_company and managers.exists():
+            raise TermsRefused(_("契約条件書の確認は、オーナーまたは管理者の方のみ行えます。"))
+        latest = TermsSheet.objects.filter(contract=contract).order_by("-version").first()
+        if latest is None or latest.pk != sheet.pk:
+            raise TermsRefused(_("新しい版の契約条件書があります。最新の版をご確認ください。"))
+        acknowledgement, created = TermsAcknowledgement.objects.get_or_create(
+            sheet=sheet,
+            user=user,
+            defaults={"user_label": f"{user.name} <{user.email}>", "ip": ip or None},
+        )
+        if created:
+            audit_record(
+                actor=user,
+                action="terms_sheet.acknowledge",
+                target=sheet,
+                company=company,
+                detail={"version": sheet.version, "sha256": sheet.sha256},
+            )
+    return acknowledgement
 
 
 def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -> Contract:
@@ -93,6 +158,8 @@ def contract_update(*, contract: Contract, terms: dict[str, Any], actor: User) -
             company=contract.company,
             detail={"before": before, "after": after, "changes": changes},
         )
+        if changes:
+            terms_sheet_issue(contract=contract, actor=actor)  # the company is asked to read it again
     return contract
 
 

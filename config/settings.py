@@ -292,3 +292,5 @@ OPERATOR_BANK_ACCOUNT = env.str(
     "OPERATOR_BANK_ACCOUNT", default="キャリア銀行 丸の内支店 普通 1234567 カ)キャリアリレー"
 )
 OPERATOR_LICENSE_NUMBER = env.str("OPERATOR_LICENSE_NUMBER", default="13-ユ-000000")
+# The operator's web address in the identity block of every rejection and operator mail (mailings/identity.py).
+OPERATOR_URL = env.str("OPERATOR_URL", default=SITE_URL).rstrip("/")

@@ -315,6 +315,10 @@ class Placement(models.Model):
     refund_tax_yen = models.PositiveIntegerField(_("返戻金の消費税"), default=0)
     refund_total_yen = models.PositiveIntegerField(_("返戻金(税込)"), default=0)
     refund_recorded_at = models.DateTimeField(_("返戻金の計算日時"), null=True, blank=True)
+    # Who issued the invoice and to whom, as they were on the day it was issued (placements/documents/parties.py):
+    # the PDF reads these, never today's settings, so a re-download is the document that was issued (rule 15).
+    issuer = models.JSONField(_("発行者(発行時点)"), default=dict)
+    recipient = models.JSONField(_("宛先(発行時点)"), default=dict)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -352,6 +356,52 @@ class Placement(models.Model):
     @property
     def net_total_yen(self) -> int:
         return self.total_yen - self.refund_total_yen
+
+
+class CreditNote(models.Model):
+    """A refund (返戻金) as the qualified return invoice (適格返還請求書) the company receives: the amount returned per
+    tax rate and its tax, the original invoice and the issuer as they were on the day. Never changed: a corrected
+    refund issues a new note that names the one it replaces (`replaces`)."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="credit_notes")
+    issued_on = models.DateField(_("発行日"))
+    left_on = models.DateField(_("退職日"))
+    refund_percent = models.PositiveSmallIntegerField(_("返戻率(%)"))
+    tax_rate_bp = models.PositiveIntegerField(_("消費税率(ベーシスポイント)"))
+    refund_yen = models.PositiveIntegerField(_("返還額(税抜)"))
+    tax_yen = models.PositiveIntegerField(_("返還額の消費税"))
+    total_yen = models.PositiveIntegerField(_("返還額(税込)"))
+    issuer = models.JSONField(_("発行者(発行時点)"), default=dict)
+    recipient = models.JSONField(_("宛先(発行時点)"), default=dict)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by", verbose_name=_("訂正前")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("返還請求書")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_yen=models.F("refund_yen") + models.F("tax_yen")),
+                name="credit_note_total_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"CN-{self.issued_on:%Y%m}-{self.pk:06d}"
+
+    @property
+    def is_current(self) -> bool:
+        """Not corrected by a later note."""
+        return not hasattr(self, "replaced_by")
 
 
 class CompanyExclusion(models.Model):

@@ -22,6 +22,7 @@ from lib.dates import JST, add_months, jst_today
 from lib.errors import RuleRefused
 from lib.jatext import normalize_email
 from lib.links import absolute_reverse
+from mailings.identity import operator_identity_block
 from mailings.links import SecretLink, param_id, secret_links_extract
 from mailings.models import OutboundEmail, Suppression
 from mailings.services import mail_send
@@ -210,9 +211,7 @@ def _render_invitation(
         "unsubscribe_company_url": unsubscribe_link(company=company),
         "unsubscribe_all_url": unsubscribe_link(company=None),
         "consents_url": absolute_reverse("candidates:consents"),
-        "OPERATOR_NAME": settings.OPERATOR_NAME,
-        "OPERATOR_CONTACT_EMAIL": settings.OPERATOR_CONTACT_EMAIL,
-        "OPERATOR_ADDRESS": settings.OPERATOR_ADDRESS,
+        "operator_identity": operator_identity_block(language=settings.LANGUAGE_CODE),
     }
     context, links = secret_links_extract(context)
     # Candidates do not record a language; the invitation goes out in the site's language (Japanese).

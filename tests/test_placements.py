@@ -335,7 +335,7 @@ def test_the_invoice_pdf_of_a_normal_placement(owner_client: Client, operator: U
     assert "無料紹介枠の適用" not in text
 
 
-def test_the_invoice_pdf_of_a_credit_placement_shows_zero_and_the_waived_fee(
+def test_a_credit_placement_gets_a_zero_yen_usage_statement_not_an_invoice(
     operator_client: Client, operator: User, tenant: Tenant
 ) -> None:
     grant_credits(tenant, 1)
@@ -344,8 +344,11 @@ def test_the_invoice_pdf_of_a_credit_placement_shows_zero_and_the_waived_fee(
     placement = record(introduction, operator)
     response = operator_client.get(f"/ops/placements/{placement.pk}/invoice.pdf")
     assert response.status_code == 200
+    assert f"statement-{placement.invoice_number}.pdf" in response["Content-Disposition"]
     text = pdf_text(response.content)
-    assert "ご請求金額(税込) ¥0" in text
+    assert "無料紹介枠ご利用明細" in text and "請求書番号" not in text and "お支払期限" not in text
+    assert "ご請求金額" not in text and "お振込先" not in text
+    assert "ご請求額 ¥0(ご請求はございません)" in text and "請求書ではありません" in text
     assert "無料紹介枠の適用(本来の手数料 ¥2,100,000 を免除)" in text
     assert "-¥2,100,000" in text
     assert "人材紹介手数料(10%対象)" in text and "¥2,100,000" in text
@@ -368,10 +371,12 @@ def test_the_invoice_after_an_erasure_does_not_name_the_person(operator: User, t
     assert "佐藤" not in text and "削除済み" in text
 
 
-def test_an_invoice_shows_a_recorded_refund(operator: User, tenant: Tenant) -> None:
+def test_a_recorded_refund_leaves_the_issued_invoice_as_it_was(operator: User, tenant: Tenant) -> None:
     placement = record(hired(tenant, operator), operator, start_date=timezone.localdate() - timedelta(days=3))
+    issued = invoice_pdf(placement)
     placement = placement_record_leaving(placement=placement, left_on=timezone.localdate(), actor=operator)
-    assert "返戻金 ¥1,848,000" in pdf_text(invoice_pdf(placement))
+    assert invoice_pdf(placement) == issued  # the refund is a credit note of its own (test_billing_documents.py)
+    assert placement.credit_notes.get().total_yen == 1_848_000
 
 
 # --- contract terms on the operator's screen, and the demo ---------------------------------------------

@@ -22,6 +22,7 @@ from candidates.services import candidate_delete, candidate_register, candidate_
 from companies.models import Contract
 from demo.rechallenge import seed_rechallenge
 from lib.periodic import JOBS, enqueue_due_jobs
+from mailings.identity import operator_identity_block
 from mailings.models import OutboundEmail
 from mailings.services.dispatch import outbox_message
 from mailings.services.unsubscribe import suppression_add
@@ -265,7 +266,7 @@ def test_the_email_names_the_sender_lists_open_jobs_and_carries_the_unsubscribe_
     body = delivered_body(email)
     assert "再挑 花子 様" in body
     assert "■ 送信者" in body and "株式会社テスト商事" in body
-    assert f"配信: {settings.OPERATOR_NAME}" in body
+    assert operator_identity_block() in body  # who runs the relay, its licence and contact (特定電子メール法 4条)
     assert settings.OPERATOR_CONTACT_EMAIL in body and settings.OPERATOR_ADDRESS in body
     assert "バックエンドエンジニア" in body and "フルリモートの SRE" in body and "500〜800万円" in body
     assert "一時停止中の営業職" not in body

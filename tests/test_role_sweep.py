@@ -21,9 +21,17 @@ from accounts.models import User
 from candidates.models import AdvisorInterview, Candidate
 from companies.models import Company
 from mailings.models import OutboundEmail
-from placements.models import CreditReservation, Introduction, IntroductionRequest, JobOrder, Placement, PoolListing
+from placements.models import (
+    CreditNote,
+    CreditReservation,
+    Introduction,
+    IntroductionRequest,
+    JobOrder,
+    Placement,
+    PoolListing,
+)
 from placements.services.credit_use import credit_reserve
-from placements.services.placements import placement_record
+from placements.services.placements import placement_record, placement_record_leaving
 from placements.services.pool import pool_listing_refresh
 from relay.models import Referral
 from tests.conftest import Tenant, login, make_user, register_verified
@@ -57,6 +65,7 @@ class Objects:
     job_order: JobOrder
     reservation: CreditReservation
     placement: Placement
+    credit_note: CreditNote
     hired_unplaced: Introduction
     introduction: Introduction
     pool_request: IntroductionRequest
@@ -99,6 +108,7 @@ EXPECTED: dict[str, Case] = {
     "companies": Case(none, only(ADMIN, RA)),
     "company_new": Case(none, only(ADMIN), post=only(ADMIN)),
     "company_detail": Case(company, only(ADMIN, RA), post=only(ADMIN)),
+    "company_terms_pdf": Case(lambda o: {"pk": o.company.pk, "version": 1}, only(ADMIN, RA)),
     # referrals and their invalidation, the audit log: admin
     "referrals": Case(none, only(ADMIN)),
     "referral_invalidate": Case(lambda o: {"pk": o.referral.pk}, only(ADMIN), post=only(ADMIN)),
@@ -141,6 +151,7 @@ EXPECTED: dict[str, Case] = {
     ),
     "placement_detail": Case(lambda o: {"pk": o.placement.pk}, only(ADMIN), post=only(ADMIN)),
     "placement_invoice": Case(lambda o: {"pk": o.placement.pk}, only(ADMIN)),
+    "placement_credit_note": Case(lambda o: {"pk": o.credit_note.pk}, only(ADMIN)),
     # matching and introductions: both kinds of advisor
     "candidate_matches": Case(candidate, only(*ALL)),
     "job_matches": Case(job, only(*ALL)),
@@ -247,6 +258,7 @@ def objects(operator: User, tenant: Tenant, career_advisor: User) -> Objects:
     placement = placement_record(
         introduction=hired, start_date=date(2026, 4, 1), annual_salary_yen=6_000_000, actor=operator
     )
+    placement_record_leaving(placement=placement, left_on=date(2026, 4, 10), actor=operator)
     proposed = introduce(job_order, operator, Introduction.Status.PROPOSED)
     return Objects(
         company=tenant.company,
@@ -256,6 +268,7 @@ def objects(operator: User, tenant: Tenant, career_advisor: User) -> Objects:
         job_order=job_order,
         reservation=reservation,
         placement=placement,
+        credit_note=CreditNote.objects.get(placement=placement),
         hired_unplaced=introduce(make_job(tenant, title="入社確定の求人"), operator, Introduction.Status.HIRED),
         introduction=proposed,
         pool_request=IntroductionRequest.objects.create(

@@ -4,7 +4,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,9 +13,11 @@ from accounts.access import company_manager_required, company_object_or_404, com
 from accounts.forms import InviteForm
 from accounts.services import invitation_create
 from applicants.selectors import held_count
+from companies.documents import terms_sheet_response
 from companies.forms import CompanyForm, RelayLinkForm
-from companies.models import Company, RelayLink
-from companies.services import relay_link_create, relay_link_set_active
+from companies.models import Company, RelayLink, TermsSheet
+from companies.selectors import terms_status
+from companies.services import TermsRefused, relay_link_create, relay_link_set_active, terms_acknowledge
 from insights.selectors.funnel import CompanyFigures, LinkFigures, company_figures, link_figures
 from insights.selectors.registrations import (
     MIN_GROUP,
@@ -28,7 +30,7 @@ from insights.selectors.registrations import (
 )
 from insights.selectors.registrations import cutoff as registrations_cutoff
 from lib.jatext import normalize_email
-from lib.ratelimit import rate_limited_render, rate_limits_hit
+from lib.ratelimit import client_ip, rate_limited_render, rate_limits_hit
 from relay.selectors import waiting_summary
 
 
@@ -51,6 +53,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
         "held": held_count(company),
         # As the registration counts: to yesterday, small figures as 「5件未満」, the next count by day only.
         "waiting": waiting_summary(company_id=company.pk, registered_before=registrations_cutoff()),
+        "terms": terms_status(company),
     }
     return render(request, "companies/company/dashboard.html", context)
 
@@ -187,3 +190,34 @@ def settings_edit(request: HttpRequest, company: Company) -> HttpResponse:
         messages.success(request, _("企業情報を更新しました。"))
         return redirect("companies:settings")
     return render(request, "companies/company/settings.html", {"company": company, "form": form})
+
+
+@company_required
+@require_http_methods(["GET", "POST"])
+def terms(request: HttpRequest, company: Company) -> HttpResponse:
+    """The credit terms sheet: the current version, its history and who confirmed each; POST confirms it."""
+    status = terms_status(company)
+    user = request_user(request)
+    if request.method == "POST":
+        sheet_id = request.POST.get("sheet", "")
+        sheet = get_object_or_404(TermsSheet, contract__company=company, pk=int(sheet_id) if sheet_id.isdigit() else 0)
+        try:
+            terms_acknowledge(sheet=sheet, user=user, ip=client_ip(request))
+        except TermsRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            confirmed = _("契約条件書(第%(version)s版)の内容を確認しました。") % {"version": sheet.version}
+            messages.success(request, confirmed)
+        return redirect("companies:terms")
+    acknowledged = any(ack.user_id == user.pk for ack in status.acknowledgements)
+    return render(
+        request,
+        "companies/company/terms.html",
+        {"company": company, "status": status, "user_acknowledged": acknowledged},
+    )
+
+
+@company_required
+def terms_pdf(request: HttpRequest, company: Company, version: int) -> HttpResponse:
+    sheet = get_object_or_404(TermsSheet, contract__company=company, version=version)
+    return terms_sheet_response(sheet)

@@ -12,8 +12,10 @@ from accounts.access import operator_required, request_user
 from accounts.forms import InviteForm
 from accounts.permissions import Permission, operator_may
 from accounts.services import invitation_create
+from companies.documents import terms_sheet_response
 from companies.forms import CompanyForm, ContractForm
-from companies.models import Company
+from companies.models import Company, TermsSheet
+from companies.selectors import terms_status
 from companies.services import ContractChangeRefused, company_create, contract_update
 from insights.selectors.funnel import company_figures
 from lib.jatext import matching_every_word
@@ -93,5 +95,12 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": company.users.order_by("date_joined"),
             "invitations": company.invitations.filter(accepted_at__isnull=True),
             "can_manage": can_manage,
+            "terms": terms_status(company),
         },
     )
+
+
+@operator_required(Permission.COMPANIES_VIEW)
+def company_terms_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    sheet = get_object_or_404(TermsSheet, contract__company_id=pk, version=version)
+    return terms_sheet_response(sheet)

@@ -20,6 +20,7 @@ from companies.models import Company, RelayLink
 from lib.business_days import add_business_days
 from lib.dates import JST
 from lib.tasks import QUEUE_OUTAGES, queue_outage_log, task_by_path
+from mailings.identity import with_operator_identity
 from mailings.merge import render_merge
 from mailings.models import AutoSendRule, MailSettings, OutboundEmail, Suppression, TemplateVersion
 from mailings.mute import mail_is_muted
@@ -165,7 +166,8 @@ def rejection_email_queue(
         idempotency_key=rejection_idempotency_key(applicant),
         to_email=applicant.email,
         subject=render_merge(version.subject, values),
-        body=render_merge(version.body, values),
+        # The operator's identity is added here, never read from the template (特定電子メール法 4条).
+        body=with_operator_identity(render_merge(version.body, values), language=django_settings.LANGUAGE_CODE),
         send_after=send_after,
         applicant=applicant,
         template_version=version,

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from companies.models import Company
+from mailings.identity import with_operator_identity
 from mailings.links import secret_links_extract
 from mailings.models import SECRET_KINDS, OutboundEmail
 from mailings.mute import mail_is_muted
@@ -21,14 +22,16 @@ from mailings.services.outbox import outbox_enqueue
 
 
 def mail_render(*, template: str, context: dict[str, Any], language: str | None = None) -> tuple[str, str]:
-    """`mailings/email/<template>.txt` rendered: (subject, body). The first line is the subject."""
+    """`mailings/email/<template>.txt` rendered: (subject, body). The first line is the subject; the body ends with
+    the operator's identity block (mailings/identity.py)."""
     # The language of the page the person is using; outside a request (workers, commands) the site default.
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         rendered = render_to_string(
             f"mailings/email/{template}.txt", {"OPERATOR_NAME": settings.OPERATOR_NAME, **context}
         ).strip()
-    subject, _, body = rendered.partition("\n")
-    return subject.strip(), body.strip() + "\n"
+        subject, _, body = rendered.partition("\n")
+        # Every mail of the operator names it, with its licence and contact (特定電子メール法 4条).
+        return subject.strip(), with_operator_identity(body.strip())
 
 
 # Mail addressed to a company's own people, which its outbox shows. Mail to a candidate stays off the company's

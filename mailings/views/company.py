@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from mailings.forms import (
     RuleTimingForm,
     SendForm,
 )
+from mailings.identity import operator_identity_block
 from mailings.library import LIBRARY, LIBRARY_BY_KEY
 from mailings.merge import BODY_ONLY_FIELDS, merge_tokens, render_merge, template_text_errors
 from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate, SendBatch, TemplateVersion
@@ -187,6 +189,8 @@ def _rendered(company: Company, *, subject: str, body: str, track: str) -> dict[
     return {
         "subject": render_merge(subject, values),
         "body": render_merge(body, values),
+        # Added to every rejection mail when it is queued (mailings/identity.py): shown, never editable.
+        "operator_identity": operator_identity_block(language=django_settings.LANGUAGE_CODE),
         "errors": [
             message for messages in template_text_errors(subject=subject, body=body).values() for message in messages
         ],

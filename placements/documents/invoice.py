@@ -1,13 +1,18 @@
-"""The invoice (請求書) for a placement, as a Japanese PDF.
+"""The invoice (請求書) for a placement, as a Japanese PDF; for a placement on a free-introduction credit, the
+0-yen usage statement (無料紹介枠ご利用明細) instead, since nothing is billed.
 
 Uses reportlab's built-in CID fonts (HeiseiKakuGo-W5 / HeiseiMin-W3): PDF viewers supply the glyphs, so no
 font file ships with the product. The invoice meets the qualified-invoice items (適格請求書の記載事項):
 issuer and registration number, date, what was supplied, the amount per tax rate and the tax shown apart.
+
+An issued invoice never changes (DESIGN §3 rule 15): the issuer and the recipient are the snapshots stored on the
+placement when it was recorded (`Placement.issuer`, `.recipient`), the amounts are the placement's own, and the
+PDF is rendered deterministically (reportlab's invariant mode), so every download is the same bytes. A later
+refund does not touch the invoice: it is a credit note of its own (`credit_note.py`).
 """
 
 from io import BytesIO
 
-from django.conf import settings
 from django.http import HttpResponse
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -15,18 +20,21 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from lib.pdf import GOTHIC, MINCHO, register_fonts, shorten, wrap
+from placements.documents.parties import issuer_of
 from placements.models import Placement
+
+STATEMENT_TITLE = "無料紹介枠ご利用明細"
 
 
 def yen(amount: int) -> str:
     return f"¥{amount:,}"
 
 
-def _rate(bp: int) -> str:
+def rate_text(bp: int) -> str:
     return f"{bp / 100:g}%"
 
 
-def _date(value: object) -> str:
+def date_text(value: object) -> str:
     return f"{value:%Y年%m月%d日}" if value else "—"
 
 
@@ -36,51 +44,82 @@ def candidate_label(placement: Placement) -> str:
     return f"{placement.candidate.name} 様" if placement.candidate else "(ご本人の申し出により氏名は削除済み)"
 
 
-def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
-    """The invoice as PDF bytes; `compress=False` keeps the page text readable for tests."""
+def recipient_name(snapshot: dict[str, object], fallback: str) -> str:
+    return str(snapshot.get("name") or fallback)
+
+
+def document_canvas(buffer: BytesIO, *, title: str, author: str, compress: bool) -> Canvas:
+    """A deterministic A4 canvas: the same document gives the same bytes on every download."""
     register_fonts()
-    buffer = BytesIO()
-    pdf = Canvas(buffer, pagesize=A4, pageCompression=1 if compress else 0, invariant=0 if compress else 1)
-    pdf.setTitle(f"請求書 {placement.invoice_number}")
-    pdf.setAuthor(settings.OPERATOR_NAME)
+    pdf = Canvas(buffer, pagesize=A4, pageCompression=1 if compress else 0, invariant=1)
+    pdf.setTitle(title)
+    pdf.setAuthor(author)
+    return pdf
+
+
+def draw_parties(pdf: Canvas, *, title: str, numbers: list[str], recipient: str, issuer: dict[str, str]) -> None:
+    """Title, document numbers and dates, the recipient (御中) and the issuer block, as on every billing document."""
     width, height = A4
     left, right = 20 * mm, width - 20 * mm
-
     pdf.setFont(GOTHIC, 22)
-    pdf.drawCentredString(width / 2, height - 28 * mm, "請求書")
+    pdf.drawCentredString(width / 2, height - 28 * mm, title)
 
     pdf.setFont(MINCHO, 10)
     y = height - 42 * mm
-    for line in (
-        f"請求書番号: {placement.invoice_number}",
-        f"発行日: {_date(placement.invoiced_on)}",
-        f"お支払期限: {_date(placement.due_on)}",
-    ):
+    for line in numbers:
         pdf.drawRightString(right, y, line)
         y -= 5.5 * mm
 
     pdf.setFont(GOTHIC, 14)
-    pdf.drawString(left, height - 48 * mm, shorten(placement.company.name, GOTHIC, 14, 80 * mm) + " 御中")
+    pdf.drawString(left, height - 48 * mm, shorten(recipient, GOTHIC, 14, 80 * mm) + " 御中")
     pdf.setLineWidth(0.6)
     pdf.line(left, height - 50 * mm, left + 95 * mm, height - 50 * mm)
 
     y = height - 66 * mm
     pdf.setFont(GOTHIC, 11)
-    pdf.drawString(right - 80 * mm, y, settings.OPERATOR_NAME)
+    pdf.drawString(right - 80 * mm, y, shorten(issuer["name"], GOTHIC, 11, 80 * mm))
     pdf.setFont(MINCHO, 9)
     for line in (
-        settings.OPERATOR_ADDRESS,
-        f"TEL {settings.OPERATOR_PHONE}  {settings.OPERATOR_CONTACT_EMAIL}",
-        f"登録番号: {settings.OPERATOR_INVOICE_REGISTRATION_NUMBER}",
-        f"有料職業紹介事業 許可番号: {settings.OPERATOR_LICENSE_NUMBER}",
+        issuer["address"],
+        f"TEL {issuer['phone']}  {issuer['email']}",
+        f"登録番号: {issuer['registration_number']}",
+        f"有料職業紹介事業 許可番号: {issuer['license_number']}",
     ):
         y -= 5 * mm
-        pdf.drawString(right - 80 * mm, y, line)
+        pdf.drawString(right - 80 * mm, y, shorten(line, MINCHO, 9, 80 * mm))
+
+
+def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
+    """The invoice (or, on a credit, the usage statement) as PDF bytes; `compress=False` keeps the page text
+    readable for tests. Only the placement's own fields are read: the same placement gives the same bytes."""
+    issuer = issuer_of(placement.issuer)
+    title = STATEMENT_TITLE if placement.waived else "請求書"
+    buffer = BytesIO()
+    pdf = document_canvas(buffer, title=f"{title} {placement.invoice_number}", author=issuer["name"], compress=compress)
+    width, height = A4
+    left, right = 20 * mm, width - 20 * mm
+
+    draw_parties(
+        pdf,
+        title=title,
+        numbers=[
+            f"{'明細番号' if placement.waived else '請求書番号'}: {placement.invoice_number}",
+            f"発行日: {date_text(placement.invoiced_on)}",
+            *([] if placement.waived else [f"お支払期限: {date_text(placement.due_on)}"]),
+        ],
+        recipient=recipient_name(placement.recipient, placement.company.name),
+        issuer=issuer,
+    )
 
     pdf.setFont(MINCHO, 10)
-    pdf.drawString(left, height - 70 * mm, "下記のとおりご請求申し上げます。")
-    pdf.setFont(GOTHIC, 14)
-    pdf.drawString(left, height - 80 * mm, f"ご請求金額(税込) {yen(placement.total_yen)}")
+    if placement.waived:
+        pdf.drawString(left, height - 70 * mm, "無料紹介枠のご利用により、下記のご紹介の手数料はいただきません。")
+        pdf.setFont(GOTHIC, 14)
+        pdf.drawString(left, height - 80 * mm, f"ご請求額 {yen(0)}(ご請求はございません)")
+    else:
+        pdf.drawString(left, height - 70 * mm, "下記のとおりご請求申し上げます。")
+        pdf.setFont(GOTHIC, 14)
+        pdf.drawString(left, height - 80 * mm, f"ご請求金額(税込) {yen(placement.total_yen)}")
     pdf.line(left, height - 82 * mm, left + 95 * mm, height - 82 * mm)
 
     y = height - 104 * mm
@@ -95,12 +134,14 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     rows: list[tuple[str, str]] = [
         # A credit placement lists the fee it would have cost, then takes it off: the saving is visible.
         (
-            shorten(f"人材紹介手数料({_rate(placement.tax_rate_bp)}対象) — {job_order.title}", MINCHO, 10, 130 * mm),
+            shorten(
+                f"人材紹介手数料({rate_text(placement.tax_rate_bp)}対象) — {job_order.title}", MINCHO, 10, 130 * mm
+            ),
             yen(placement.saving_yen if placement.waived else placement.fee_yen),
         ),
         (f"  ご入社者: {candidate_label(placement)}", ""),
-        (f"  入社日: {_date(placement.start_date)}", ""),
-        (f"  理論年収: {yen(placement.annual_salary_yen)} × 手数料率 {_rate(placement.fee_rate_bp)}", ""),
+        (f"  入社日: {date_text(placement.start_date)}", ""),
+        (f"  理論年収: {yen(placement.annual_salary_yen)} × 手数料率 {rate_text(placement.fee_rate_bp)}", ""),
     ]
     if placement.minimum_applied:
         rows.append((f"  最低手数料 {yen(placement.minimum_fee_yen)} を適用", ""))
@@ -121,7 +162,7 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
 
     totals = [
         ("小計(税抜)", yen(placement.fee_yen)),
-        (f"消費税({_rate(placement.tax_rate_bp)})", yen(placement.tax_yen)),
+        (f"消費税({rate_text(placement.tax_rate_bp)})", yen(placement.tax_yen)),
         ("合計(税込)", yen(placement.total_yen)),
     ]
     for label, amount in totals:
@@ -134,28 +175,28 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     pdf.drawString(
         right - 75 * mm,
         y,
-        f"{_rate(placement.tax_rate_bp)}対象 {yen(placement.fee_yen)}(消費税 {yen(placement.tax_yen)})",
+        f"{rate_text(placement.tax_rate_bp)}対象 {yen(placement.fee_yen)}(消費税 {yen(placement.tax_yen)})",
     )
 
     y -= 14 * mm
     pdf.setFont(MINCHO, 9)
-    notes = [
-        f"お振込先: {settings.OPERATOR_BANK_ACCOUNT}(振込手数料はご負担ください)",
-        "金額は1円未満を切り捨てています。消費税は請求書ごとに1回計算しています。",
-    ]
     if placement.waived:
-        notes.append("本件は無料紹介枠のご利用により、紹介手数料をいただきません(お振込は不要です)。")
+        notes = [
+            "本件は無料紹介枠のご利用により、紹介手数料をいただきません(お振込は不要です)。",
+            "本書はご利用の明細であり、請求書ではありません。",
+        ]
+    else:
+        notes = [
+            f"お振込先: {issuer['bank_account']}(振込手数料はご負担ください)",
+            "金額は1円未満を切り捨てています。消費税は請求書ごとに1回計算しています。",
+        ]
     if placement.refund_schedule and not placement.waived:
         schedule = "、".join(
             f"{row['within']}{'か月' if row['unit'] == 'months' else '日'}以内 {row['percent']}%"
             for row in placement.refund_schedule
         )
         notes.append(f"返戻金規定(入社日を1日目として): {schedule}")
-    if placement.refund_total_yen:
-        notes.append(
-            f"退職日 {_date(placement.left_on)} に伴う返戻金 {yen(placement.refund_total_yen)}"
-            f"(税抜 {yen(placement.refund_yen)}・消費税 {yen(placement.refund_tax_yen)})は別途ご返金いたします。"
-        )
+        notes.append("返戻金が生じた場合は、別途「返還請求書」を発行いたします。")
     for note in notes:
         for line in wrap(note, MINCHO, 9, right - left):
             pdf.drawString(left, y, line)
@@ -167,8 +208,12 @@ def invoice_pdf(placement: Placement, *, compress: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+def invoice_filename(placement: Placement) -> str:
+    return f"{'statement' if placement.waived else 'invoice'}-{placement.invoice_number}.pdf"
+
+
 def invoice_response(placement: Placement) -> HttpResponse:
-    """The invoice as a PDF download, for the company's and the operator's screens alike."""
+    """The invoice (or usage statement) as a PDF download, for the company's and the operator's screens alike."""
     response = HttpResponse(invoice_pdf(placement), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="invoice-{placement.invoice_number}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{invoice_filename(placement)}"'
     return response

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
-from placements.fees import Terms, placement_fee, refund_for
-from placements.models import Introduction, Placement
+from placements.documents.parties import issuer_snapshot, recipient_snapshot
+from placements.fees import RefundQuote, Terms, placement_fee, refund_for
+from placements.models import CreditNote, Introduction, Placement
 from placements.services.credit_use import CreditError, active_reservation, credit_consume
 from relay.ledger import contract_lock
 
@@ -63,6 +64,8 @@ def placement_record(*, introduction: Introduction, start_date: date, annual_sal
             credit_reservation=reservation,
             invoiced_on=today,
             due_on=invoice_due_on(today),
+            issuer=issuer_snapshot(),
+            recipient=recipient_snapshot(contract.company),
             recorded_by=actor,
         )
         if reservation is not None:
@@ -88,9 +91,60 @@ def placement_record(*, introduction: Introduction, start_date: date, annual_sal
     return placement
 
 
+def _credit_note_issue(*, placement: Placement, quote: RefundQuote, left_on: date, actor: User) -> CreditNote | None:
+    """The credit note (返還請求書) of the refund just recorded; a corrected refund gets a new note that replaces the
+    last one (a note, once issued, never changes). None when nothing changed, or nothing is returned and no note
+    was issued before."""
+    latest = placement.credit_notes.filter(replaced_by__isnull=True).order_by("-pk").first()
+    if latest is None and quote.total_yen == 0:
+        return None
+    issued = (left_on, quote.percent, placement.tax_rate_bp, quote.refund_yen, quote.tax_yen)
+    if (
+        latest is not None
+        and (
+            latest.left_on,
+            latest.refund_percent,
+            latest.tax_rate_bp,
+            latest.refund_yen,
+            latest.tax_yen,
+        )
+        == issued
+    ):
+        return None
+    note = CreditNote.objects.create(
+        placement=placement,
+        issued_on=timezone.localdate(),
+        left_on=left_on,
+        refund_percent=quote.percent,
+        tax_rate_bp=placement.tax_rate_bp,
+        refund_yen=quote.refund_yen,
+        tax_yen=quote.tax_yen,
+        total_yen=quote.total_yen,
+        issuer=issuer_snapshot(),
+        recipient=recipient_snapshot(placement.company),
+        replaces=latest,
+        issued_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="placement.credit_note",
+        target=placement,
+        company=placement.company,
+        detail={
+            "credit_note": note.pk,
+            "replaces": latest.pk if latest is not None else None,
+            "refund_yen": note.refund_yen,
+            "tax_yen": note.tax_yen,
+            "total_yen": note.total_yen,
+        },
+    )
+    return note
+
+
 def placement_record_leaving(*, placement: Placement, left_on: date, actor: User) -> Placement:
-    """The placed person left on `left_on`: the refund follows the schedule copied into the placement. A
-    second call corrects the date (and the refund) and is audited with both values."""
+    """The placed person left on `left_on`: the refund follows the schedule copied into the placement, and a
+    credit note (返還請求書) is issued for it. A second call corrects the date (and the refund), is audited with
+    both values and issues a correcting note."""
     with transaction.atomic():
         contract = contract_lock(company_id=placement.company_id)
         placement = Placement.objects.select_for_update().get(pk=placement.pk)
@@ -134,6 +188,7 @@ def placement_record_leaving(*, placement: Placement, left_on: date, actor: User
                 "refund_total_yen": quote.total_yen,
             },
         )
+        _credit_note_issue(placement=placement, quote=quote, left_on=left_on, actor=actor)
     return placement
 
 

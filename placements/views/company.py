@@ -19,6 +19,7 @@ from accounts.models import User
 from audit.services import audit_record
 from companies.models import Company
 from lib.jatext import nfkc
+from placements.documents.credit_note import credit_note_response
 from placements.documents.invoice import invoice_response
 from placements.forms import (
     ExclusionForm,
@@ -31,6 +32,7 @@ from placements.forms import (
 )
 from placements.models import (
     CompanyExclusion,
+    CreditNote,
     Introduction,
     IntroductionRequest,
     JobOrder,
@@ -184,6 +186,17 @@ def placement_invoice(request: HttpRequest, company: Company, pk: int) -> HttpRe
         Placement.objects.select_related("company", "job_order", "candidate"), company=company, pk=pk
     )
     return invoice_response(placement)
+
+
+@company_manager_required
+def placement_credit_note(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """A refund's credit note (返還請求書); another company's answers 404."""
+    note = get_object_or_404(
+        CreditNote.objects.select_related("placement__company", "placement__job_order", "replaces"),
+        placement__company=company,
+        pk=pk,
+    )
+    return credit_note_response(note)
 
 
 # --- operator ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from accounts.access import operator_required, request_user
 from accounts.permissions import Permission
 from candidates.models import Candidate
 from companies.models import Company
+from placements.documents.credit_note import credit_note_response
 from placements.documents.invoice import invoice_response
 from placements.fees import Terms, placement_fee
 from placements.forms import (
@@ -35,6 +36,7 @@ from placements.forms import (
     RequestDeclineForm,
 )
 from placements.models import (
+    CreditNote,
     CreditReservation,
     Introduction,
     IntroductionEvent,
@@ -310,6 +312,14 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def placement_invoice_ops(request: HttpRequest, pk: int) -> HttpResponse:
     placement = get_object_or_404(Placement.objects.select_related("company", "job_order", "candidate"), pk=pk)
     return invoice_response(placement)
+
+
+@operator_required(Permission.PLACEMENTS)
+def placement_credit_note_ops(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(
+        CreditNote.objects.select_related("placement__company", "placement__job_order", "replaces"), pk=pk
+    )
+    return credit_note_response(note)
 
 
 # --- matching and introductions ------------------------------------------------------------------------------------
