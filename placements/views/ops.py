@@ -59,6 +59,7 @@ from placements.services.introductions import (
     introduction_propose,
     introduction_request_decline,
     selection_moves,
+    working_conditions_refusal,
 )
 from placements.services.jobs import job_order_create, job_order_update
 from placements.services.placements import placement_record, placement_record_leaving, placement_totals
@@ -118,7 +119,11 @@ def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
         job_order_update(job_order=job_order, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
         return redirect("ops:job_order_edit", pk=job_order.pk)
-    return render(request, "placements/ops/job_order_form.html", {"form": form, "job_order": job_order})
+    return render(
+        request,
+        "placements/ops/job_order_form.html",
+        {"form": form, "job_order": job_order, "missing": job_order.working_conditions_missing()},
+    )
 
 
 @operator_required(Permission.JOB_ORDERS)
@@ -329,6 +334,7 @@ def job_matches(request: HttpRequest, pk: int) -> HttpResponse:
             "matches": matches,
             "elapsed_ms": elapsed_ms,
             "proposed": job_order.introductions.count(),
+            "missing": job_order.working_conditions_missing(),
         },
     )
 
@@ -391,9 +397,12 @@ def introduction_new(request: HttpRequest) -> HttpResponse:
             "job_order": job_order,
             "candidate": candidate,
             "pool_request": pool_request,
-            "refusal": introduction_refusal(candidate, job_order.company)
-            if job_order.status == JobOrder.Status.OPEN
-            else _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title},
+            "refusal": (
+                introduction_refusal(candidate, job_order.company) or working_conditions_refusal(job_order)
+                if job_order.status == JobOrder.Status.OPEN
+                else _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title}
+            ),
+            "missing": job_order.working_conditions_missing(),
         },
         status=400 if form.errors else 200,
     )
