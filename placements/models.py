@@ -641,3 +641,35 @@ class PoolListing(models.Model):
 
     def refresh_search_text(self) -> None:
         self.search_text = search_key(f"{self.redacted_skills}\n{self.redacted_summary}")
+
+
+class BookSnapshot(models.Model):
+    """A statutory book's row (求人管理簿・求職管理簿, 職業安定法施行規則24条の8) kept after its source row went.
+
+    Written in the same transaction as the deletion of a job order or of a person's account (signals in
+    `placements/apps.py`), so the book keeps the entry for `BOOK_RETENTION_YEARS` after completion, as the law
+    asks, even when the person asked to be erased (a legal obligation outranks the erasure, APPI 18条3項1号).
+    `data` holds the cells as the book shows them; `placement_ids` lets the fee book name the person it placed.
+    After `keep_until` the daily `book_snapshots_purge` deletes it.
+    """
+
+    class Book(models.TextChoices):
+        JOB_ORDERS = "job_orders", _("求人管理簿")
+        JOB_SEEKERS = "job_seekers", _("求職管理簿")
+
+    book = models.CharField(_("管理簿"), max_length=20, choices=Book.choices)
+    source_id = models.PositiveBigIntegerField(_("元の番号"))
+    data = models.JSONField(_("記載内容"), default=dict)
+    placement_ids = models.JSONField(default=list)
+    received_on = models.DateField(_("受付年月日"))
+    completed_on = models.DateField(_("完了日"))
+    keep_until = models.DateField(_("保存期限"), db_index=True)
+    created_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        verbose_name = _("管理簿の保存記録")
+        constraints = [models.UniqueConstraint(fields=["book", "source_id"], name="book_snapshot_once")]
+
+    def __str__(self) -> str:
+        return f"{self.book} #{self.source_id}"
