@@ -14,7 +14,7 @@ from lib.errors import RuleRefused
 from placements.forms import JobOrderForm
 from placements.models import Introduction, JobOrder
 from placements.services.introductions import introduction_accept, introduction_propose
-from tests.conftest import Tenant, login
+from tests.conftest import Tenant
 from tests.introductions_support import make_job, person
 
 pytestmark = pytest.mark.django_db

@@ -174,7 +174,9 @@ def working_conditions_refusal(job_order: JobOrder) -> str:
     missing = job_order.working_conditions_missing()
     if not missing:
         return ""
-    labels = "・".join(str(JobOrder._meta.get_field(field).verbose_name) for field, _message in missing)
+    labels = "・".join(
+        str(getattr(JobOrder._meta.get_field(field), "verbose_name", field)) for field, _message in missing
+    )
     return _(
         "求人「%(title)s」は労働条件明示の項目(%(items)s)が未入力のため、推薦できません。求人の編集画面で入力してください。"
     ) % {"title": job_order.title, "items": labels}
