@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.models import AuditEntry
@@ -20,7 +21,7 @@ from lib.dates import JST, add_months, jst_midnight
 from placements.models import BookSnapshot, Introduction, JobOrder, Placement
 
 BOOK_RETENTION_MONTHS = 24  # 2 years after completion (施行規則24条の8第3項)
-NOT_HELD = "未登録"
+NOT_HELD = gettext_lazy("未登録")
 # Introductions that reached the company (the person accepted): what 紹介 means in the books and reports.
 NOT_INTRODUCED = (Introduction.Status.PROPOSED, Introduction.Status.DECLINED, Introduction.Status.CANCELLED)
 
@@ -141,10 +142,10 @@ def job_order_row(
     return {
         "number": str(job.pk),
         "recruiter": job.recruiter_name or job.company.name,
-        "address": NOT_HELD,
-        "contact": contact or NOT_HELD,
+        "address": str(NOT_HELD),
+        "contact": contact or str(NOT_HELD),
         "received_on": _day(job.created_at),
-        "validity": NOT_HELD,
+        "validity": str(NOT_HELD),
         "title": job.title,
         "job_category": str(job.get_job_category_display()),
         "workplace": job.workplace or f"{job.location_display}({_('都道府県のみ')})",
@@ -279,11 +280,11 @@ def job_seeker_row(candidate: Candidate, *, completed_on: date | None = None) ->
     return {
         "number": str(candidate.pk),
         "name": candidate.name,
-        "birth": NOT_HELD,
+        "birth": str(NOT_HELD),
         "address": f"{candidate.get_prefecture_display()}({_('市区町村以下は未登録')})",
         "contact": f"{candidate.email} / {candidate.phone}",
         "received_on": _day(candidate.email_verified_at or candidate.created_at),
-        "validity": NOT_HELD,
+        "validity": str(NOT_HELD),
         "job_category": str(candidate.get_job_category_display()),
         "introductions": introduced or _("紹介なし"),
         "employer": employers or _("就職なし"),
@@ -373,7 +374,7 @@ def fee_book(*, fiscal_year: int | None = None) -> Book:
                 str(placement.tax_yen),
                 str(placement.total_yen),
                 _day(placement.invoiced_on),
-                _("%(held)s(お支払期限 %(due)s)") % {"held": NOT_HELD, "due": _day(placement.due_on)},
+                _("%(held)s(お支払期限 %(due)s)") % {"held": str(NOT_HELD), "due": _day(placement.due_on)},
                 _("利用(0円)") if placement.waived else "",
                 str(placement.refund_total_yen) if placement.refund_total_yen else "0",
                 _day(placement.refund_recorded_at) if placement.refund_total_yen else "",
