@@ -272,3 +272,15 @@ def test_the_reports_add_up_with_the_demo_placements_and_job_orders(
     assert annual[0] == ["項目", "2025年度"]
     assert dict((line[0], line[1]) for line in annual[1:])["就職件数"] == "13"
     assert "2025年度" in operator_client.get("/ops/reports/annual/?fy=2025").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_job_order_deleted_with_its_company_stays_in_the_job_order_book(operator: User) -> None:
+    from tests.conftest import make_tenant
+
+    gone = make_tenant(operator, "撤退株式会社", "gone")
+    make_job(gone, title="撤退企業の求人")
+    gone.company.delete()
+    assert not JobOrder.objects.exists()
+    (kept,) = job_order_book().kept_rows
+    assert "撤退企業の求人" in kept and "撤退株式会社" in kept

@@ -241,3 +241,20 @@ def test_demo_orders_state_complete_conditions_also_when_seeded_before(tenant: T
     JobOrder.objects.filter(company=tenant.company).update(workplace="", recruiter_name="")
     again = seed_job_orders(company=tenant.company)
     assert all(order.working_conditions_missing() == [] for order in again)
+
+
+def test_a_company_cannot_ask_for_a_pool_introduction_on_an_incomplete_order(
+    tenant: Tenant, outsider: Tenant, outsider_client: Client
+) -> None:
+    from placements.models import IntroductionRequest, PoolListing
+    from placements.services.pool import profile_token
+
+    hanako = person(tenant)
+    PoolListing.objects.filter(candidate=hanako).update(state=PoolListing.State.LISTED)
+    job = blank_job(outsider)
+    response = outsider_client.post(
+        f"/company/pool/{profile_token(outsider.company, hanako.pk)}/", {"job_order": job.pk}
+    )
+    assert response.status_code == 400
+    assert "労働条件明示の項目" in response.content.decode()
+    assert not IntroductionRequest.objects.exists()
