@@ -258,3 +258,22 @@ def test_a_company_cannot_ask_for_a_pool_introduction_on_an_incomplete_order(
     assert response.status_code == 400
     assert "労働条件明示の項目" in response.content.decode()
     assert not IntroductionRequest.objects.exists()
+
+
+def test_the_operator_writes_the_conditions_on_the_company_s_behalf(
+    outsider: Tenant, operator_client: Client, outsider_client: Client
+) -> None:
+    page = operator_client.get("/ops/jobs/new/").content.decode()
+    assert 'id="working-conditions"' in page
+    data = posted(company=str(outsider.company.pk), recruiter_name="", contract_term="fixed", renewal="possible")
+    data.update(contract_period="6か月", renewal_limit="", renewal_limit_value="")
+    refused = operator_client.post("/ops/jobs/new/", data)
+    assert refused.status_code == 200
+    assert "有期契約を更新する場合は、更新上限(上限なしを含む)を選んでください。" in refused.content.decode()
+    data.update(renewal_limit="times", renewal_limit_value="3")
+    assert operator_client.post("/ops/jobs/new/", data).status_code == 302
+    job = JobOrder.objects.get(company=outsider.company)
+    assert job.recruiter_name == outsider.company.name  # the company itself unless written otherwise
+    assert (job.renewal_limit, job.renewal_limit_value) == ("times", 3)
+    assert job.working_conditions_missing() == []
+    assert "更新 3 回まで" in outsider_client.get(f"/company/jobs/{job.pk}/").content.decode()

@@ -106,7 +106,9 @@ def job_order_new(request: HttpRequest) -> HttpResponse:
     form = OpsJobOrderForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         company = form.cleaned_data["company"]
-        job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
+        # The recruiter (募集者) is normally the company itself.
+        data = {**form.cleaned_data, "recruiter_name": form.cleaned_data.get("recruiter_name") or company.name}
+        job_order = job_order_create(company=company, data=data, actor=request_user(request))
         messages.success(
             request,
             _("%(company)s の求人「%(title)s」を登録しました。") % {"company": company.name, "title": job_order.title},
