@@ -34,6 +34,7 @@ class Permission(StrEnum):
     MAIL_VIEW = "mail.view"  # the operator's outbox (secret links masked)
     MAIL_ACT = "mail.act"  # resending or cancelling any company's mail
     STAFF = "staff"  # operator users and their roles
+    STATUTORY_BOOKS = "statutory_books"  # 求人・求職・手数料管理簿, 職業紹介事業報告, 人材サービス総合サイトの数値
 
 
 EVERY_OPERATOR = frozenset(Role)
@@ -54,6 +55,7 @@ ROLE_PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MAIL_VIEW: EVERY_OPERATOR,
     Permission.MAIL_ACT: frozenset({Role.ADMIN}),
     Permission.STAFF: frozenset({Role.ADMIN}),
+    Permission.STATUTORY_BOOKS: frozenset({Role.ADMIN}),
 }
 
 # What each permission lets a person do, as the staff page (/ops/staff/) shows it to the admin.
@@ -73,6 +75,7 @@ PERMISSION_LABELS = {
     Permission.MAIL_VIEW: _("送信メールの閲覧"),
     Permission.MAIL_ACT: _("送信メールの再送・取り消し"),
     Permission.STAFF: _("運営スタッフとロールの管理"),
+    Permission.STATUTORY_BOOKS: _("法定帳簿(求人・求職・手数料管理簿)と事業報告の数値"),
 }
 
 assert set(PERMISSION_LABELS) == set(Permission), "every permission needs a label for the staff page"

@@ -95,3 +95,46 @@ HRMOS_HEADERS = (
     "面接日",
     "不合格日",
 )
+
+
+def working_conditions(recruiter: str, *, fixed_term: bool = False, **overrides: object) -> dict[str, object]:
+    """A complete statement of working conditions (労働条件明示, DESIGN.md rule 17) for a job order's data.
+
+    Plain values (no model imports), so the demo, `bench/` and the tests fill job orders the same way.
+    """
+    data: dict[str, object] = {
+        "duties_change_scope": "会社の定める業務",
+        "workplace": "東京都千代田区丸の内1-1-1 本社",
+        "workplace_change_scope": "会社の定める事業所(テレワークを行う場所を含む)",
+        "contract_term": "indefinite",
+        "contract_period": "",
+        "renewal": "",
+        "renewal_limit": "",
+        "renewal_limit_value": None,
+        "probation": "yes",
+        "probation_period": "3か月",
+        "probation_terms": "本採用後と同じ",
+        "work_hours": "9:00〜18:00",
+        "overtime": "あり(月平均20時間)",
+        "breaks": "60分",
+        "holidays": "完全週休2日制(土・日)、祝日、年末年始",
+        "base_pay": "月給30万円〜45万円(経験・能力を考慮して決定)",
+        "fixed_overtime": "yes",
+        "fixed_overtime_hours": 20,
+        "fixed_overtime_yen": 45000,
+        "fixed_overtime_excess_paid": True,
+        "insurances": "employment,workers,health,pension",
+        "smoking_measure": "no_smoking",
+        "smoking_note": "",
+        "recruiter_name": recruiter,
+    }
+    if fixed_term:
+        data.update(
+            contract_term="fixed",
+            contract_period="1年",
+            renewal="possible",
+            renewal_limit="years",
+            renewal_limit_value=5,
+        )
+    data.update(overrides)
+    return data

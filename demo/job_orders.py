@@ -4,9 +4,10 @@ from typing import Any
 
 from accounts.models import User
 from companies.models import Company
+from demo.fakes import working_conditions
 from lib.choices import JobCategory, Prefecture
 from placements.models import JobOrder
-from placements.services.jobs import job_order_create, job_order_set_status
+from placements.services.jobs import job_order_create, job_order_set_status, job_order_update
 
 DEMO_JOB_ORDERS: list[dict[str, Any]] = [
     {
@@ -75,10 +76,16 @@ def seed_job_orders(*, company: Company, actor: User | None = None) -> list[JobO
     orders = []
     for spec in DEMO_JOB_ORDERS:
         data = {key: value for key, value in spec.items() if key != "status"}
+        fixed_term = spec["employment_type"] == JobOrder.EmploymentType.CONTRACT
+        conditions = working_conditions(company.name, fixed_term=fixed_term)
         existing = JobOrder.objects.filter(company=company, title=data["title"]).first()
         if existing is not None:
+            if existing.working_conditions_missing():
+                # Orders seeded before 労働条件明示 existed get their conditions now (a re-run stays safe).
+                existing = job_order_update(job_order=existing, data=conditions, actor=actor)
             orders.append(existing)
             continue
+        data.update(conditions)
         job_order = job_order_create(company=company, data=data, actor=actor)
         if spec["status"] != JobOrder.Status.OPEN:
             job_order = job_order_set_status(job_order=job_order, status=str(spec["status"]), actor=actor)

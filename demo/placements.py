@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from candidates.models import Candidate
 from companies.models import Company
+from demo.fakes import working_conditions
 from demo.job_orders import seed_job_orders
 from lib.choices import JobCategory, Prefecture
 from placements.models import Introduction, IntroductionEvent, JobOrder, Placement, ProvisionRecord
@@ -110,7 +111,9 @@ def seed_placements(*, operator: User, company: Company) -> list[Placement]:
             placements.append(placement)
         # A credit order still waiting for its introductions, for the operator's priority queue.
         if company_credit_summary(company).available > 0:
-            waiting = job_order_create(company=company, data=WAITING_ORDER, actor=owner)
+            waiting = job_order_create(
+                company=company, data={**WAITING_ORDER, **working_conditions(company.name)}, actor=owner
+            )
             with suppress(CreditError):
                 credit_reserve(job_order=waiting, actor=owner)
     return placements

@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from candidates.models import Candidate
     from companies.models import Company
+    from placements.models import JobOrder
 
 
 class PlacementsConfig(AppConfig):
@@ -22,6 +23,11 @@ class PlacementsConfig(AppConfig):
         post_save.connect(_candidate_saved, sender=Candidate, dispatch_uid="placements.pool_listing_refresh")
         post_save.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_saved")
         post_delete.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_deleted")
+        # The statutory books keep a deleted order's or person's row for 2 years (rule 15).
+        pre_delete.connect(_candidate_deleting, sender=Candidate, dispatch_uid="placements.book_job_seeker")
+        from placements.models import JobOrder
+
+        pre_delete.connect(_job_order_deleting, sender=JobOrder, dispatch_uid="placements.book_job_order")
 
 
 _POOL_SOURCE_FIELDS = frozenset({"name", "furigana", "email", "skills", "career_summary"})
@@ -45,3 +51,15 @@ def _company_changed(sender: type[Company], *, instance: Company, raw: bool = Fa
     from lib.tasks import enqueue_on_commit
 
     enqueue_on_commit("placements.tasks.pool_listings_redact_again")
+
+
+def _candidate_deleting(sender: type[Candidate], *, instance: Candidate, **kwargs: Any) -> None:
+    from placements.services.books import book_snapshot_job_seeker
+
+    book_snapshot_job_seeker(candidate=instance)
+
+
+def _job_order_deleting(sender: type[JobOrder], *, instance: JobOrder, **kwargs: Any) -> None:
+    from placements.services.books import book_snapshot_job_order
+
+    book_snapshot_job_order(job_order=instance)

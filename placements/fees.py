@@ -133,3 +133,20 @@ def refund_for(placement: RefundSource, left_on: date) -> RefundQuote:
         total_yen=refund + tax,
         days_employed=(left_on - placement.start_date).days + 1,
     )
+
+
+# 人材サービス総合サイト: since 2025-04-01 the actual fee rate of the top 5 occupations is published, as a percentage
+# with one decimal, and only for an occupation with more than 10 placements (10 or fewer: 非公表).
+DISCLOSURE_MINIMUM_PLACEMENTS = 10
+
+
+def actual_fee_rate(*, fee_total_yen: int, salary_total_yen: int, placements: int) -> Decimal | None:
+    """Fees ÷ expected annual pay × 100, rounded half up to one decimal; None when it is not to be published.
+
+    Integer arithmetic (tenths of a percent, rounded half up), so 12.25 % is 12.3 and never 12.2 by a binary
+    fraction. None for 10 placements or fewer, or no pay to divide by.
+    """
+    if placements <= DISCLOSURE_MINIMUM_PLACEMENTS or salary_total_yen <= 0:
+        return None
+    tenths = (fee_total_yen * 1000 * 2 + salary_total_yen) // (2 * salary_total_yen)
+    return Decimal(tenths).scaleb(-1)

@@ -20,7 +20,7 @@ from placements.selectors.exclusions import (
     exclusion_matches,
     exclusion_query_key,
 )
-from placements.services.jobs import JOB_ORDER_FIELDS
+from placements.services.jobs import JOB_ORDER_FIELDS, WORKING_CONDITION_FIELDS
 
 
 def nfkc_multiline(value: str) -> str:
@@ -61,18 +61,32 @@ class JobOrderForm(forms.ModelForm[JobOrder]):
         },
     )
 
+    insurances = forms.MultipleChoiceField(
+        label=_("加入保険"),
+        required=False,
+        choices=JobOrder.Insurance.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("加入する保険をすべて選んでください。"),
+    )
+
     class Meta:
         model = JobOrder
-        fields = list(JOB_ORDER_FIELDS)
+        fields = [*JOB_ORDER_FIELDS, *WORKING_CONDITION_FIELDS]
         widgets = {
             "required_skills": forms.Textarea(attrs={"rows": 3}),
             "preferred_skills": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 8}),
             "remote": forms.RadioSelect,
+            "duties_change_scope": forms.Textarea(attrs={"rows": 2}),
+            "workplace_change_scope": forms.Textarea(attrs={"rows": 2}),
+            "probation_terms": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
             "required_skills": _("読点(、)・カンマ・改行で区切って入力してください。"),
             "preferred_skills": _("読点(、)・カンマ・改行で区切って入力してください。"),
+            "description": _(
+                "雇入れ直後に従事していただく業務内容をご記入ください(労働条件明示の「業務内容」になります)。"
+            ),
         }
         error_messages = {
             "title": {"required": _("求人名を入力してください。")},
@@ -104,6 +118,62 @@ class JobOrderForm(forms.ModelForm[JobOrder]):
         if not description:
             raise forms.ValidationError(_("仕事内容を入力してください。"))
         return description
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["insurances"] = self.instance.insurance_list
+
+    def basic_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in WORKING_CONDITION_FIELDS]
+
+    def condition_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in WORKING_CONDITION_FIELDS]
+
+    def clean_insurances(self) -> str:
+        chosen = self.cleaned_data.get("insurances") or []
+        return ",".join(code for code in JobOrder.Insurance.values if code in chosen)
+
+    # Items needed once their parent is chosen (有期 → 更新 → 上限, 試用期間あり, 固定残業代あり, その他).
+    DEPENDENT_FIELDS = frozenset(
+        {
+            "contract_period",
+            "renewal",
+            "renewal_limit",
+            "renewal_limit_value",
+            "probation_period",
+            "probation_terms",
+            "fixed_overtime_hours",
+            "fixed_overtime_yen",
+            "fixed_overtime_excess_paid",
+            "smoking_note",
+        }
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in WORKING_CONDITION_FIELDS:
+            value = cleaned.get(name)
+            if isinstance(value, str) and name != "insurances":
+                multiline = isinstance(self.fields[name].widget, forms.Textarea)
+                cleaned[name] = nfkc_multiline(value) if multiline else nfkc(value)
+        # What an answer makes irrelevant is cleared, so the order never states two contradicting things.
+        if cleaned.get("contract_term") != JobOrder.ContractTerm.FIXED:
+            cleaned.update(contract_period="", renewal="", renewal_limit="", renewal_limit_value=None)
+        elif cleaned.get("renewal") == JobOrder.Renewal.NONE:
+            cleaned.update(renewal_limit="", renewal_limit_value=None)
+        if cleaned.get("renewal_limit") not in (JobOrder.RenewalLimit.TIMES, JobOrder.RenewalLimit.YEARS):
+            cleaned["renewal_limit_value"] = None
+        if cleaned.get("probation") != JobOrder.Presence.YES:
+            cleaned.update(probation_period="", probation_terms="")
+        if cleaned.get("fixed_overtime") != JobOrder.Presence.YES:
+            cleaned.update(fixed_overtime_hours=None, fixed_overtime_yen=None, fixed_overtime_excess_paid=False)
+        probe = JobOrder(**{name: cleaned.get(name) for name in WORKING_CONDITION_FIELDS if name in cleaned})
+        probe.description = "-"  # checked by its own field
+        for name, message in probe.working_conditions_missing():
+            if name in self.DEPENDENT_FIELDS and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
 
 
 class OpsJobOrderForm(JobOrderForm):

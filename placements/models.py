@@ -45,6 +45,37 @@ class JobOrder(models.Model):
         FREELANCE = "freelance", _("業務委託")
         OTHER = "other", _("その他")
 
+    class ContractTerm(models.TextChoices):
+        INDEFINITE = "indefinite", _("期間の定めなし(無期)")
+        FIXED = "fixed", _("期間の定めあり(有期)")
+
+    class Renewal(models.TextChoices):
+        AUTOMATIC = "automatic", _("自動的に更新する")
+        POSSIBLE = "possible", _("更新する場合がある")
+        NONE = "none", _("契約の更新はしない")
+
+    class RenewalLimit(models.TextChoices):
+        NONE = "none", _("上限なし")
+        TIMES = "times", _("更新回数の上限あり")
+        YEARS = "years", _("通算契約期間の上限あり")
+
+    class Presence(models.TextChoices):
+        YES = "yes", _("あり")
+        NO = "no", _("なし")
+
+    class Insurance(models.TextChoices):
+        EMPLOYMENT = "employment", _("雇用保険")
+        WORKERS = "workers", _("労災保険")
+        HEALTH = "health", _("健康保険")
+        PENSION = "pension", _("厚生年金")
+
+    class SmokingMeasure(models.TextChoices):
+        NO_SMOKING = "no_smoking", _("屋内全面禁煙")
+        SMOKING_ROOM = "smoking_room", _("屋内原則禁煙(喫煙専用室あり)")
+        OUTDOOR = "outdoor", _("敷地内禁煙(屋外に喫煙場所あり)")
+        PREMISES = "premises", _("敷地内全面禁煙")
+        OTHER = "other", _("その他(補足欄に記載)")
+
     # A closed order may be reopened (the same position is hired for again); every other move is one step.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.OPEN: frozenset({Status.PAUSED, Status.CLOSED}),
@@ -76,6 +107,83 @@ class JobOrder(models.Model):
     preferred_skills = models.TextField(_("歓迎スキル・経験"), blank=True, max_length=2000)
     description = models.TextField(_("仕事内容"), max_length=5000)
     status = models.CharField(_("募集状況"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    # 労働条件明示 (職業安定法5条の3, 施行規則4条の2, with the April 2024 additions; DESIGN.md rule 17). Blank
+    # until written: an order whose conditions are incomplete cannot be introduced (`working_conditions_missing`).
+    duties_change_scope = models.TextField(
+        _("業務内容の変更の範囲"),
+        blank=True,
+        max_length=1000,
+        help_text=_(
+            "雇入れ直後の業務内容に加え、将来の配置転換などで変わり得る範囲をご記入ください(例: 会社の定める業務)。"
+        ),
+    )
+    workplace = models.CharField(
+        _("就業場所"),
+        blank=True,
+        max_length=300,
+        help_text=_("雇入れ直後の就業場所の住所をご記入ください(例: 東京都千代田区丸の内1-1-1 本社)。"),
+    )
+    workplace_change_scope = models.TextField(
+        _("就業場所の変更の範囲"),
+        blank=True,
+        max_length=1000,
+        help_text=_(
+            "転勤やテレワークなどで変わり得る範囲をご記入ください(例: 会社の定める事業所、テレワークを行う場所)。"
+        ),
+    )
+    contract_term = models.CharField(_("契約期間"), max_length=10, choices=ContractTerm.choices, blank=True)
+    contract_period = models.CharField(
+        _("有期の場合の契約期間"), blank=True, max_length=200, help_text=_("例: 1年(2026年4月1日〜2027年3月31日)")
+    )
+    renewal = models.CharField(_("契約更新の有無"), max_length=10, choices=Renewal.choices, blank=True)
+    renewal_limit = models.CharField(_("更新上限"), max_length=10, choices=RenewalLimit.choices, blank=True)
+    renewal_limit_value = models.PositiveSmallIntegerField(
+        _("更新上限の回数・年数"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("更新上限を「更新回数」または「通算契約期間」にした場合に、その回数または年数をご記入ください。"),
+    )
+    probation = models.CharField(_("試用期間"), max_length=10, choices=Presence.choices, blank=True)
+    probation_period = models.CharField(_("試用期間の長さ"), blank=True, max_length=100, help_text=_("例: 3か月"))
+    probation_terms = models.TextField(
+        _("試用期間中の労働条件"),
+        blank=True,
+        max_length=1000,
+        help_text=_("本採用後と異なる場合はその内容を、同じ場合は「本採用後と同じ」とご記入ください。"),
+    )
+    work_hours = models.CharField(
+        _("始業・終業の時刻"),
+        blank=True,
+        max_length=300,
+        help_text=_("例: 9:00〜18:00(フレックスタイム制の場合はコアタイムも)"),
+    )
+    overtime = models.CharField(_("時間外労働"), blank=True, max_length=300, help_text=_("例: あり(月平均20時間)"))
+    breaks = models.CharField(_("休憩時間"), blank=True, max_length=200, help_text=_("例: 60分"))
+    holidays = models.CharField(
+        _("休日"), blank=True, max_length=300, help_text=_("例: 完全週休2日制(土・日)、祝日、年末年始")
+    )
+    base_pay = models.CharField(
+        _("賃金(基本給)"), blank=True, max_length=300, help_text=_("例: 月給30万円〜45万円(経験・能力を考慮して決定)")
+    )
+    fixed_overtime = models.CharField(_("固定残業代"), max_length=10, choices=Presence.choices, blank=True)
+    fixed_overtime_hours = models.PositiveSmallIntegerField(
+        _("固定残業代に含む時間外労働(時間/月)"), null=True, blank=True, validators=[MaxValueValidator(200)]
+    )
+    fixed_overtime_yen = models.PositiveIntegerField(
+        _("固定残業代の金額(円/月)"), null=True, blank=True, validators=[MaxValueValidator(10_000_000)]
+    )
+    fixed_overtime_excess_paid = models.BooleanField(
+        _("固定残業時間を超える時間外労働の割増賃金は追加で支給する"), default=False
+    )
+    insurances = models.CharField(_("加入保険"), blank=True, max_length=100)
+    smoking_measure = models.CharField(_("受動喫煙防止措置"), max_length=20, choices=SmokingMeasure.choices, blank=True)
+    smoking_note = models.CharField(
+        _("受動喫煙防止措置の補足"), blank=True, max_length=300, help_text=_("例: 屋外に喫煙所あり")
+    )
+    recruiter_name = models.CharField(
+        _("募集者の氏名または名称"), blank=True, max_length=200, help_text=_("通常は貴社の正式名称です。")
+    )
     search_text = models.TextField(editable=False, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -114,6 +222,71 @@ class JobOrder(models.Model):
             errors["prefecture"] = _("勤務地の都道府県を選んでください(フルリモートの場合は不要です)。")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def insurance_list(self) -> list[str]:
+        return [code for code in self.insurances.split(",") if code in self.Insurance.values]
+
+    @property
+    def insurance_display(self) -> str:
+        return "・".join(str(self.Insurance(code).label) for code in self.insurance_list)
+
+    def working_conditions_missing(self) -> list[tuple[str, str]]:
+        """What the order still lacks of the legal working conditions (労働条件明示), as (field, Japanese message).
+
+        Empty when a candidate may be introduced (DESIGN.md rule 17). The form raises the same messages for the
+        conditional items (有期 → 更新の有無・上限, 試用期間あり → 期間・条件, 固定残業代あり → 時間・金額・超過分).
+        """
+        missing: list[tuple[str, str]] = []
+
+        def need(field: str, message: object) -> None:
+            value = getattr(self, field)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                missing.append((field, str(message)))
+
+        need("description", _("業務内容(仕事内容)をご記入ください。"))
+        need("duties_change_scope", _("業務内容の変更の範囲をご記入ください。"))
+        need("workplace", _("就業場所をご記入ください。"))
+        need("workplace_change_scope", _("就業場所の変更の範囲をご記入ください。"))
+        need("contract_term", _("契約期間(無期・有期)を選んでください。"))
+        if self.contract_term == self.ContractTerm.FIXED:
+            need("contract_period", _("有期契約の契約期間をご記入ください。"))
+            need("renewal", _("有期契約の場合は、契約更新の有無を選んでください。"))
+            if self.renewal and self.renewal != self.Renewal.NONE:
+                need("renewal_limit", _("有期契約を更新する場合は、更新上限(上限なしを含む)を選んでください。"))
+                if self.renewal_limit in (self.RenewalLimit.TIMES, self.RenewalLimit.YEARS):
+                    need("renewal_limit_value", _("更新上限の回数または通算契約期間(年)をご記入ください。"))
+        need("probation", _("試用期間の有無を選んでください。"))
+        if self.probation == self.Presence.YES:
+            need("probation_period", _("試用期間の長さをご記入ください。"))
+            need("probation_terms", _("試用期間中の労働条件をご記入ください。"))
+        need("work_hours", _("始業・終業の時刻をご記入ください。"))
+        need("overtime", _("時間外労働の有無(ある場合は目安の時間)をご記入ください。"))
+        need("breaks", _("休憩時間をご記入ください。"))
+        need("holidays", _("休日をご記入ください。"))
+        need("base_pay", _("賃金(基本給)をご記入ください。"))
+        need("fixed_overtime", _("固定残業代の有無を選んでください。"))
+        if self.fixed_overtime == self.Presence.YES:
+            need("fixed_overtime_hours", _("固定残業代に含まれる時間外労働の時間数をご記入ください。"))
+            need("fixed_overtime_yen", _("固定残業代の金額をご記入ください。"))
+            if not self.fixed_overtime_excess_paid:
+                missing.append(
+                    (
+                        "fixed_overtime_excess_paid",
+                        str(_("固定残業時間を超える時間外労働の割増賃金を追加で支給する旨を明示してください。")),
+                    )
+                )
+        if not self.insurance_list:
+            missing.append(("insurances", str(_("加入保険を選んでください。"))))
+        need("smoking_measure", _("受動喫煙防止措置を選んでください。"))
+        if self.smoking_measure == self.SmokingMeasure.OTHER:
+            need("smoking_note", _("受動喫煙防止措置の内容を補足欄にご記入ください。"))
+        need("recruiter_name", _("募集者の氏名または名称をご記入ください。"))
+        return missing
+
+    @property
+    def working_conditions_complete(self) -> bool:
+        return not self.working_conditions_missing()
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
@@ -518,3 +691,35 @@ class PoolListing(models.Model):
 
     def refresh_search_text(self) -> None:
         self.search_text = search_key(f"{self.redacted_skills}\n{self.redacted_summary}")
+
+
+class BookSnapshot(models.Model):
+    """A statutory book's row (求人管理簿・求職管理簿, 職業安定法施行規則24条の8) kept after its source row went.
+
+    Written in the same transaction as the deletion of a job order or of a person's account (signals in
+    `placements/apps.py`), so the book keeps the entry for `BOOK_RETENTION_YEARS` after completion, as the law
+    asks, even when the person asked to be erased (a legal obligation outranks the erasure, APPI 18条3項1号).
+    `data` holds the cells as the book shows them; `placement_ids` lets the fee book name the person it placed.
+    After `keep_until` the daily `book_snapshots_purge` deletes it.
+    """
+
+    class Book(models.TextChoices):
+        JOB_ORDERS = "job_orders", _("求人管理簿")
+        JOB_SEEKERS = "job_seekers", _("求職管理簿")
+
+    book = models.CharField(_("管理簿"), max_length=20, choices=Book.choices)
+    source_id = models.PositiveBigIntegerField(_("元の番号"))
+    data = models.JSONField(_("記載内容"), default=dict)
+    placement_ids = models.JSONField(default=list)
+    received_on = models.DateField(_("受付年月日"))
+    completed_on = models.DateField(_("完了日"))
+    keep_until = models.DateField(_("保存期限"), db_index=True)
+    created_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        verbose_name = _("管理簿の保存記録")
+        constraints = [models.UniqueConstraint(fields=["book", "source_id"], name="book_snapshot_once")]
+
+    def __str__(self) -> str:
+        return f"{self.book} #{self.source_id}"

@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from placements.services.books import book_snapshots_purge
 from placements.services.pool import pool_listings_redact_again as redact_again
 
 
@@ -9,3 +10,9 @@ from placements.services.pool import pool_listings_redact_again as redact_again
 def pool_listings_redact_again() -> int:
     """Redact the talent pool's profiles again after the member companies' names changed."""
     return redact_again()
+
+
+@task()
+def purge_book_snapshots() -> int:
+    """Delete the statutory books' kept rows of deleted orders and people once their 2 years are over."""
+    return book_snapshots_purge()

@@ -47,6 +47,12 @@ ops_urlpatterns = [
     path("requests/<int:pk>/decline/", ops.request_decline_view, name="request_decline"),
     path("pool/", ops.pool_review_list, name="pool_review_list"),
     path("pool/<int:pk>/", ops.pool_review, name="pool_review"),
+    path("books/", ops.books_index, name="books"),
+    path("books/job-orders/", ops.book_job_orders, name="book_job_orders"),
+    path("books/job-seekers/", ops.book_job_seekers, name="book_job_seekers"),
+    path("books/fees/", ops.book_fees, name="book_fees"),
+    path("reports/annual/", ops.report_annual, name="report_annual"),
+    path("reports/disclosure/", ops.report_disclosure, name="report_disclosure"),
 ]
 
 # The candidate's introductions on My Page, under /me/introductions/ (namespace "introductions_me").

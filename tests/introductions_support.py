@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from candidates.models import Candidate
 from candidates.services import candidate_set_consents
+from demo.fakes import working_conditions
 from placements.models import JobOrder
 from placements.services.jobs import job_order_create
 from relay.models import Referral
@@ -27,6 +28,7 @@ def make_job(tenant: Tenant, **overrides: Any) -> JobOrder:
         "preferred_skills": "Django",
         "description": "自社サービスのサーバーサイド開発をお任せします。",
     }
+    data.update(working_conditions(tenant.company.name))
     data.update(overrides)
     return job_order_create(company=tenant.company, data=data, actor=tenant.owner)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from candidates.models import Candidate
 from companies.models import Company, Contract
+from demo.fakes import working_conditions
 from placements.models import Introduction, JobOrder
 from placements.services.jobs import job_order_create
 from tests.conftest import Tenant, make_tenant, register_verified
@@ -25,6 +26,7 @@ def make_job(tenant: Tenant, **overrides: Any) -> JobOrder:
         "preferred_skills": "",
         "description": "法人営業をお任せします。",
     }
+    data.update(working_conditions(tenant.company.name))
     data.update(overrides)
     return job_order_create(company=tenant.company, data=data, actor=tenant.owner)
 

@@ -20,6 +20,7 @@ from audit.models import AuditEntry
 from candidates.models import Candidate, Consent
 from candidates.services import candidate_delete, candidate_register, candidate_set_consents
 from companies.models import Contract
+from demo.fakes import working_conditions
 from demo.rechallenge import seed_rechallenge
 from lib.periodic import JOBS, enqueue_due_jobs
 from mailings.identity import operator_identity_block
@@ -61,6 +62,7 @@ def open_job(tenant: Tenant, title: str = "バックエンドエンジニア", *
         "preferred_skills": "",
         "description": "自社サービスの開発です。",
     }
+    data.update(working_conditions(tenant.company.name))
     data.update(overrides)
     return job_order_create(company=tenant.company, data=data, actor=tenant.owner)
 

@@ -174,6 +174,13 @@ EXPECTED: dict[str, Case] = {
     "outbox_email_cancel": Case(lambda o: {"pk": o.email.pk}, only(ADMIN, ok=405), post=only(ADMIN, ok=302)),
     # operator users and their roles: admin
     "staff": Case(none, only(ADMIN)),
+    # statutory books and the yearly reports (法定帳簿・事業報告): admin, on screen and as CSV
+    "books": Case(none, only(ADMIN)),
+    "book_job_orders": Case(none, only(ADMIN)),
+    "book_job_seekers": Case(none, only(ADMIN), query=lambda o: {"format": "csv"}),
+    "book_fees": Case(none, only(ADMIN)),
+    "report_annual": Case(none, only(ADMIN)),
+    "report_disclosure": Case(none, only(ADMIN), query=lambda o: {"format": "csv"}),
     "staff_update": Case(lambda o: {"pk": o.colleague.pk}, only(ADMIN, ok=405), post=only(ADMIN, ok=400)),
 }
 

@@ -127,6 +127,9 @@ def introduction_propose(
                 raise IntroductionNotAllowed(
                     _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title}
                 )
+            refusal = working_conditions_refusal(job_order)
+            if refusal:
+                raise IntroductionNotAllowed(refusal)
             introduction = Introduction.objects.create(
                 company=company,
                 job_order=job_order,
@@ -166,6 +169,19 @@ def introduction_propose(
     return introduction
 
 
+def working_conditions_refusal(job_order: JobOrder) -> str:
+    """Why no one may be introduced to this order yet (rule 17: 労働条件明示 first), or "" when it is complete."""
+    missing = job_order.working_conditions_missing()
+    if not missing:
+        return ""
+    labels = "・".join(
+        str(getattr(JobOrder._meta.get_field(field), "verbose_name", field)) for field, _message in missing
+    )
+    return _(
+        "求人「%(title)s」は労働条件明示の項目(%(items)s)が未入力のため、推薦できません。求人の編集画面で入力してください。"
+    ) % {"title": job_order.title, "items": labels}
+
+
 def _answerable(introduction: Introduction, candidate: Candidate) -> None:
     if introduction.candidate_id != candidate.pk:
         raise IntroductionNotAllowed(_("このご紹介は見つかりませんでした。"))
@@ -184,6 +200,13 @@ def introduction_accept(*, introduction: Introduction, candidate: Candidate) -> 
         if introduction.job_order.status != JobOrder.Status.OPEN:
             raise IntroductionNotAllowed(
                 _("申し訳ございません。この求人の募集は終了または一時停止されたため、ご紹介を進めることができません。")
+            )
+        if introduction.job_order.working_conditions_missing():
+            # The order's conditions were emptied since the proposal: the person must see them whole first.
+            raise IntroductionNotAllowed(
+                _(
+                    "申し訳ございません。この求人の労働条件の記載を企業に確認しているため、現在はご承諾いただけません。担当のキャリアアドバイザーにお問い合わせください。"
+                )
             )
         if not has_service_consent(candidate):
             raise IntroductionNotAllowed(

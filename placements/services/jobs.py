@@ -21,6 +21,33 @@ JOB_ORDER_FIELDS = (
     "preferred_skills",
     "description",
 )
+# 労働条件明示 (rule 17): optional when an order is written, required before anyone is introduced.
+WORKING_CONDITION_FIELDS = (
+    "duties_change_scope",
+    "workplace",
+    "workplace_change_scope",
+    "contract_term",
+    "contract_period",
+    "renewal",
+    "renewal_limit",
+    "renewal_limit_value",
+    "probation",
+    "probation_period",
+    "probation_terms",
+    "work_hours",
+    "overtime",
+    "breaks",
+    "holidays",
+    "base_pay",
+    "fixed_overtime",
+    "fixed_overtime_hours",
+    "fixed_overtime_yen",
+    "fixed_overtime_excess_paid",
+    "insurances",
+    "smoking_measure",
+    "smoking_note",
+    "recruiter_name",
+)
 
 
 class JobOrderTransitionError(RuleRefused, ValueError):
@@ -28,13 +55,16 @@ class JobOrderTransitionError(RuleRefused, ValueError):
 
 
 def _snapshot(job_order: JobOrder) -> dict[str, Any]:
-    return {field: getattr(job_order, field) for field in (*JOB_ORDER_FIELDS, "status")}
+    return {field: getattr(job_order, field) for field in (*JOB_ORDER_FIELDS, *WORKING_CONDITION_FIELDS, "status")}
 
 
 def job_order_create(*, company: Company, data: dict[str, Any], actor: User) -> JobOrder:
     """A new open job order; `data` is what JobOrderForm cleaned (already NFKC-normalised and validated)."""
     with transaction.atomic():
         job_order = JobOrder(company=company, created_by=actor, **{field: data[field] for field in JOB_ORDER_FIELDS})
+        for field in WORKING_CONDITION_FIELDS:
+            if field in data:
+                setattr(job_order, field, data[field])
         job_order.full_clean()
         job_order.save()
         audit_record(
@@ -51,7 +81,7 @@ def job_order_update(*, job_order: JobOrder, data: dict[str, Any], actor: User) 
     with transaction.atomic():
         job_order = JobOrder.objects.select_for_update().get(pk=job_order.pk)
         before = _snapshot(job_order)
-        for field in JOB_ORDER_FIELDS:
+        for field in (*JOB_ORDER_FIELDS, *WORKING_CONDITION_FIELDS):
             if field in data:
                 setattr(job_order, field, data[field])
         job_order.full_clean()

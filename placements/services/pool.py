@@ -32,7 +32,7 @@ from lib.jatext import search_key, split_skills
 from placements.models import Introduction, IntroductionRequest, JobOrder, PoolListing
 from placements.redaction import redact, roster_digest, roster_names
 from placements.selectors.eligibility import eligible_among
-from placements.services.introductions import IntroductionNotAllowed
+from placements.services.introductions import IntroductionNotAllowed, working_conditions_refusal
 
 POOL_PAGE_SIZE = 30
 # No search lists fewer people than this: a narrower one could single out a person (DESIGN.md §3 rule 10).
@@ -307,6 +307,10 @@ def introduction_request_create(
         raise IntroductionNotAllowed(_("このプロフィールは現在ご覧いただけません。"))
     if job_order.company_id != company.pk or job_order.status != JobOrder.Status.OPEN:
         raise IntroductionNotAllowed(_("募集中の求人を選んでください。"))
+    refusal = working_conditions_refusal(job_order)
+    if refusal:
+        # No one may be introduced before the order states its working conditions (rule 17).
+        raise IntroductionNotAllowed(refusal)
     if Introduction.objects.filter(job_order=job_order, candidate=candidate).exists():
         raise IntroductionNotAllowed(_("この求人では、すでにこの方へのご紹介を進めています。"))
     try:

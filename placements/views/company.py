@@ -88,7 +88,7 @@ def job_order_list(request: HttpRequest, company: Company) -> HttpResponse:
 @company_manager_required
 @require_http_methods(["GET", "POST"])
 def job_order_new(request: HttpRequest, company: Company) -> HttpResponse:
-    form = JobOrderForm(request.POST if request.method == "POST" else None)
+    form = JobOrderForm(request.POST if request.method == "POST" else None, initial={"recruiter_name": company.name})
     if request.method == "POST" and form.is_valid():
         job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を登録しました。") % {"title": job_order.title})
@@ -116,7 +116,14 @@ def job_order_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespo
         messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
         return redirect("placements:detail", pk=job_order.pk)
     return render(
-        request, "placements/company/job_order_form.html", {"company": company, "form": form, "job_order": job_order}
+        request,
+        "placements/company/job_order_form.html",
+        {
+            "company": company,
+            "form": form,
+            "job_order": job_order,
+            "missing": job_order.working_conditions_missing(),
+        },
     )
 
 

@@ -1,7 +1,9 @@
 """The operator's placements screens (/ops/): job orders for any company, the credit queue, placements and fees,
 matching and introductions."""
 
+import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +21,7 @@ from accounts.permissions import Permission
 from candidates.models import Candidate
 from companies.models import Company
 from placements.documents.credit_note import credit_note_response
+from placements.documents.books import csv_response
 from placements.documents.invoice import invoice_response
 from placements.fees import Terms, placement_fee
 from placements.forms import (
@@ -45,8 +48,10 @@ from placements.models import (
     Placement,
     PoolListing,
 )
+from placements.selectors.books import Book, fee_book, job_order_book, job_seeker_book
 from placements.selectors.eligibility import introduction_refusal
 from placements.selectors.matching import matches_for_candidate, matches_for_job
+from placements.selectors.reports import annual_report, disclosure_figures, fiscal_years
 from placements.services.credit_use import (
     INTERVIEW_REACHED,
     NOT_YET_INTRODUCED,
@@ -61,6 +66,7 @@ from placements.services.introductions import (
     introduction_propose,
     introduction_request_decline,
     selection_moves,
+    working_conditions_refusal,
 )
 from placements.services.jobs import job_order_create, job_order_update
 from placements.services.placements import placement_record, placement_record_leaving, placement_totals
@@ -102,7 +108,9 @@ def job_order_new(request: HttpRequest) -> HttpResponse:
     form = OpsJobOrderForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         company = form.cleaned_data["company"]
-        job_order = job_order_create(company=company, data=form.cleaned_data, actor=request_user(request))
+        # The recruiter (募集者) is normally the company itself.
+        data = {**form.cleaned_data, "recruiter_name": form.cleaned_data.get("recruiter_name") or company.name}
+        job_order = job_order_create(company=company, data=data, actor=request_user(request))
         messages.success(
             request,
             _("%(company)s の求人「%(title)s」を登録しました。") % {"company": company.name, "title": job_order.title},
@@ -120,7 +128,11 @@ def job_order_edit(request: HttpRequest, pk: int) -> HttpResponse:
         job_order_update(job_order=job_order, data=form.cleaned_data, actor=request_user(request))
         messages.success(request, _("求人「%(title)s」を更新しました。") % {"title": form.cleaned_data["title"]})
         return redirect("ops:job_order_edit", pk=job_order.pk)
-    return render(request, "placements/ops/job_order_form.html", {"form": form, "job_order": job_order})
+    return render(
+        request,
+        "placements/ops/job_order_form.html",
+        {"form": form, "job_order": job_order, "missing": job_order.working_conditions_missing()},
+    )
 
 
 @operator_required(Permission.JOB_ORDERS)
@@ -339,6 +351,7 @@ def job_matches(request: HttpRequest, pk: int) -> HttpResponse:
             "matches": matches,
             "elapsed_ms": elapsed_ms,
             "proposed": job_order.introductions.count(),
+            "missing": job_order.working_conditions_missing(),
         },
     )
 
@@ -401,9 +414,12 @@ def introduction_new(request: HttpRequest) -> HttpResponse:
             "job_order": job_order,
             "candidate": candidate,
             "pool_request": pool_request,
-            "refusal": introduction_refusal(candidate, job_order.company)
-            if job_order.status == JobOrder.Status.OPEN
-            else _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title},
+            "refusal": (
+                introduction_refusal(candidate, job_order.company) or working_conditions_refusal(job_order)
+                if job_order.status == JobOrder.Status.OPEN
+                else _("求人「%(title)s」は募集中ではないため、推薦できません。") % {"title": job_order.title}
+            ),
+            "missing": job_order.working_conditions_missing(),
         },
         status=400 if form.errors else 200,
     )
@@ -554,4 +570,122 @@ def pool_review(request: HttpRequest, pk: int) -> HttpResponse:
         "placements/ops/pool_review.html",
         {"listing": listing, "candidate": listing.candidate, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+# --- statutory books and reports (職業安定法施行規則24条の8, 32条の16) ------------------------------------------------
+
+BOOK_SCREEN_ROWS = 500
+BookBuilder = Callable[..., Book]
+BOOKS: dict[str, tuple[BookBuilder, str]] = {
+    "job_orders": (job_order_book, "job_order_book"),
+    "job_seekers": (job_seeker_book, "job_seeker_book"),
+    "fees": (fee_book, "fee_book"),
+}
+
+
+def _fiscal_year(request: HttpRequest, *, default_current: bool) -> int | None:
+    """The fiscal year asked for (?fy=2026); a book without one shows every year, a report the current one."""
+    value = request.GET.get("fy", "")
+    years = fiscal_years()
+    if value.isdigit() and int(value) in years:
+        return int(value)
+    return years[0] if default_current else None
+
+
+@operator_required(Permission.STATUTORY_BOOKS)
+def books_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "placements/ops/books_index.html", {"years": fiscal_years()})
+
+
+@operator_required(Permission.STATUTORY_BOOKS)
+def book_job_orders(request: HttpRequest) -> HttpResponse:
+    return _book(request, "job_orders")
+
+
+@operator_required(Permission.STATUTORY_BOOKS)
+def book_job_seekers(request: HttpRequest) -> HttpResponse:
+    return _book(request, "job_seekers")
+
+
+@operator_required(Permission.STATUTORY_BOOKS)
+def book_fees(request: HttpRequest) -> HttpResponse:
+    return _book(request, "fees")
+
+
+def _book(request: HttpRequest, kind: str) -> HttpResponse:
+    """A book on the screen (its first rows) or, with ?format=csv, all of it as CSV for Excel."""
+    build, stem = BOOKS[kind]
+    fiscal_year = _fiscal_year(request, default_current=False)
+    book = build(fiscal_year=fiscal_year)
+    if request.GET.get("format") == "csv":
+        suffix = f"_FY{fiscal_year}" if fiscal_year else ""
+        return csv_response([book.headers, *book.rows, *book.kept_rows], f"{stem}{suffix}.csv")
+    rows = list(itertools.islice(book.rows, BOOK_SCREEN_ROWS + 1))
+    return render(
+        request,
+        "placements/ops/book.html",
+        {
+            "book": book,
+            "kind": kind,
+            "rows": rows[:BOOK_SCREEN_ROWS],
+            "more": len(rows) > BOOK_SCREEN_ROWS,
+            "limit": BOOK_SCREEN_ROWS,
+            "years": fiscal_years(),
+            "fiscal_year": fiscal_year,
+        },
+    )
+
+
+@operator_required(Permission.STATUTORY_BOOKS)
+def report_annual(request: HttpRequest) -> HttpResponse:
+    fiscal_year = _fiscal_year(request, default_current=True)
+    assert fiscal_year is not None
+    report = annual_report(fiscal_year)
+    lines = [
+        (_("新規求職申込件数"), report.new_applications),
+        (_("求人数(新規に受け付けた求人の件数)"), report.job_orders),
+        (_("紹介件数(ご本人が承諾し企業へ紹介した件数)"), report.introductions),
+        (_("就職件数"), report.placements),
+        (_("うち期間の定めのない雇用(無期)"), report.indefinite),
+        (_("うち期間の定めのある雇用(有期)"), report.fixed_term),
+        (_("うち契約期間が未登録"), report.term_unknown),
+        (_("手数料収入(税抜・円)"), report.fee_income_yen),
+        (_("うち無料紹介枠の利用による 0 円の就職"), report.waived),
+        (_("返戻件数"), report.refunds),
+        (_("返戻金(税抜・円)"), report.refund_yen),
+        (_("返戻後の手数料収入(税抜・円)"), report.net_fee_income_yen),
+    ]
+    if request.GET.get("format") == "csv":
+        header = [_("項目"), _("%(year)s年度") % {"year": fiscal_year}]
+        return csv_response([header, *lines], f"annual_report_FY{fiscal_year}.csv")
+    return render(
+        request,
+        "placements/ops/report_annual.html",
+        {"report": report, "lines": lines, "years": fiscal_years(), "fiscal_year": fiscal_year},
+    )
+
+
+@operator_required(Permission.STATUTORY_BOOKS)
+def report_disclosure(request: HttpRequest) -> HttpResponse:
+    fiscal_year = _fiscal_year(request, default_current=True)
+    assert fiscal_year is not None
+    figures = disclosure_figures(fiscal_year)
+    if request.GET.get("format") == "csv":
+        rows: list[list[object]] = [
+            [_("項目"), _("%(year)s年度") % {"year": fiscal_year}],
+            [_("就職者数"), figures.placements],
+            [_("うち無期雇用就職者数"), figures.indefinite],
+            [_("うち 6か月以内に離職した方"), figures.early_leavers],
+            [_("うち 6か月を経過しておらず不明の方"), figures.leaving_unknown],
+            [_("手数料率"), "・".join(figures.fee_rates)],
+            [],
+            [_("職種"), _("就職者数"), _("手数料実績(手数料÷想定年収×100)")],
+            *[[row.label, row.placements, row.rate_display] for row in figures.occupations],
+        ]
+        return csv_response(rows, f"disclosure_FY{fiscal_year}.csv")
+    return render(
+        request,
+        "placements/ops/report_disclosure.html",
+        {"figures": figures, "years": fiscal_years(), "fiscal_year": fiscal_year},
     )
