@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from placements.fees import Terms, placement_fee, refund_for
-from placements.models import Introduction, Placement
+from placements.models import Introduction, JobOrder, Placement
 from placements.services.credit_use import CreditError, active_reservation, credit_consume
 from relay.ledger import contract_lock
 
@@ -49,6 +49,7 @@ def placement_record(*, introduction: Introduction, start_date: date, annual_sal
             job_order=introduction.job_order,
             candidate_id=introduction.candidate_id,
             start_date=start_date,
+            indefinite=introduction.job_order.employment_type == JobOrder.EmploymentType.FULL_TIME,
             annual_salary_yen=annual_salary_yen,
             fee_rate_bp=terms.fee_rate_bp,
             minimum_fee_yen=terms.minimum_fee_yen,
@@ -83,6 +84,7 @@ def placement_record(*, introduction: Introduction, start_date: date, annual_sal
                 "waived": placement.waived,
                 "saving_yen": placement.saving_yen,
                 "minimum_applied": placement.minimum_applied,
+                "indefinite": placement.indefinite,
             },
         )
     return placement

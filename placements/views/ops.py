@@ -44,7 +44,8 @@ from placements.models import (
     PoolListing,
 )
 from placements.selectors.eligibility import introduction_refusal
-from placements.selectors.matching import matches_for_candidate, matches_for_job
+from placements.selectors.guard import placement_guard_for
+from placements.selectors.matching import guarded_related_count, matches_for_candidate, matches_for_job
 from placements.services.credit_use import (
     INTERVIEW_REACHED,
     NOT_YET_INTRODUCED,
@@ -329,6 +330,7 @@ def job_matches(request: HttpRequest, pk: int) -> HttpResponse:
             "matches": matches,
             "elapsed_ms": elapsed_ms,
             "proposed": job_order.introductions.count(),
+            "guarded": guarded_related_count(job_order),
         },
     )
 
@@ -342,6 +344,7 @@ def candidate_matches(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "candidate": candidate,
             "matches": matches_for_candidate(candidate),
+            "guard": placement_guard_for(candidate),
             "introductions": candidate.introductions.select_related("job_order", "company"),
         },
     )
