@@ -49,6 +49,7 @@ def _terms(contract: Contract) -> dict[str, Any]:
         "cooling_off_hours": contract.cooling_off_hours,
         "rechallenge_first_months": contract.rechallenge_first_months,
         "rechallenge_second_months": contract.rechallenge_second_months,
+        "entrusted_data_retention_days": contract.entrusted_data_retention_days,
         "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
         "fee_rate_percent": str(contract.fee_rate_percent),
         "minimum_fee_yen": contract.minimum_fee_yen,
