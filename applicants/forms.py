@@ -307,7 +307,7 @@ class RetentionDeleteForm(forms.Form):
     confirm = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("older_than_days") is None and not data.get("applicant"):
             raise forms.ValidationError(_("日数を入力するか、削除する応募者を選んでください。"))
         return data

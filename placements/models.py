@@ -477,9 +477,7 @@ class JobChangeRequest(models.Model):
     """The person's own request, made on My Page, to hear about other jobs while the 2-year guard of an
     indefinite placement runs (rule 16): only this lifts the guard, and only for that placement."""
 
-    candidate = models.ForeignKey(
-        "candidates.Candidate", on_delete=models.CASCADE, related_name="job_change_requests"
-    )
+    candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="job_change_requests")
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="job_change_requests")
     created_at = models.DateTimeField(_("ご本人からの申し出日時"), auto_now_add=True)
 

@@ -164,7 +164,7 @@ def test_the_job_runs_daily_from_the_scheduler(tenant: Tenant) -> None:
     assert not Applicant.objects.filter(company=tenant.company).exists()
 
 
-# --- the company's screen -----------------------------------------------------------------------------------------------
+# --- the company's screen ----------------------------------------------------------------------------------------
 
 
 def test_the_company_sees_what_we_hold_until_when_and_why(tenant: Tenant, owner_client: Client) -> None:

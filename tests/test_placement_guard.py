@@ -23,8 +23,12 @@ from placements.selectors.matching import matches_for_candidate, matches_for_job
 from placements.services.guard import job_change_request_record
 from placements.services.placements import placement_record, placement_record_leaving
 from placements.services.pool import PoolFilters, pool_page
-from rechallenge.services import PlacementGuarded, rechallenge_candidates, rechallenge_invitations_send
-from rechallenge.services import rechallenge_invite
+from rechallenge.services import (
+    PlacementGuarded,
+    rechallenge_candidates,
+    rechallenge_invitations_send,
+    rechallenge_invite,
+)
 from relay.models import Referral
 from tests.conftest import Tenant, login, make_tenant
 from tests.introductions_support import make_job, person
@@ -152,9 +156,7 @@ def test_a_person_placed_last_month_is_never_invited_to_re_challenge(
     other = rejected_candidate(tenant)
     start = timezone.localtime(SIX_MONTHS_DUE).date() - timedelta(days=30)
     place(placed, employer, operator, start=start, employment_type="full_time")
-    assert [c.candidate for c in rechallenge_candidates(company=tenant.company, today=SIX_MONTHS_DUE.date())] == [
-        other
-    ]
+    assert [c.candidate for c in rechallenge_candidates(company=tenant.company, today=SIX_MONTHS_DUE.date())] == [other]
     assert rechallenge_invitations_send(now=SIX_MONTHS_DUE) == 1
     referral = Referral.objects.get(candidate=placed)
     with pytest.raises(PlacementGuarded):
@@ -183,7 +185,7 @@ def test_a_person_placed_last_month_is_not_in_the_newsletter_audience(
     assert set(newsletter_audience()) == {placed, free}
 
 
-# --- screens -----------------------------------------------------------------------------------------------------------
+# --- screens ---------------------------------------------------------------------------------------------------------
 
 
 def test_staff_see_why_on_the_crm_page_and_on_the_matching_pages(

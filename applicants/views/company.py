@@ -24,11 +24,19 @@ from applicants.forms import (
     AtsMappingForm,
     HoldReleaseForm,
     ImportPresetForm,
-    RetentionDeleteForm,
     ImportUploadForm,
     RejectionReasonForm,
+    RetentionDeleteForm,
 )
-from applicants.models import IMPORT_FIELDS, RETENTION_REASONS, Applicant, ApplicantImport, AtsMapping, ImportPreset, RejectionReason
+from applicants.models import (
+    IMPORT_FIELDS,
+    RETENTION_REASONS,
+    Applicant,
+    ApplicantImport,
+    AtsMapping,
+    ImportPreset,
+    RejectionReason,
+)
 from applicants.problems import issue_message, row_text
 from applicants.selectors import (
     ats_mappings_for,
@@ -55,8 +63,8 @@ from applicants.services import (
     rejection_reason_update,
 )
 from companies.models import Company, RelayLink
-from relay.entrusted import entrusted_applicants_chosen, entrusted_applicants_delete, retention_summary
 from mailings.models import OutboundEmail
+from relay.entrusted import entrusted_applicants_chosen, entrusted_applicants_delete, retention_summary
 
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM付き)", "cp932": "Shift_JIS (CP932)"}
 DELIMITER_LABELS = {",": "カンマ区切り", "\t": "タブ区切り", ";": "セミコロン区切り"}

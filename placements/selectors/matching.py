@@ -23,12 +23,12 @@ from candidates.models import Candidate
 from lib.choices import JobCategory, Prefecture
 from lib.jatext import nfkc, search_key, split_skills
 from placements.models import Introduction, JobOrder
-from placements.selectors.guard import guarded_candidate_ids, placement_guard_for
 from placements.selectors.eligibility import (
     eligible_among,
     excluded_companies_for,
     has_service_consent,
 )
+from placements.selectors.guard import guarded_candidate_ids, placement_guard_for
 
 CATEGORY_POINTS = 15
 LOCATION_POINTS = 15
