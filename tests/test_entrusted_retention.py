@@ -149,7 +149,6 @@ def test_old_uploads_lose_their_file_preview_and_row_report(tenant: Tenant) -> N
     ApplicantImportFile.objects.create(batch=batch, content=b"name,email\n")
     ImportRowIssue.objects.create(batch=batch, row_number=2, kind="invalid", message="取込 太郎: メール不正")
     ApplicantImport.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(days=200))
-    imported(tenant, days_ago=10)  # the company still has someone held, so the job visits it
     entrusted_applicants_expire()
     batch.refresh_from_db()
     assert batch.preview_rows == [] and not ApplicantImportFile.objects.filter(batch=batch).exists()
