@@ -210,6 +210,8 @@ def test_on_my_page_the_person_asks_for_job_change_advice(
     client = signed_in(placed)
     page = client.get("/me/").content.decode()
     assert "転職の相談をしたい" in page and 'action="/me/introductions/job-change/"' in page
+    card = page[page.index('id="placement-guard"') :]
+    assert card.index("csrfmiddlewaretoken") < card.index("転職の相談をしたい")
     # Nobody else can ask for them: signed out, a company user, or another person (who lifts only their own).
     assert Client().post("/me/introductions/job-change/")["Location"] == "/me/login/"
     assert login(Client(), outsider.owner).post("/me/introductions/job-change/")["Location"] == "/me/login/"
