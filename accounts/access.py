@@ -51,6 +51,21 @@ def company_manager_required(view: View) -> View:
     return wrapper
 
 
+def company_owner_required(view: View) -> View:
+    """The company's owners only (e.g. deleting the data the agency holds for the company sooner): other users of
+    the company get 404 like strangers."""
+
+    @wraps(view)
+    @company_required
+    def wrapper(request: HttpRequest, company: Company, *args: Any, **kwargs: Any) -> HttpResponse:
+        assert isinstance(request.user, User)
+        if request.user.company_role != User.CompanyRole.OWNER:
+            raise Http404
+        return view(request, company, *args, **kwargs)
+
+    return wrapper
+
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -271,3 +271,43 @@ class HoldReleaseForm(forms.Form):
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = RejectionReason.objects.filter(company=company)  # type: ignore[attr-defined]
+
+
+class IdListField(forms.Field):
+    """Row ids sent as repeated hidden fields (`applicant=3&applicant=5`); another company's ids are ignored by the
+    service, which looks only among the company's own rows."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        if not all(isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 18 for v in values):
+            raise forms.ValidationError(_("選んだ応募者が見つかりません。"))
+        return sorted({int(v) for v in values})
+
+
+class RetentionDeleteForm(forms.Form):
+    """The company asks us to delete the data we hold for it sooner: everyone held longer than N days, or the
+    applicants it chose. Nothing is deleted until `confirm` is sent with the same choice."""
+
+    older_than_days = forms.IntegerField(
+        label=_("最後のメール送信(送信がなければ取り込み)から何日より前の応募者"),
+        min_value=0,
+        max_value=3650,
+        required=False,
+        error_messages={
+            "invalid": _("日数は半角数字で入力してください。"),
+            "min_value": _("0 日以上を指定してください。"),
+            "max_value": _("3650 日以内で指定してください。"),
+        },
+    )
+    applicant = IdListField(required=False)
+    confirm = forms.BooleanField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("older_than_days") is None and not data.get("applicant"):
+            raise forms.ValidationError(_("日数を入力するか、削除する応募者を選んでください。"))
+        return data

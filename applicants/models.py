@@ -32,11 +32,23 @@ IMPORT_FIELDS: dict[str, object] = {
 }
 
 
+# Why a row was wiped at the end of the data we hold for a company (relay/entrusted.py, DESIGN.md rule 14). Only a
+# person who registered keeps such a row (for the referral's count): the company never sees it, or the rows it still
+# sees would tell it who registered.
+RETENTION_EXPIRED = "委託データの保管期間の満了"
+RETENTION_EARLY = "企業のご依頼による委託データの削除"
+RETENTION_REASONS = (RETENTION_EXPIRED, RETENTION_EARLY)
+
+
 class ApplicantQuerySet(models.QuerySet["Applicant"]):
     def search(self, query: str) -> "ApplicantQuerySet":
         from lib.jatext import matching_every_word
 
         return matching_every_word(self, query, "search_text")
+
+    def company_visible(self) -> "ApplicantQuerySet":
+        """What the company's screens and the API show: everything but the rows kept after the retention term."""
+        return self.exclude(erased_at__isnull=False, closed_reason__in=RETENTION_REASONS)
 
 
 def new_applicant_ref() -> str:

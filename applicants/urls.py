@@ -23,4 +23,6 @@ urlpatterns = [
     path("reasons/mappings/<int:pk>/", company.mapping_edit, name="mapping_edit"),
     path("reasons/mappings/<int:pk>/delete/", company.mapping_delete, name="mapping_delete"),
     path("review/", company.review, name="review"),
+    path("retention/", company.retention, name="retention"),
+    path("retention/delete/", company.retention_delete, name="retention_delete"),
 ]

@@ -73,7 +73,12 @@ class PercentField(forms.DecimalField):
 FEE_TERMS = ("fee_rate_percent", "minimum_fee_yen", "refund_schedule", "consumption_tax_percent")
 
 
-KEPT_WHEN_EMPTY = ("rechallenge_first_months", "rechallenge_second_months", "cooling_off_hours")
+KEPT_WHEN_EMPTY = (
+    "rechallenge_first_months",
+    "rechallenge_second_months",
+    "cooling_off_hours",
+    "entrusted_data_retention_days",
+)
 
 
 class ContractForm(forms.ModelForm[Contract]):
@@ -114,6 +119,7 @@ class ContractForm(forms.ModelForm[Contract]):
             "cooling_off_hours",
             "rechallenge_first_months",
             "rechallenge_second_months",
+            "entrusted_data_retention_days",
             "fee_rate_percent",
             "minimum_fee_yen",
             "refund_schedule",
@@ -143,6 +149,11 @@ class ContractForm(forms.ModelForm[Contract]):
             "rechallenge_second_months": {
                 "min_value": _("1 か月以上を指定してください。"),
                 "invalid": _("月数は半角数字で入力してください。"),
+            },
+            "entrusted_data_retention_days": {
+                "min_value": _("1 日以上を指定してください。"),
+                "max_value": _("保管期間は 1095 日(3年)以内で指定してください。"),
+                "invalid": _("日数は半角数字で入力してください。"),
             },
             "minimum_fee_yen": {"invalid": _("金額は円単位の数字で入力してください(0 は最低手数料なし)。")},
         }

@@ -100,6 +100,15 @@ class Contract(models.Model):
         validators=[MaxValueValidator(720)],
         help_text=_("メール確認からこの時間が過ぎると紹介がカウントされます。0 を指定するとすぐにカウントします。"),
     )
+    entrusted_data_retention_days = models.PositiveSmallIntegerField(
+        _("お預かりした応募者データの保管期間(日)"),
+        default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(1095)],
+        help_text=_(
+            "企業から委託を受けてお預かりした不採用応募者のデータは、最後のメール送信(送信がなければ取り込み)から"
+            "この日数が過ぎると削除します。"
+        ),
+    )
     rechallenge_first_months = models.PositiveSmallIntegerField(
         _("再チャレンジのご案内(1回目)までの月数"),
         default=6,

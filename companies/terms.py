@@ -42,6 +42,7 @@ def contract_terms(contract: ContractLike) -> dict[str, Any]:
         "cooling_off_hours": contract.cooling_off_hours,
         "rechallenge_first_months": contract.rechallenge_first_months,
         "rechallenge_second_months": contract.rechallenge_second_months,
+        "entrusted_data_retention_days": contract.entrusted_data_retention_days,
         "starts_on": contract.starts_on.isoformat() if contract.starts_on else None,
         "fee_rate_percent": str(contract.fee_rate_percent),
         "minimum_fee_yen": contract.minimum_fee_yen,
@@ -62,6 +63,19 @@ def _refund_rows(schedule: list[dict[str, Any]]) -> list[str]:
         unit = "か月" if row["unit"] == "months" else "日"
         rows.append(f"  入社日から{row['within']}{unit}以内の退職: 紹介手数料の{row['percent']}%")
     return rows
+
+
+def _entrusted_rows(days: Any) -> list[str]:
+    # Sheets written before the retention term existed keep their text (their stored terms lack it).
+    if days is None:
+        return []
+    return [
+        "",
+        "第10条(お預かりする応募者の情報)",
+        "貴社から取り込み・ATS・APIでお預かりした応募者の情報は、貴社のお祈りメールの送信にのみ使用し(個人情報の取扱いの委託)、"
+        f"最後のメール送信(送信がない場合は取り込み)から{int(days)}日で削除します。ご本人が当社にご登録された場合も、"
+        "お預かりした情報は紹介の集計に必要な範囲を除いて削除します。",
+    ]
 
 
 def terms_sheet_text(
@@ -144,6 +158,7 @@ def terms_sheet_text(
         "第9条(再チャレンジのご案内)",
         f"不採用から{int(terms['rechallenge_first_months'])}か月が過ぎると、ご希望された方に再チャレンジのご案内を"
         f"お送りいただけます。{int(terms['rechallenge_second_months'])}か月で2回目のご案内を自動でお送りします。",
+        *_entrusted_rows(terms.get("entrusted_data_retention_days")),
     ]
     return "\n".join(lines) + "\n"
 

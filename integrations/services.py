@@ -339,7 +339,7 @@ def applicant_by_ref(*, company: Company, ref: str) -> Applicant | None:
     key = nfkc(ref or "").strip()[:100]
     if not key or "\x00" in key:  # no database stores NUL: nobody's ref has one
         return None
-    applicants = Applicant.objects.filter(company=company).select_related("reason")
+    applicants = Applicant.objects.filter(company=company).company_visible().select_related("reason")
     found = applicants.filter(ref=key).first()
     if found is None:
         found = applicants.filter(external_system=Applicant.COMPANY_ID_SYSTEM, external_id=key).first()

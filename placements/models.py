@@ -483,6 +483,9 @@ class Placement(models.Model):
     invoiced_on = models.DateField(_("請求日"))
     due_on = models.DateField(_("お支払期限"))
     left_on = models.DateField(_("退職日"), null=True, blank=True)
+    # 無期雇用 (a 正社員 order by default): for 2 years from start_date the agency may not encourage the person to
+    # change jobs (許可条件, from 2025-01-01; DESIGN.md rule 16, placements/selectors/guard.py).
+    indefinite = models.BooleanField(_("無期雇用"), default=True)
     refund_percent = models.PositiveSmallIntegerField(_("返戻率(%)"), default=0)
     refund_yen = models.PositiveIntegerField(_("返戻金(税抜)"), default=0)
     refund_tax_yen = models.PositiveIntegerField(_("返戻金の消費税"), default=0)
@@ -723,3 +726,19 @@ class BookSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.book} #{self.source_id}"
+class JobChangeRequest(models.Model):
+    """The person's own request, made on My Page, to hear about other jobs while the 2-year guard of an
+    indefinite placement runs (rule 16): only this lifts the guard, and only for that placement."""
+
+    candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="job_change_requests")
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="job_change_requests")
+    created_at = models.DateTimeField(_("ご本人からの申し出日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("転職相談のお申し出")
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "placement"], name="job_change_request_once_per_placement")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id} / {self.placement_id}"

@@ -61,6 +61,7 @@ me_urlpatterns = [
     path("<int:pk>/", me.introduction_detail, name="detail"),
     path("<int:pk>/accept/", me.introduction_accept_view, name="accept"),
     path("<int:pk>/decline/", me.introduction_decline_view, name="decline"),
+    path("job-change/", me.job_change_request_view, name="job_change"),
 ]
 
 # The anonymous talent pool for companies, under /company/pool/ (namespace "pool").

@@ -29,6 +29,7 @@ from mailings.services import mail_send
 from mailings.services.outbox import mail_settings_for, outbox_enqueue
 from mailings.services.unsubscribe import unsubscribe_link
 from placements.models import JobOrder
+from placements.selectors.guard import guarded_candidate_ids
 from rechallenge.models import Reapplication, RechallengeInvitation
 from relay.models import Referral
 
@@ -42,6 +43,11 @@ PROVIDED_ITEMS = ("name", "furigana", "email", "phone")
 
 class RechallengeNotAllowed(RuleRefused):
     """An invitation or re-application the rules do not allow; the message is shown to the person as is."""
+
+
+class PlacementGuarded(RechallengeNotAllowed):
+    """The person is in the 2-year guard after an indefinite placement (rule 16). The company is not told why:
+    that the agency placed the person elsewhere is not the company's to learn."""
 
 
 def applicant_label(applicant: Applicant) -> str:
@@ -100,7 +106,8 @@ def rechallenge_stopped(*, candidate: Candidate, company: Company) -> bool:
 
 
 def rechallenge_candidates(*, company: Company, today: date | None = None) -> list[RechallengeCandidate]:
-    """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan."""
+    """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan,
+    and who are not in the 2-year guard after an indefinite placement (rule 16)."""
     today = today or jst_today()
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
     referrals = list(
@@ -113,6 +120,8 @@ def rechallenge_candidates(*, company: Company, today: date | None = None) -> li
     referrals = [r for r in referrals if r.candidate is not None and _rechallenge_granted(r.candidate)]
     if not referrals:
         return []
+    guarded = set(guarded_candidate_ids(today, [r.candidate_id for r in referrals if r.candidate_id]))
+    referrals = [r for r in referrals if r.candidate_id not in guarded]
     suppressed = _suppressed_addresses(company, {normalize_email(r.candidate.email) for r in referrals if r.candidate})
     refs = {r.applicant_ref for r in referrals if r.applicant_ref}
     applicants = {a.ref: a for a in Applicant.objects.filter(company=company, ref__in=refs)} if refs else {}
@@ -254,6 +263,8 @@ def rechallenge_invite(
     job_orders = _open_job_orders(company)
     if not job_orders:
         raise RechallengeNotAllowed(_("募集中の求人がないため、再チャレンジのご案内はお送りできません。"))
+    if referral.candidate_id and guarded_candidate_ids(today, [referral.candidate_id]).exists():
+        raise PlacementGuarded(_("この方には、現在ご案内をお送りできません。"))
     eligible = next(
         (c for c in rechallenge_candidates(company=company, today=today) if c.referral.pk == referral.pk), None
     )

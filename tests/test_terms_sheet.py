@@ -144,7 +144,7 @@ def test_the_migration_gives_every_existing_company_version_1(transactional_db: 
     from django.db.migrations.executor import MigrationExecutor
 
     before = [("companies", "0005_contract_cooling_off_hours")]
-    after = [("companies", "0006_terms_sheets")]
+    after = [("companies", "0007_terms_sheets")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps

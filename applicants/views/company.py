@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import company_manager_required, company_object_or_404, company_required, request_user
+from accounts.access import (
+    company_manager_required,
+    company_object_or_404,
+    company_owner_required,
+    company_required,
+    request_user,
+)
 from applicants.csvfile import CsvFileError
 from applicants.forms import (
     ApplicantFilterForm,
@@ -20,8 +26,17 @@ from applicants.forms import (
     ImportPresetForm,
     ImportUploadForm,
     RejectionReasonForm,
+    RetentionDeleteForm,
 )
-from applicants.models import IMPORT_FIELDS, Applicant, ApplicantImport, AtsMapping, ImportPreset, RejectionReason
+from applicants.models import (
+    IMPORT_FIELDS,
+    RETENTION_REASONS,
+    Applicant,
+    ApplicantImport,
+    AtsMapping,
+    ImportPreset,
+    RejectionReason,
+)
 from applicants.problems import issue_message, row_text
 from applicants.selectors import (
     ats_mappings_for,
@@ -49,6 +64,7 @@ from applicants.services import (
 )
 from companies.models import Company, RelayLink
 from mailings.models import OutboundEmail
+from relay.entrusted import entrusted_applicants_chosen, entrusted_applicants_delete, retention_summary
 
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM付き)", "cp932": "Shift_JIS (CP932)"}
 DELIMITER_LABELS = {",": "カンマ区切り", "\t": "タブ区切り", ";": "セミコロン区切り"}
@@ -224,7 +240,7 @@ def _rejection_emails(status: str | None = None) -> QuerySet[OutboundEmail]:
 
 
 def filtered_applicants(company: Company, form: ApplicantFilterForm) -> QuerySet[Applicant]:
-    applicants = Applicant.objects.filter(company=company)
+    applicants = Applicant.objects.filter(company=company).company_visible()
     if not form.is_valid():
         return applicants
     data = form.cleaned_data
@@ -278,6 +294,8 @@ def applicant_list(request: HttpRequest, company: Company) -> HttpResponse:
 @company_required
 def applicant_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     applicant = company_object_or_404(company, Applicant, pk=pk)
+    if applicant.erased_at is not None and applicant.closed_reason in RETENTION_REASONS:
+        raise Http404
     from mailings.services.outbox import applicant_personal_url
 
     try:
@@ -591,3 +609,43 @@ def review(request: HttpRequest, company: Company) -> HttpResponse:
             "unknown_reason": Applicant.Hold.UNKNOWN_REASON,
         },
     )
+
+
+# --- data we hold for the company (委託, DESIGN.md rule 14) ---------------------------------------------------------
+
+
+@company_required
+def retention(request: HttpRequest, company: Company) -> HttpResponse:
+    """What the agency holds for the company, and until when; owners may ask for an earlier deletion."""
+    return render(
+        request,
+        "applicants/company/retention.html",
+        {"company": company, "summary": retention_summary(company), "form": RetentionDeleteForm()},
+    )
+
+
+@company_owner_required
+@require_POST
+def retention_delete(request: HttpRequest, company: Company) -> HttpResponse:
+    """Step 1 shows how many people the choice covers; step 2 (`confirm`) deletes them."""
+    form = RetentionDeleteForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "applicants/company/retention.html",
+            {"company": company, "summary": retention_summary(company), "form": form},
+            status=400,
+        )
+    days, ids = form.cleaned_data["older_than_days"], form.cleaned_data["applicant"] or None
+    if not form.cleaned_data["confirm"]:
+        chosen = entrusted_applicants_chosen(company=company, older_than_days=days, applicant_ids=ids)
+        return render(
+            request,
+            "applicants/company/retention_confirm.html",
+            {"company": company, "days": days, "ids": ids or [], "count": chosen.count()},
+        )
+    removed = entrusted_applicants_delete(
+        company=company, actor=request_user(request), older_than_days=days, applicant_ids=ids
+    )
+    messages.success(request, _("応募者 %(count)s 名のデータを削除しました。") % {"count": removed.total})
+    return redirect("applicants:retention")

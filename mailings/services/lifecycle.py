@@ -7,6 +7,7 @@ log says exactly what happened. A corrected address reaches the mail that has no
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -68,6 +69,14 @@ ERASED_MAIL_SUBJECT = _("(ATS で削除された応募者へのメール)")
 def rejection_mail_erase(*, applicant: Applicant) -> int:
     """The ATS deleted or anonymised the person: their mail rows keep only what the log needs (when, what became
     of it), never the address, the name in the text or the personal link."""
-    return OutboundEmail.objects.filter(applicant=applicant).update(
-        to_email="", subject=stored_text(ERASED_MAIL_SUBJECT), body=""
+    return rejection_mails_erase(applicant_ids=[applicant.pk])
+
+
+EXPIRED_MAIL_SUBJECT = _("(保管期間の満了により削除した応募者へのメール)")
+
+
+def rejection_mails_erase(*, applicant_ids: Collection[int], subject: object = ERASED_MAIL_SUBJECT) -> int:
+    """`rejection_mail_erase` for many applicants at once (the retention job of data held for a company)."""
+    return OutboundEmail.objects.filter(applicant_id__in=list(applicant_ids)).update(
+        to_email="", subject=stored_text(subject), body=""
     )

@@ -5,7 +5,8 @@ One place decides it for matching, introductions and the pool, so the three can 
   email address and an account (erased people are gone; their introductions keep a NULL candidate);
 - never the company that rejected them (the company whose relay brought them) unless they opted in to
   re-challenge and the cool-down has passed (rule 9, the same test the re-challenge invitations use);
-- never a company the referring company named as a competitor (rule 9).
+- never a company the referring company named as a competitor (rule 9);
+- nobody under the 2-year guard after an indefinite placement (rule 16, `placements/selectors/guard.py`).
 """
 
 from collections.abc import Collection
@@ -22,6 +23,7 @@ from companies.models import Company, Contract
 from lib.dates import JST, add_months, jst_today
 from mailings.models import Suppression
 from placements.models import CompanyExclusion
+from placements.selectors.guard import guarded_candidate_ids, outside_placement_guard, placement_guard_for
 from relay.models import Referral
 
 Among = Collection[int] | None  # narrows every subquery to these people (matching checks a few hundred at a time)
@@ -115,7 +117,11 @@ def eligible_candidates_for(
     if among is not None:
         barred = barred.filter(candidate_id__in=among)
     barred = barred.exclude(pk__in=rechallenge_allowed(company, among).values("pk"))
-    return consenting_candidates(queryset, among).exclude(pk__in=barred.values("candidate_id"))
+    return (
+        consenting_candidates(queryset, among)
+        .exclude(pk__in=barred.values("candidate_id"))
+        .exclude(pk__in=guarded_candidate_ids(among=among))
+    )
 
 
 def eligible_among(company: Company, candidate_ids: Collection[int]) -> set[int]:
@@ -148,6 +154,12 @@ def introduction_refusal(candidate: Candidate | None, company: Company) -> str |
         return _("この求職者はメールアドレスの確認が済んでいないため、ご紹介できません。")
     if not has_service_consent(candidate):
         return _("この求職者は企業へのプロフィール提供に同意していない(または同意を取り消した)ため、ご紹介できません。")
+    guard = placement_guard_for(candidate)
+    if guard is not None:
+        return _(
+            "この求職者は入社後2年間の転職勧奨禁止期間中(%(date)s まで)のため、ご紹介できません。"
+            "ご本人がマイページから転職のご相談を申し出た場合に限り、ご紹介できます。"
+        ) % {"date": f"{guard.last_day.year}年{guard.last_day.month}月{guard.last_day.day}日"}
     if company.pk in excluded_companies_for(candidate):
         referral = Referral.objects.filter(candidate=candidate).first()
         if referral is not None and referral.company_id == company.pk:
@@ -159,3 +171,11 @@ def introduction_refusal(candidate: Candidate | None, company: Company) -> str |
             "company": company.name
         }
     return None
+
+
+def newsletter_audience(today: date | None = None) -> QuerySet[Candidate]:
+    """Who may receive the agency's newsletter (求人情報・お知らせメール, promotional, rule 12): verified people whose
+    latest newsletter decision is a yes, outside the 2-year guard (rule 16). Every newsletter sender takes its
+    list from here."""
+    people = Candidate.objects.filter(_latest_is_yes(Consent.Kind.NEWSLETTER), email_verified_at__isnull=False)
+    return outside_placement_guard(people, today=today)

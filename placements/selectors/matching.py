@@ -12,7 +12,7 @@ the years it asks for feed the experience part.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import Combinable
@@ -28,6 +28,7 @@ from placements.selectors.eligibility import (
     excluded_companies_for,
     has_service_consent,
 )
+from placements.selectors.guard import guarded_candidate_ids, placement_guard_for
 
 CATEGORY_POINTS = 15
 LOCATION_POINTS = 15
@@ -336,7 +337,7 @@ def matches_for_candidate(
     candidate: Candidate, *, limit: int = DEFAULT_LIMIT, now: datetime | None = None
 ) -> list[Match]:
     """The best open job orders for one person, leaving out companies they must not reach (rule 9)."""
-    if not has_service_consent(candidate):
+    if not has_service_consent(candidate) or placement_guard_for(candidate) is not None:
         return []
     now = now or timezone.now()
     job_orders = (
@@ -350,6 +351,16 @@ def matches_for_candidate(
     ]
     found.sort(key=lambda match: (-match.score, -match.job_order.created_at.timestamp(), -match.job_order.pk))
     return found[:limit]
+
+
+def guarded_related_count(job_order: JobOrder, *, today: date | None = None) -> int:
+    """How many people who would share the order's category or a skill are left out of its matches because of the
+    2-year guard after an indefinite placement (rule 16): the matching page says so, without naming them."""
+    job = JobProfile.of(job_order)
+    related = Q(job_category=job.job_category)
+    for skill in (*job.required, *job.preferred):
+        related |= Q(search_text__contains=skill)
+    return Candidate.objects.filter(related, pk__in=guarded_candidate_ids(today)).count()
 
 
 def sql_score_of(job_order: JobOrder, candidate_ids: list[int], now: datetime) -> dict[int, int]:

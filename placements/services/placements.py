@@ -13,7 +13,7 @@ from accounts.models import User
 from audit.services import audit_record
 from placements.documents.parties import issuer_snapshot, recipient_snapshot
 from placements.fees import RefundQuote, Terms, placement_fee, refund_for
-from placements.models import CreditNote, Introduction, Placement
+from placements.models import CreditNote, Introduction, JobOrder, Placement
 from placements.services.credit_use import CreditError, active_reservation, credit_consume
 from relay.ledger import contract_lock
 
@@ -50,6 +50,7 @@ def placement_record(*, introduction: Introduction, start_date: date, annual_sal
             job_order=introduction.job_order,
             candidate_id=introduction.candidate_id,
             start_date=start_date,
+            indefinite=introduction.job_order.employment_type == JobOrder.EmploymentType.FULL_TIME,
             annual_salary_yen=annual_salary_yen,
             fee_rate_bp=terms.fee_rate_bp,
             minimum_fee_yen=terms.minimum_fee_yen,
@@ -86,6 +87,7 @@ def placement_record(*, introduction: Introduction, start_date: date, annual_sal
                 "waived": placement.waived,
                 "saving_yen": placement.saving_yen,
                 "minimum_applied": placement.minimum_applied,
+                "indefinite": placement.indefinite,
             },
         )
     return placement

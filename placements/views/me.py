@@ -10,6 +10,7 @@ from candidates.models import Candidate
 from candidates.session import candidate_required
 from placements.forms import AcceptForm
 from placements.models import Introduction
+from placements.services.guard import job_change_request_record
 from placements.services.introductions import (
     PROVIDED_ITEM_LABELS,
     PROVIDED_ITEMS,
@@ -105,3 +106,15 @@ def introduction_decline_view(request: HttpRequest, candidate: Candidate, pk: in
             messages.success(request, _("このご紹介をお断りしました。企業にあなたの情報が伝わることはありません。"))
         return redirect("introductions_me:detail", pk=introduction.pk)
     return render(request, "placements/me/decline.html", {"candidate": candidate, "introduction": introduction})
+
+
+@candidate_required
+@require_POST
+def job_change_request_view(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    """「転職の相談をしたい」: the person's own request lifts the 2-year guard after their placement (rule 16)."""
+    if job_change_request_record(candidate=candidate):
+        messages.success(
+            request,
+            _("転職のご相談のお申し出を承りました。担当のキャリアアドバイザーより、あらためてご連絡いたします。"),
+        )
+    return redirect("candidates:mypage")

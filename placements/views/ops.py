@@ -52,6 +52,8 @@ from placements.selectors.books import Book, fee_book, job_order_book, job_seeke
 from placements.selectors.eligibility import introduction_refusal
 from placements.selectors.matching import matches_for_candidate, matches_for_job
 from placements.selectors.reports import annual_report, disclosure_figures, fiscal_years
+from placements.selectors.guard import placement_guard_for
+from placements.selectors.matching import guarded_related_count, matches_for_candidate, matches_for_job
 from placements.services.credit_use import (
     INTERVIEW_REACHED,
     NOT_YET_INTRODUCED,
@@ -352,6 +354,7 @@ def job_matches(request: HttpRequest, pk: int) -> HttpResponse:
             "elapsed_ms": elapsed_ms,
             "proposed": job_order.introductions.count(),
             "missing": job_order.working_conditions_missing(),
+            "guarded": guarded_related_count(job_order),
         },
     )
 
@@ -365,6 +368,7 @@ def candidate_matches(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "candidate": candidate,
             "matches": matches_for_candidate(candidate),
+            "guard": placement_guard_for(candidate),
             "introductions": candidate.introductions.select_related("job_order", "company"),
         },
     )

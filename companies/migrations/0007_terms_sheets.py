@@ -32,7 +32,7 @@ def first_sheets(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('companies', '0005_contract_cooling_off_hours'),
+        ('companies', '0006_contract_entrusted_data_retention'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
