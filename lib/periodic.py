@@ -93,6 +93,9 @@ JOBS = [
     ),
     PeriodicJob(name="pull_herp", task_path="integrations.tasks.herp_pull_all", slot=every_five_minutes),
     PeriodicJob(name="prune_task_results", task_path="lib.tasks.prune_task_results", slot=daily_at_ten),
+    PeriodicJob(
+        name="purge_provision_records", task_path="placements.tasks.purge_provision_records", slot=daily_at_ten
+    ),
 ]
 
 

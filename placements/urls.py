@@ -45,6 +45,8 @@ ops_urlpatterns = [
     path("requests/<int:pk>/decline/", ops.request_decline_view, name="request_decline"),
     path("pool/", ops.pool_review_list, name="pool_review_list"),
     path("pool/<int:pk>/", ops.pool_review, name="pool_review"),
+    path("provisions/", ops.provision_list_ops, name="provisions"),
+    path("provisions/export.csv", ops.provision_export_ops, name="provisions_csv"),
 ]
 
 # The candidate's introductions on My Page, under /me/introductions/ (namespace "introductions_me").
@@ -60,4 +62,11 @@ pool_urlpatterns = [
     path("", company.pool_list, name="list"),
     path("requests/", company.pool_requests, name="requests"),
     path("<str:token>/", company.pool_detail, name="detail"),
+]
+
+# The company's 確認記録 of what it received, under /company/provisions/ (namespace "provisions").
+provision_urlpatterns = [
+    path("", company.provision_list, name="list"),
+    path("export.csv", company.provision_export, name="export"),
+    path("<int:pk>/", company.provision_detail, name="detail"),
 ]

@@ -9,9 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from candidates.models import Candidate
 from candidates.session import candidate_required
 from placements.forms import AcceptForm
-from placements.models import Introduction
+from placements.models import PROVIDED_ITEM_LABELS, Introduction
 from placements.services.introductions import (
-    PROVIDED_ITEM_LABELS,
     PROVIDED_ITEMS,
     IntroductionNotAllowed,
     introduction_accept,
