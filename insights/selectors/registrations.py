@@ -78,14 +78,18 @@ def suppress(groups: Iterable[RegistrationGroup]) -> list[RegistrationGroup]:
 def registrations_by_link(company: Company, *, now: datetime | None = None) -> list[RegistrationGroup]:
     """Registrations through each of the company's relay links (its personal links included), to yesterday."""
     rows = (
-        company.links.annotate(n=Count("referrals", filter=Q(referrals__registered_at__lt=cutoff(now)), distinct=True))
+        company.links.annotate(
+            n=Count("referrals", filter=Q(referrals__registered_at__lt=cutoff(now)), distinct=True)
+        )
         .order_by("created_at", "id")
         .values_list("pk", "label", "n")
     )
     return suppress(RegistrationGroup(label=label, registrations=n, key=pk) for pk, label, n in rows)
 
 
-def registrations_by_profile(company: Company, field: str, *, now: datetime | None = None) -> list[RegistrationGroup]:
+def registrations_by_profile(
+    company: Company, field: str, *, now: datetime | None = None
+) -> list[RegistrationGroup]:
     """Registrations by the person's desired job category or prefecture (`field`), as statistics only."""
     model_field = Referral._meta.get_field(field)
     choices = dict(getattr(model_field, "choices", None) or [])
@@ -95,7 +99,9 @@ def registrations_by_profile(company: Company, field: str, *, now: datetime | No
         .annotate(n=Count("id"))
         .order_by(field)
     )
-    return suppress(RegistrationGroup(label=str(choices.get(value, _("未回答"))), registrations=n) for value, n in rows)
+    return suppress(
+        RegistrationGroup(label=str(choices.get(value, _("未回答"))), registrations=n) for value, n in rows
+    )
 
 
 def registrations_by_template(company: Company, *, now: datetime | None = None) -> list[RegistrationGroup]:
