@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -129,7 +130,9 @@ class ProfileForm(forms.ModelForm[Candidate]):
         pass
 
 
-def _label_from_consent_texts(form: forms.Form, surface: str, fields: dict[str, str], company_name: str = "") -> None:
+def _label_from_consent_texts(
+    form: forms.BaseForm, surface: str, fields: Mapping[str, str], company_name: str = ""
+) -> None:
     """Each consent field's label and help text are the active ConsentText's (shown == stored)."""
     for field_name, kind in fields.items():
         row = consent_text_current(kind=kind, surface=surface)
