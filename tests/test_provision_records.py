@@ -157,3 +157,26 @@ def test_a_deletion_long_after_the_disclosure_still_keeps_the_record_three_years
 
 def test_the_purge_is_a_daily_job() -> None:
     assert any(job.task_path == "placements.tasks.purge_provision_records" for job in JOBS)
+
+
+def test_the_migration_backfills_snapshots_of_earlier_records_from_their_person(
+    accepted: Introduction, outsider: Tenant, operator: Any
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    blank = {"candidate_name": "", "candidate_furigana": "", "candidate_email": "", "company_name": ""}
+    ProvisionRecord.objects.update(
+        **blank, consent=None, consent_version="", consent_wording="", consent_at=None, actor=None
+    )
+    gone = ProvisionRecord.objects.create(company=outsider.company, items=["name"], purpose="旧記録")
+    migration = importlib.import_module("placements.migrations.0006_provision_record_snapshots")
+    migration.backfill(apps, None)
+
+    record = ProvisionRecord.objects.get(candidate=accepted.candidate)
+    assert (record.candidate_name, record.candidate_email, record.company_name) == (NAME, EMAIL, outsider.company.name)
+    assert record.consent is not None and record.consent.kind == Consent.Kind.SERVICE
+    assert "導入企業へ提供することに同意します" in record.consent_wording and record.actor == operator
+    gone.refresh_from_db()
+    assert gone.candidate_name == "" and gone.candidate_deleted_at is not None  # its 3 years start now
