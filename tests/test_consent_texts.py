@@ -114,3 +114,12 @@ def test_a_wording_is_never_edited_in_place() -> None:
         row.save()
     row.refresh_from_db()
     assert row.text == "別の文言"
+
+
+def test_a_consent_from_before_wordings_were_kept_says_so_instead_of_guessing(tenant: Tenant) -> None:
+    person = register_verified(tenant.link)
+    Consent.objects.filter(candidate=person).update(consent_text=None, wording="")
+    me = signed_in(person)
+    assert "文言の記録はありません" in me.get("/me/consents/").content.decode()
+    exported = json.loads(me.get("/me/data.json").content)["consents"]
+    assert {c["text"] for c in exported} == {None}
