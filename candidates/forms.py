@@ -1,10 +1,12 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from candidates.models import Candidate
+from candidates.consent_texts import consent_label, consent_text_current
+from candidates.models import Candidate, Consent, ConsentText
 from lib.choices import JobCategory, Prefecture
 from lib.forms import NormalizedEmailField
 from lib.jatext import canonical_email, nfkc, normalize_email, normalize_furigana, normalize_phone, split_skills
@@ -128,50 +130,49 @@ class ProfileForm(forms.ModelForm[Candidate]):
         pass
 
 
+def _label_from_consent_texts(
+    form: forms.BaseForm, surface: str, fields: Mapping[str, str], company_name: str = ""
+) -> None:
+    """Each consent field's label and help text are the active ConsentText's (shown == stored)."""
+    for field_name, kind in fields.items():
+        row = consent_text_current(kind=kind, surface=surface)
+        form.fields[field_name].label = consent_label(row, company_name=company_name)
+        form.fields[field_name].help_text = row.note
+
+
 class RegistrationForm(ProfileForm):
+    # Labels come from candidates/consent_texts.py (the versioned wording), set in __init__.
     agree_service = forms.BooleanField(
-        label=_(
-            "利用規約と個人情報の取扱いに同意し、ご紹介のためにプロフィールを導入企業へ提供することに同意します(必須)"
-        ),
         error_messages={"required": _("ご登録には利用規約と個人情報の取扱いへの同意が必要です。")},
     )
-    agree_rechallenge = forms.BooleanField(
-        # The company chooses whom to invite, so opting in tells it that this person registered.
-        label=_(
-            "今回ご縁のなかった企業から、将来あらためて選考のご案内(再チャレンジ)を受け取る"
-            "(任意。その企業に、ご登録いただいたことが伝わります)"
-        ),
-        required=False,
-    )
-    agree_newsletter = forms.BooleanField(
-        label=_("キャリアリレーからの求人情報・お知らせメールを受け取る(任意)"), required=False
-    )
+    # The company chooses whom to invite, so opting in to re-challenge tells it that this person registered.
+    agree_rechallenge = forms.BooleanField(required=False)
+    agree_newsletter = forms.BooleanField(required=False)
     # Off by default: without it the rejecting company learns of the registration only in aggregate figures.
-    agree_share_with_company = forms.BooleanField(
-        label=_("ご登録いただいたことを、ご案内元の企業に知らせてよい(任意)"), required=False
-    )
+    agree_share_with_company = forms.BooleanField(required=False)
+
+    CONSENT_FIELDS = {
+        "agree_service": Consent.Kind.SERVICE,
+        "agree_rechallenge": Consent.Kind.RECHALLENGE,
+        "agree_newsletter": Consent.Kind.NEWSLETTER,
+        "agree_share_with_company": Consent.Kind.SHARE_WITH_COMPANY,
+    }
 
     def __init__(self, *args: Any, company_name: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if company_name:
-            self.fields["agree_share_with_company"].label = _(
-                "ご登録いただいたことを %(company)s に知らせてよい(任意)"
-            ) % {"company": company_name}
+        _label_from_consent_texts(self, ConsentText.Surface.REGISTRATION, self.CONSENT_FIELDS, company_name)
 
 
 class ConsentForm(forms.Form):
-    service = forms.BooleanField(
-        label=_("プロフィールを導入企業へのご紹介のために提供する"),
-        required=False,
-        help_text=_("オフにすると、企業へのご紹介を停止します。"),
-    )
-    rechallenge = forms.BooleanField(label=_("不採用となった企業からの再チャレンジのご案内を受け取る"), required=False)
-    newsletter = forms.BooleanField(label=_("求人情報・お知らせメールを受け取る"), required=False)
-    share_with_company = forms.BooleanField(
-        label=_("ご登録いただいたことを、ご案内元の企業に知らせる"),
-        required=False,
-        help_text=_("オフのあいだ、企業にはお名前を伴わない件数(5件未満は非表示)だけが伝わります。"),
-    )
+    # Labels and help texts come from candidates/consent_texts.py (the versioned wording), set in __init__.
+    service = forms.BooleanField(required=False)
+    rechallenge = forms.BooleanField(required=False)
+    newsletter = forms.BooleanField(required=False)
+    share_with_company = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label_from_consent_texts(self, ConsentText.Surface.MYPAGE, {kind: kind for kind in self.fields})
 
 
 class EmailForm(forms.Form):

@@ -267,6 +267,12 @@ class Consent(models.Model):
     granted = models.BooleanField()
     version = models.CharField(max_length=64)
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    # The exact wording the person was shown (candidates/consent_texts.py): the versioned row, and the text as
+    # rendered for them (with the company's name filled in). Rows from before wordings were kept may lack it.
+    consent_text = models.ForeignKey(
+        "candidates.ConsentText", null=True, blank=True, on_delete=models.PROTECT, related_name="consents"
+    )
+    wording = models.TextField(_("同意した文言"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -279,6 +285,49 @@ class Consent(models.Model):
     @staticmethod
     def current_version() -> str:
         return f"terms:{settings.TERMS_VERSION}/privacy:{settings.PRIVACY_VERSION}"
+
+    @property
+    def agreed_text(self) -> str:
+        """What the person read when giving or refusing this consent ("" if it was never recorded)."""
+        if self.wording:
+            return self.wording
+        if self.consent_text is not None:
+            return f"{self.consent_text.text}\n{self.consent_text.note}".strip()
+        return ""
+
+
+class ConsentText(models.Model):
+    """One version of the exact wording of a consent, as a screen shows it. Never edited: a change is a new row."""
+
+    class Surface(models.TextChoices):
+        REGISTRATION = "registration", _("登録フォーム")
+        MYPAGE = "mypage", _("マイページの同意の設定")
+
+    kind = models.CharField(max_length=20, choices=Consent.Kind.choices)
+    surface = models.CharField(max_length=20, choices=Surface.choices)
+    language = models.CharField(max_length=10)
+    version = models.PositiveIntegerField()
+    text = models.TextField(_("文言"))
+    note = models.TextField(_("補足の文言"), blank=True)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "surface", "language", "-version"]
+        verbose_name = _("同意の文言")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "surface", "language", "version"], name="consent_text_one_version_per_wording"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.surface}/{self.language} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("A consent wording is never edited: publish a new version instead.")
+        super().save(*args, **kwargs)
 
 
 class PipelineEvent(models.Model):

@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
+from candidates.consent_texts import consent_rendered, consent_text_current
 from candidates.identity import identity_digests, identity_was_erased, phone_held_by_another_verified
 from candidates.models import (
     AdvisorInterview,
     Candidate,
     CandidateNote,
     Consent,
+    ConsentText,
     ErasedIdentity,
     PipelineEvent,
     PipelineStatus,
@@ -78,20 +80,31 @@ def _send_verification(candidate: Candidate, link: RelayLink) -> None:
     )
 
 
-def _record_consents(candidate: Candidate, *, rechallenge: bool, newsletter: bool, share_with_company: bool) -> None:
+def _consent_row(candidate: Candidate, kind: str, granted: bool, channel: str, company_name: str = "") -> Consent:
+    # The wording the screen showed, from the same source the form took its labels from (consent_texts.py).
+    surface = ConsentText.Surface.REGISTRATION if channel == Consent.Channel.WEB else ConsentText.Surface.MYPAGE
+    text = consent_text_current(kind=kind, surface=surface)
+    return Consent.objects.create(
+        candidate=candidate,
+        kind=kind,
+        granted=granted,
+        version=Consent.current_version(),
+        channel=channel,
+        consent_text=text,
+        wording=consent_rendered(text, company_name=company_name),
+    )
+
+
+def _record_consents(
+    candidate: Candidate, *, rechallenge: bool, newsletter: bool, share_with_company: bool, company_name: str = ""
+) -> None:
     for kind, granted in (
         (Consent.Kind.SERVICE, True),
         (Consent.Kind.RECHALLENGE, rechallenge),
         (Consent.Kind.NEWSLETTER, newsletter),
         (Consent.Kind.SHARE_WITH_COMPANY, share_with_company),
     ):
-        Consent.objects.create(
-            candidate=candidate,
-            kind=kind,
-            granted=granted,
-            version=Consent.current_version(),
-            channel=Consent.Channel.WEB,
-        )
+        _consent_row(candidate, kind, granted, Consent.Channel.WEB, company_name)
 
 
 def _same_mailbox(profile: dict[str, Any]) -> Q:
@@ -133,7 +146,11 @@ def candidate_register(
                     email_normalized=profile["email_normalized"], **{field: profile[field] for field in PROFILE_FIELDS}
                 )
                 _record_consents(
-                    candidate, rechallenge=rechallenge, newsletter=newsletter, share_with_company=share_with_company
+                    candidate,
+                    rechallenge=rechallenge,
+                    newsletter=newsletter,
+                    share_with_company=share_with_company,
+                    company_name=link.company.name,
                 )
                 referral_record(
                     candidate=candidate,
@@ -160,7 +177,13 @@ def candidate_register(
             setattr(person, field, profile[field])
         person.email_normalized = profile["email_normalized"]
         person.save()
-        _record_consents(person, rechallenge=rechallenge, newsletter=newsletter, share_with_company=share_with_company)
+        _record_consents(
+            person,
+            rechallenge=rechallenge,
+            newsletter=newsletter,
+            share_with_company=share_with_company,
+            company_name=link.company.name,
+        )
         referral = Referral.objects.filter(candidate=person).first()
         if referral is None:
             referral_record(
@@ -337,15 +360,7 @@ def candidate_set_consents(*, candidate: Candidate, wanted: dict[str, bool]) -> 
     with transaction.atomic():
         for kind, granted in wanted.items():
             if current.get(kind) != granted:
-                changes.append(
-                    Consent.objects.create(
-                        candidate=candidate,
-                        kind=kind,
-                        granted=granted,
-                        version=Consent.current_version(),
-                        channel=Consent.Channel.MYPAGE,
-                    )
-                )
+                changes.append(_consent_row(candidate, kind, granted, Consent.Channel.MYPAGE))
                 if kind == Consent.Kind.SHARE_WITH_COMPANY:
                     for referral in Referral.objects.filter(candidate=candidate).exclude(applicant_ref=""):
                         email_registration_sharing_set(
@@ -370,8 +385,26 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
                 "version": c.version,
                 "channel": c.channel,
                 "at": c.created_at.isoformat(),
+                # The exact text the person was shown (None: given before wordings were kept).
+                "text": c.agreed_text or None,
+                "text_version": c.consent_text.version if c.consent_text else None,
+                "text_language": c.consent_text.language if c.consent_text else None,
+                "text_sha256": c.consent_text.sha256 if c.consent_text else None,
             }
-            for c in candidate.consents.order_by("created_at", "id")
+            for c in candidate.consents.select_related("consent_text").order_by("created_at", "id")
+        ],
+        # 第三者提供の記録 (APPI 33条5項): read through the relation, so this app need not know placements.
+        "provision_records": [
+            {
+                "provided_at": r.created_at.isoformat(),
+                "recipient": r.company_name or r.company.name,
+                "items": list(r.items),
+                "purpose": r.purpose,
+                "consent_version": r.consent_version,
+                "consent_text": r.consent_wording,
+                "consent_given_at": r.consent_at.isoformat() if r.consent_at else None,
+            }
+            for r in candidate.provision_records.select_related("company").order_by("created_at", "id")
         ],
         "resume": {
             "filename": candidate.resume_filename,
@@ -398,6 +431,8 @@ def candidate_delete(*, candidate: Candidate) -> None:
     know that a later registration with either is not a new person, nothing that tells who they were.
 
     Notes, interviews and the pipeline history go with the row; the résumé file is removed once that is final.
+    The 第三者提供の記録 of disclosures to companies are a legal record and stay, named by their own snapshot, for
+    3 years (placements: `ProvisionRecord`, marked on this row's pre_delete; DESIGN.md §3 rule 15).
     """
     referral = Referral.objects.filter(candidate=candidate).select_related("company").first()
     resume_name = candidate.resume.name if candidate.resume else ""

@@ -37,6 +37,7 @@ urlpatterns = [
     path("company/insights/", include("insights.urls")),
     path("company/jobs/", include("placements.urls")),
     path("company/pool/", include((placements_urls.pool_urlpatterns, "pool"))),
+    path("company/provisions/", include((placements_urls.provision_urlpatterns, "provisions"))),
     path("me/introductions/", include((placements_urls.me_urlpatterns, "introductions_me"))),
     path("company/", include("companies.urls")),
     path("ops/", include((ops_urlpatterns, "ops"))),

@@ -17,10 +17,12 @@ from companies.models import Company
 from demo.fakes import working_conditions
 from demo.job_orders import seed_job_orders
 from lib.choices import JobCategory, Prefecture
-from placements.models import Introduction, IntroductionEvent, JobOrder, Placement, ProvisionRecord
+from placements.models import Introduction, IntroductionEvent, JobOrder, Placement
 from placements.services.credit_use import CreditError, active_reservation, credit_reserve
+from placements.services.introductions import PROVIDED_ITEMS, PROVISION_PURPOSE
 from placements.services.jobs import job_order_create
 from placements.services.placements import placement_record, placement_record_leaving
+from placements.services.provisions import provision_record_write
 from relay.services import company_credit_summary
 
 DEMO_HIRES = [
@@ -64,12 +66,13 @@ def _hired_introduction(*, job_order: JobOrder, candidate: Candidate, operator: 
         (Introduction.Status.HIRED, "入社が決まりました。"),
     ):
         IntroductionEvent.objects.create(introduction=introduction, status=status, comment=comment, actor=operator)
-    ProvisionRecord.objects.create(
+    provision_record_write(
         candidate=candidate,
-        company=job_order.company,
         introduction=introduction,
-        items=["氏名", "連絡先", "職務経歴", "希望条件"],
-        purpose="職業紹介(求人への推薦)のため",
+        items=list(PROVIDED_ITEMS),
+        purpose=PROVISION_PURPOSE,
+        actor=operator,
+        actor_label=operator.display_name,
     )
     return introduction
 

@@ -98,6 +98,9 @@ JOBS = [
     PeriodicJob(
         name="expire_entrusted_applicants", task_path="relay.tasks.expire_entrusted_applicants", slot=daily_at_ten
     ),
+    PeriodicJob(
+        name="purge_provision_records", task_path="placements.tasks.purge_provision_records", slot=daily_at_ten
+    ),
 ]
 
 

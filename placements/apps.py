@@ -21,6 +21,7 @@ class PlacementsConfig(AppConfig):
         from companies.models import Company
 
         post_save.connect(_candidate_saved, sender=Candidate, dispatch_uid="placements.pool_listing_refresh")
+        pre_delete.connect(_candidate_deleting, sender=Candidate, dispatch_uid="placements.provision_records_keep")
         post_save.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_saved")
         post_delete.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_deleted")
         # The statutory books keep a deleted order's or person's row for 2 years (rule 15).
@@ -41,6 +42,13 @@ def _candidate_saved(sender: type[Candidate], *, instance: Candidate, raw: bool 
     from placements.services.pool import pool_listing_refresh
 
     pool_listing_refresh(candidate=instance)
+
+
+def _candidate_deleting(sender: type[Candidate], *, instance: Candidate, **kwargs: Any) -> None:
+    """The account goes, the 第三者提供の記録 stay (named by their snapshot) for 3 more years (DESIGN.md rule 15)."""
+    from placements.services.provisions import provision_records_mark_deleted
+
+    provision_records_mark_deleted(candidate=instance)
 
 
 def _company_changed(sender: type[Company], *, instance: Company, raw: bool = False, **kwargs: Any) -> None:

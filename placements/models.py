@@ -386,7 +386,17 @@ class IntroductionEvent(models.Model):
 
 
 class ProvisionRecord(models.Model):
-    """第三者提供の記録 (APPI): which personal data went to which company, when, and why. Kept after deletion."""
+    """第三者提供の記録 (APPI 29条): which personal data went to which company, when, on which consent, by whom.
+
+    A legal record, so it outlives the person's account (DESIGN.md §3 rule 15): the person is named by the
+    snapshot taken at the disclosure (`candidate_*`), the company by its name at the time, the consent by its
+    version and exact wording. When the person deletes their account `candidate` becomes empty and
+    `candidate_deleted_at` is set (placements/apps.py, on Candidate's pre_delete); the record is purged
+    `RETENTION_YEARS` after both the disclosure and the deletion (`provision_records_purge`, daily).
+    The same row is the company's 確認記録 (APPI 30条): the agency provided it, with the person's consent.
+    """
+
+    RETENTION_YEARS = 3
 
     candidate = models.ForeignKey(
         "candidates.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="provision_records"
@@ -397,6 +407,23 @@ class ProvisionRecord(models.Model):
     )
     items = models.JSONField(_("提供した項目"), default=list)
     purpose = models.CharField(_("提供の目的"), max_length=200)
+    # Who was disclosed, as they were then: enough to name them for the retention period, nothing more.
+    candidate_name = models.CharField(_("本人の氏名"), max_length=100, blank=True)
+    candidate_furigana = models.CharField(_("本人のフリガナ"), max_length=100, blank=True)
+    candidate_email = models.EmailField(_("本人のメールアドレス(提供時)"), blank=True)
+    candidate_deleted_at = models.DateTimeField(_("本人のアカウント削除日時"), null=True, blank=True)
+    company_name = models.CharField(_("提供先の名称(提供時)"), max_length=200, blank=True)
+    # The consent relied on; the row goes with the account, its version and wording stay here.
+    consent = models.ForeignKey(
+        "candidates.Consent", null=True, blank=True, on_delete=models.SET_NULL, related_name="provision_records"
+    )
+    consent_version = models.CharField(_("同意の版"), max_length=64, blank=True)
+    consent_wording = models.TextField(_("同意の文言"), blank=True)
+    consent_at = models.DateTimeField(_("同意の日時"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("提供を行った者"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("提供日時"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -405,6 +432,25 @@ class ProvisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"provision {self.candidate_id} → {self.company_id}"
+
+    @property
+    def item_labels(self) -> list[str]:
+        return [str(PROVIDED_ITEM_LABELS.get(item, item)) for item in self.items]
+
+
+# What each provided item is called on the records' screens and CSVs (and the candidate's introduction page).
+PROVIDED_ITEM_LABELS = {
+    "name": _("氏名"),
+    "furigana": _("フリガナ"),
+    "email": _("メールアドレス"),
+    "phone": _("電話番号"),
+    "prefecture": _("お住まいの都道府県"),
+    "job_category": _("希望職種"),
+    "years_of_experience": _("社会人経験年数"),
+    "skills": _("スキル・資格"),
+    "desired_salary": _("希望年収"),
+    "career_summary": _("職務経歴の概要"),
+}
 
 
 class CreditReservation(models.Model):

@@ -53,6 +53,8 @@ ops_urlpatterns = [
     path("books/fees/", ops.book_fees, name="book_fees"),
     path("reports/annual/", ops.report_annual, name="report_annual"),
     path("reports/disclosure/", ops.report_disclosure, name="report_disclosure"),
+    path("provisions/", ops.provision_list_ops, name="provisions"),
+    path("provisions/export.csv", ops.provision_export_ops, name="provisions_csv"),
 ]
 
 # The candidate's introductions on My Page, under /me/introductions/ (namespace "introductions_me").
@@ -69,4 +71,11 @@ pool_urlpatterns = [
     path("", company.pool_list, name="list"),
     path("requests/", company.pool_requests, name="requests"),
     path("<str:token>/", company.pool_detail, name="detail"),
+]
+
+# The company's 確認記録 of what it received, under /company/provisions/ (namespace "provisions").
+provision_urlpatterns = [
+    path("", company.provision_list, name="list"),
+    path("export.csv", company.provision_export, name="export"),
+    path("<int:pk>/", company.provision_detail, name="detail"),
 ]

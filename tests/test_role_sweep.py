@@ -114,6 +114,9 @@ EXPECTED: dict[str, Case] = {
     "referral_invalidate": Case(lambda o: {"pk": o.referral.pk}, only(ADMIN), post=only(ADMIN)),
     "referral_review": Case(none, only(ADMIN), post=only(ADMIN)),
     "audit": Case(none, only(ADMIN)),
+    # the 第三者提供の記録 ledger (names people who deleted their account): whoever reads the audit log
+    "provisions": Case(none, only(ADMIN)),
+    "provisions_csv": Case(none, only(ADMIN)),
     # network KPIs (fee revenue, credit liability): admin; satisfaction: every operator
     "insights": Case(none, only(ADMIN)),
     "insights_satisfaction": Case(none, only(*ALL)),

@@ -5,11 +5,11 @@ the operator then move the selection along; every change leaves an IntroductionE
 
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from audit.services import audit_record
@@ -19,8 +19,9 @@ from companies.models import Company
 from lib.errors import RuleRefused
 from lib.links import absolute_url
 from mailings.services import mail_send
-from placements.models import Introduction, IntroductionEvent, IntroductionRequest, JobOrder, ProvisionRecord
+from placements.models import Introduction, IntroductionEvent, IntroductionRequest, JobOrder
 from placements.selectors.eligibility import has_service_consent, introduction_refusal
+from placements.services.provisions import provision_record_write
 
 S = Introduction.Status
 
@@ -52,18 +53,6 @@ PROVIDED_ITEMS = (
     "desired_salary",
     "career_summary",
 )
-PROVIDED_ITEM_LABELS = {
-    "name": gettext_lazy("氏名"),
-    "furigana": gettext_lazy("フリガナ"),
-    "email": gettext_lazy("メールアドレス"),
-    "phone": gettext_lazy("電話番号"),
-    "prefecture": gettext_lazy("お住まいの都道府県"),
-    "job_category": gettext_lazy("希望職種"),
-    "years_of_experience": gettext_lazy("社会人経験年数"),
-    "skills": gettext_lazy("スキル・資格"),
-    "desired_salary": gettext_lazy("希望年収"),
-    "career_summary": gettext_lazy("職務経歴の概要"),
-}
 PROVISION_PURPOSE = "求人への職業紹介(推薦)のため"
 CANDIDATE_LABEL = "求職者本人"
 
@@ -225,12 +214,15 @@ def introduction_accept(*, introduction: Introduction, candidate: Candidate) -> 
         introduction.responded_at = now
         introduction.save(update_fields=["status", "accepted_at", "responded_at", "updated_at"])
         _event(introduction, label=CANDIDATE_LABEL, comment=_("ご本人がご紹介を承諾されました。"))
-        ProvisionRecord.objects.create(
+        # Provided by the agency on the person's acceptance; the proposing advisor is who acted for it.
+        proposer = introduction.proposed_by
+        provision_record_write(
             candidate=candidate,
-            company=introduction.company,
             introduction=introduction,
             items=list(PROVIDED_ITEMS),
             purpose=PROVISION_PURPOSE,
+            actor=proposer,
+            actor_label=proposer.display_name if proposer else settings.OPERATOR_NAME,
         )
         audit_record(
             actor=None,

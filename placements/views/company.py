@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,15 +32,18 @@ from placements.forms import (
     PoolRequestForm,
 )
 from placements.models import (
+    PROVIDED_ITEM_LABELS,
     CompanyExclusion,
     CreditNote,
     Introduction,
     IntroductionRequest,
     JobOrder,
     Placement,
+    ProvisionRecord,
 )
 from placements.selectors.exclusions import EXCLUSION_QUERY_MIN, exclusion_matches, exclusion_query_key
 from placements.selectors.job_orders import credit_panel
+from placements.selectors.provisions import how_obtained, provider, provision_csv, provision_records
 from placements.services.credit_use import (
     CreditError,
     active_reservation,
@@ -47,7 +51,6 @@ from placements.services.credit_use import (
     credit_reserve,
 )
 from placements.services.introductions import (
-    PROVIDED_ITEM_LABELS,
     IntroductionNotAllowed,
     introduction_comment,
     pending_count,
@@ -253,6 +256,7 @@ def _detail_context(company: Company, introduction: Introduction) -> dict[str, o
         "events": introduction.events.select_related("actor"),
         "move_form": IntroductionMoveForm(moves=selection_moves(introduction)),
         "comment_form": IntroductionCommentForm(),
+        "provisions": introduction.provision_records.filter(company=company),
     }
 
 
@@ -442,3 +446,30 @@ def pool_requests(request: HttpRequest, company: Company) -> HttpResponse:
     rows = IntroductionRequest.objects.filter(company=company).select_related("job_order", "introduction")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "placements/company/pool_requests.html", {"company": company, "page": page})
+
+
+# --- 確認記録 (APPI 30条): the company's record of the personal data it received from the agency ---------------
+
+
+@company_required
+def provision_list(request: HttpRequest, company: Company) -> HttpResponse:
+    page = Paginator(provision_records(company=company), 50).get_page(request.GET.get("page"))
+    return render(request, "placements/company/provision_list.html", {"page": page, "provider": provider()})
+
+
+@company_required
+def provision_detail(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    record = company_object_or_404(company, ProvisionRecord, pk=pk)
+    return render(
+        request,
+        "placements/company/provision_detail.html",
+        {"record": record, "provider": provider(), "how_obtained": how_obtained()},
+    )
+
+
+@company_required
+def provision_export(request: HttpRequest, company: Company) -> HttpResponse:
+    response = HttpResponse(provision_csv(provision_records(company=company), for_company=True))
+    response["Content-Type"] = "text/csv; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="kakunin_kiroku_{timezone.localdate():%Y%m%d}.csv"'
+    return response

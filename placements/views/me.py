@@ -9,10 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from candidates.models import Candidate
 from candidates.session import candidate_required
 from placements.forms import AcceptForm
-from placements.models import Introduction
+from placements.models import PROVIDED_ITEM_LABELS, Introduction
 from placements.services.guard import job_change_request_record
 from placements.services.introductions import (
-    PROVIDED_ITEM_LABELS,
     PROVIDED_ITEMS,
     IntroductionNotAllowed,
     introduction_accept,

@@ -20,8 +20,9 @@ from accounts.access import operator_required, request_user
 from accounts.permissions import Permission
 from candidates.models import Candidate
 from companies.models import Company
-from placements.documents.credit_note import credit_note_response
+from lib.jatext import nfkc
 from placements.documents.books import csv_response
+from placements.documents.credit_note import credit_note_response
 from placements.documents.invoice import invoice_response
 from placements.fees import Terms, placement_fee
 from placements.forms import (
@@ -50,10 +51,10 @@ from placements.models import (
 )
 from placements.selectors.books import Book, fee_book, job_order_book, job_seeker_book
 from placements.selectors.eligibility import introduction_refusal
-from placements.selectors.matching import matches_for_candidate, matches_for_job
-from placements.selectors.reports import annual_report, disclosure_figures, fiscal_years
 from placements.selectors.guard import placement_guard_for
 from placements.selectors.matching import guarded_related_count, matches_for_candidate, matches_for_job
+from placements.selectors.provisions import provision_csv, provision_records
+from placements.selectors.reports import annual_report, disclosure_figures, fiscal_years
 from placements.services.credit_use import (
     INTERVIEW_REACHED,
     NOT_YET_INTRODUCED,
@@ -693,3 +694,20 @@ def report_disclosure(request: HttpRequest) -> HttpResponse:
         "placements/ops/report_disclosure.html",
         {"figures": figures, "years": fiscal_years(), "fiscal_year": fiscal_year},
     )
+# --- 第三者提供の記録 (APPI 29条): the agency's ledger, records of deleted people included --------------------
+
+
+@operator_required(Permission.AUDIT)
+def provision_list_ops(request: HttpRequest) -> HttpResponse:
+    query = nfkc(request.GET.get("q", "")).strip()[:100]
+    page = Paginator(provision_records(query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "placements/ops/provision_list.html", {"page": page, "query": query})
+
+
+@operator_required(Permission.AUDIT)
+def provision_export_ops(request: HttpRequest) -> HttpResponse:
+    query = nfkc(request.GET.get("q", "")).strip()[:100]
+    response = HttpResponse(provision_csv(provision_records(query=query), for_company=False))
+    response["Content-Type"] = "text/csv; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="provision_records_{timezone.localdate():%Y%m%d}.csv"'
+    return response
