@@ -26,6 +26,7 @@ class ContractLike(Protocol):
     cooling_off_hours: int
     rechallenge_first_months: int
     rechallenge_second_months: int
+    entrusted_data_retention_days: int
     starts_on: date | None
     fee_rate_percent: Decimal
     minimum_fee_yen: int

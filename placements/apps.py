@@ -21,11 +21,15 @@ class PlacementsConfig(AppConfig):
         from companies.models import Company
 
         post_save.connect(_candidate_saved, sender=Candidate, dispatch_uid="placements.pool_listing_refresh")
-        pre_delete.connect(_candidate_deleting, sender=Candidate, dispatch_uid="placements.provision_records_keep")
+        pre_delete.connect(
+            _candidate_deleting_keep_provisions, sender=Candidate, dispatch_uid="placements.provision_records_keep"
+        )
         post_save.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_saved")
         post_delete.connect(_company_changed, sender=Company, dispatch_uid="placements.pool_roster_deleted")
         # The statutory books keep a deleted order's or person's row for 2 years (rule 15).
-        pre_delete.connect(_candidate_deleting, sender=Candidate, dispatch_uid="placements.book_job_seeker")
+        pre_delete.connect(
+            _candidate_deleting_keep_book_row, sender=Candidate, dispatch_uid="placements.book_job_seeker"
+        )
         from placements.models import JobOrder
 
         pre_delete.connect(_job_order_deleting, sender=JobOrder, dispatch_uid="placements.book_job_order")
@@ -44,7 +48,7 @@ def _candidate_saved(sender: type[Candidate], *, instance: Candidate, raw: bool 
     pool_listing_refresh(candidate=instance)
 
 
-def _candidate_deleting(sender: type[Candidate], *, instance: Candidate, **kwargs: Any) -> None:
+def _candidate_deleting_keep_provisions(sender: type[Candidate], *, instance: Candidate, **kwargs: Any) -> None:
     """The account goes, the 第三者提供の記録 stay (named by their snapshot) for 3 more years (DESIGN.md rule 15)."""
     from placements.services.provisions import provision_records_mark_deleted
 
@@ -61,7 +65,8 @@ def _company_changed(sender: type[Company], *, instance: Company, raw: bool = Fa
     enqueue_on_commit("placements.tasks.pool_listings_redact_again")
 
 
-def _candidate_deleting(sender: type[Candidate], *, instance: Candidate, **kwargs: Any) -> None:
+def _candidate_deleting_keep_book_row(sender: type[Candidate], *, instance: Candidate, **kwargs: Any) -> None:
+    """The statutory 求職管理簿 keeps the person's row for 2 years after the account goes (rule 15)."""
     from placements.services.books import book_snapshot_job_seeker
 
     book_snapshot_job_seeker(candidate=instance)
