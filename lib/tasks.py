@@ -45,9 +45,12 @@ RERUNNABLE_TASKS: frozenset[str] = frozenset(
         "mailings.tasks.queue_rejection_emails",
         "mailings.tasks.resume_stalled_send_batches",
         "placements.tasks.pool_listings_redact_again",
+        "placements.tasks.purge_book_snapshots",
+        "placements.tasks.purge_provision_records",
         "rechallenge.tasks.send_rechallenge_invitations",
         "relay.tasks.count_cooled_referrals",
         "relay.tasks.expire_credits",
+        "relay.tasks.expire_entrusted_applicants",
     }
 )
 NOT_RERUNNABLE_TASKS: dict[str, str] = {

@@ -165,18 +165,28 @@ def run_database_worker(
         heartbeat.stop()
 
 
+def rq_worker_make(queue_names: list[str], *, worker_class: str | None = None) -> Any:
+    """The RQ worker `manage.py worker` runs: django_tasks_rq's job class, a job monitored often enough that a
+    killed worker's job is noticed soon (`RQ_JOB_MONITORING_INTERVAL`)."""
+    import django_rq
+
+    return django_rq.get_worker(
+        *queue_names,
+        job_class="django_tasks_rq.Job",
+        worker_class=worker_class,
+        job_monitoring_interval=RQ_JOB_MONITORING_INTERVAL,
+    )
+
+
 def run_rq_worker(*, queue_names: list[str], with_scheduler: bool = True) -> None:
     """RQ's worker (django_tasks_rq's job class), started again with back-off whenever its loop ends on a lost
     Redis (RQ itself retries a lost Redis while it waits for a job, but quits when Redis goes away mid-job)."""
-    import django_rq
     from rq.exceptions import StopRequested
 
     backoff = Backoff(first=1, ceiling=30)
 
     def tick() -> None:
-        worker = django_rq.get_worker(
-            *queue_names, job_class="django_tasks_rq.Job", job_monitoring_interval=RQ_JOB_MONITORING_INTERVAL
-        )
+        worker = rq_worker_make(queue_names)
         worker.connection.ping()
         backoff.recovered("worker")  # Redis answered: say so now, RQ's loop runs for long
         worker.work(with_scheduler=with_scheduler)

@@ -105,9 +105,12 @@ def rechallenge_stopped(*, candidate: Candidate, company: Company) -> bool:
     return bool(_suppressed_addresses(company, {normalize_email(candidate.email)}))
 
 
-def rechallenge_candidates(*, company: Company, today: date | None = None) -> list[RechallengeCandidate]:
+def rechallenge_candidates(
+    *, company: Company, today: date | None = None, looking_back: bool = False
+) -> list[RechallengeCandidate]:
     """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan,
-    and who are not in the 2-year guard after an indefinite placement (rule 16)."""
+    and who are not in the 2-year guard after an indefinite placement (rule 16). `looking_back` (a KPI of a past
+    period): the guard counts only placements recorded by `today`."""
     today = today or jst_today()
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
     referrals = list(
@@ -120,7 +123,8 @@ def rechallenge_candidates(*, company: Company, today: date | None = None) -> li
     referrals = [r for r in referrals if r.candidate is not None and _rechallenge_granted(r.candidate)]
     if not referrals:
         return []
-    guarded = set(guarded_candidate_ids(today, [r.candidate_id for r in referrals if r.candidate_id]))
+    among = [r.candidate_id for r in referrals if r.candidate_id]
+    guarded = set(guarded_candidate_ids(today, among, recorded_by=today if looking_back else None))
     referrals = [r for r in referrals if r.candidate_id not in guarded]
     suppressed = _suppressed_addresses(company, {normalize_email(r.candidate.email) for r in referrals if r.candidate})
     refs = {r.applicant_ref for r in referrals if r.applicant_ref}

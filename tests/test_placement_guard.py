@@ -80,6 +80,21 @@ def test_a_full_time_placement_is_indefinite_and_guards_for_two_years_from_the_s
     assert placement_guard_for(candidate, today=date(2026, 3, 1)) is not None  # accepted, not yet started
 
 
+def test_looking_back_at_a_day_before_the_placement_was_recorded_finds_no_guard(
+    tenant: Tenant, employer: Tenant, operator: User
+) -> None:
+    from placements.selectors.guard import guarded_candidate_ids
+
+    candidate = person(tenant)
+    placement = place(candidate, employer, operator, start=date(2026, 4, 1), employment_type="full_time")
+    recorded = timezone.localtime(placement.created_at).date()
+    before = recorded - timedelta(days=1)
+
+    assert list(guarded_candidate_ids(before, [candidate.pk])) == [candidate.pk]
+    assert list(guarded_candidate_ids(before, [candidate.pk], recorded_by=before)) == []
+    assert list(guarded_candidate_ids(recorded, [candidate.pk], recorded_by=recorded)) == [candidate.pk]
+
+
 def test_a_fixed_term_placement_does_not_guard(tenant: Tenant, employer: Tenant, operator: User) -> None:
     candidate = person(tenant)
     placement = place(candidate, employer, operator, start=LAST_MONTH, employment_type="contract")

@@ -250,12 +250,14 @@ def test_it_runs_the_scheduler_once_and_returns(tenant: Tenant, monkeypatch: pyt
     """With the immediate backend the enqueued job runs inline, so one pass also expires the overdue credit."""
     fixed = datetime(2026, 11, 2, 3, 30, tzinfo=UTC)
     monkeypatch.setattr(lib.periodic, "timezone", SimpleNamespace(now=lambda: fixed, localtime=timezone.localtime))
-    monkeypatch.setattr(lib.periodic, "JOBS", EXPIRE_ONLY + EVERY_MINUTE)
     lot = expired_lot(tenant)
 
     first, second = StringIO(), StringIO()
-    call_command("scheduler", "--once", stdout=first)
-    call_command("scheduler", "--once", stdout=second)
+    # Not monkeypatch: conftest's autouse fixtures set it up first, so it would tear down after this module's
+    # `_only_the_expiry_job` and leave lib.periodic.JOBS cut down for every later test.
+    with mock.patch.object(lib.periodic, "JOBS", EXPIRE_ONLY + EVERY_MINUTE):
+        call_command("scheduler", "--once", stdout=first)
+        call_command("scheduler", "--once", stdout=second)
 
     assert first.getvalue() == "enqueued expire_credits\nenqueued dispatch_outbox\n"
     assert second.getvalue() == ""
@@ -336,22 +338,24 @@ def test_it_enqueues_the_scheduled_job_on_rq(rq_queue: Any) -> None:
     assert [job.func_name for job in jobs] == ["relay.tasks.expire_credits"]
 
 
-def _serve_sh_rqworker_arguments() -> list[str]:
+def _serve_sh_worker_queues() -> list[str]:
     script = (BASE_DIR / "scripts" / "serve.sh").read_text()
-    found = re.search(r"manage\.py rqworker([^&\n]*)", script)
-    assert found is not None, "scripts/serve.sh no longer starts an rqworker"
-    return shlex.split(found.group(1))
+    found = re.search(r"manage\.py worker([^&\n]*)", script)
+    assert found is not None, "scripts/serve.sh no longer starts `manage.py worker`"
+    arguments = shlex.split(found.group(1))
+    return arguments[arguments.index("--queue") + 1].split(",") if "--queue" in arguments else ["default"]
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_it_delivers_mail_with_the_rqworker_started_as_serve_sh_starts_it(rq_queue: Any, settings: Any) -> None:
+def test_it_delivers_mail_with_the_rq_worker_that_serve_sh_starts(rq_queue: Any, settings: Any) -> None:
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
     result = enqueue_mail()
 
-    call_command(
-        "rqworker", *_serve_sh_rqworker_arguments(), "--burst", "--worker-class", "rq.SimpleWorker", verbosity=0
-    )
+    from lib.workers import rq_worker_make
+
+    # The worker `manage.py worker` makes when REDIS_URL is set, on the queues serve.sh names; in this process.
+    rq_worker_make(_serve_sh_worker_queues(), worker_class="rq.SimpleWorker").work(burst=True)
 
     assert deliver_email.get_result(result.id).status == TaskResultStatus.SUCCESSFUL
     assert len(mail.outbox) == 1

@@ -290,7 +290,7 @@ class Rechallenge:
 
 def rechallenge(company: Company, period: Period, *, today: date | None = None) -> Rechallenge:
     today = today or timezone.now().astimezone(TOKYO).date()
-    eligible = len(rechallenge_candidates(company=company, today=min(period.last_day, today)))
+    eligible = len(rechallenge_candidates(company=company, today=min(period.last_day, today), looking_back=True))
     reapplications = Reapplication.objects.filter(company=company).filter(_between("created_at", period))
     hired = Placement.objects.filter(
         company=company, candidate_id=OuterRef("candidate_id"), created_at__gte=OuterRef("created_at")
@@ -733,7 +733,7 @@ def network_rechallenge(period: Period, *, today: date | None = None) -> Rechall
     today = today or timezone.now().astimezone(TOKYO).date()
     company_ids = Referral.objects.filter(candidate__isnull=False).values_list("company_id", flat=True).distinct()
     eligible = sum(
-        len(rechallenge_candidates(company=company, today=min(period.last_day, today)))
+        len(rechallenge_candidates(company=company, today=min(period.last_day, today), looking_back=True))
         for company in Company.objects.filter(pk__in=company_ids).order_by("pk")
     )
     reapplications = Reapplication.objects.filter(_between("created_at", period))

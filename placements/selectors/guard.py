@@ -11,12 +11,12 @@ newsletter audience all ask it, so they can never disagree.
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from candidates.models import Candidate
-from lib.dates import add_months, jst_today
+from lib.dates import JST, add_months, jst_today
 from placements.models import JobChangeRequest, Placement
 
 GUARD_MONTHS = 24
@@ -27,20 +27,34 @@ def guard_ends_on(start_date: date) -> date:
     return add_months(start_date, GUARD_MONTHS)
 
 
-def guarding_placements(today: date | None = None, among: Collection[int] | None = None) -> QuerySet[Placement]:
+def guarding_placements(
+    today: date | None = None, among: Collection[int] | None = None, *, recorded_by: date | None = None
+) -> QuerySet[Placement]:
     """Placements whose guard runs today: indefinite, started less than 2 years ago (a start in the future guards
-    too: the offer was accepted), the person has not left, and has not asked to hear about jobs."""
+    too: the offer was accepted), the person has not left, and has not asked to hear about jobs.
+
+    `recorded_by` (a KPI looking back at a period): only placements recorded by the end of that day guard, so the
+    hire a re-application led to does not make the person ineligible before it happened."""
     today = today or jst_today()
     lifted = JobChangeRequest.objects.filter(placement=OuterRef("pk"), candidate=OuterRef("candidate"))
     placements = Placement.objects.filter(
-        indefinite=True, candidate__isnull=False, start_date__gt=add_months(today, -GUARD_MONTHS), left_on__isnull=True
+        indefinite=True,
+        candidate__isnull=False,
+        start_date__gt=add_months(today, -GUARD_MONTHS),
+        left_on__isnull=True,
     ).exclude(Exists(lifted))
+    if recorded_by is not None:
+        placements = placements.filter(
+            created_at__lt=datetime.combine(recorded_by + timedelta(days=1), time.min, tzinfo=JST)
+        )
     return placements if among is None else placements.filter(candidate_id__in=among)
 
 
-def guarded_candidate_ids(today: date | None = None, among: Collection[int] | None = None) -> QuerySet[Placement, int]:
+def guarded_candidate_ids(
+    today: date | None = None, among: Collection[int] | None = None, *, recorded_by: date | None = None
+) -> QuerySet[Placement, int]:
     """Ids of the people under the guard today (a query, usable in `pk__in` filters)."""
-    return guarding_placements(today, among).values_list("candidate_id", flat=True)
+    return guarding_placements(today, among, recorded_by=recorded_by).values_list("candidate_id", flat=True)
 
 
 def outside_placement_guard(
