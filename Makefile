@@ -43,9 +43,11 @@ clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-artifacts
 
 # Every benchmark on SQLite, then on PostgreSQL (each creates and drops its own database). Prints figures.
-BENCHES := $(filter-out bench/harness.py,$(wildcard bench/*.py))
+# The fault drill starts the production profile itself, on both configurations, so it runs once, last.
+BENCHES := $(filter-out bench/harness.py bench/fault_drill.py,$(wildcard bench/*.py))
 PG_BENCH := postgres://postgres@127.0.0.1:5432
 bench: $(STAMP)
 	@for b in $(BENCHES); do echo "== $$b (SQLite)"; $(BIN)/python $$b || exit 1; done
 	@for b in $(BENCHES); do n=$$(basename $$b .py); echo "== $$b (PostgreSQL)"; \
 	  BENCH_DATABASE_URL=$(PG_BENCH)/bench_$$n $(BIN)/python $$b || exit 1; done
+	@echo "== bench/fault_drill.py (embedded and scale-out)"; $(BIN)/python bench/fault_drill.py

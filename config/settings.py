@@ -178,7 +178,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Uploaded résumés. Never served as static media: only through views that check who is asking.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 RESUME_MAX_BYTES = env.int("RESUME_MAX_BYTES", default=10 * 1024 * 1024)

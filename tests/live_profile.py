@@ -330,7 +330,10 @@ class LiveProfile:
         if self.redis is not None:
             self.redis.start()
         self.env = self._environment(self._database_url())
+        # README's deploy steps, command for command, before the Procfile's processes.
+        self.manage("check", "--deploy")
         self.manage("migrate", "-v0")
+        self.manage("collectstatic", "--noinput", "-v0")
         for name, line in procfile().items():
             self.processes[name] = Supervised(name, self._command(name, line), self.workdir / f"{name}.log")
             self._spawn(self.processes[name])
@@ -386,7 +389,8 @@ class LiveProfile:
             ALLOWED_HOSTS="127.0.0.1",
             SITE_URL=self.url,
             EMAIL_URL=f"smtp://127.0.0.1:{self.sink.port}",
-            STATIC_MANIFEST="0",
+            STATIC_ROOT=str(self.workdir / "static"),
+            MEDIA_ROOT=str(self.workdir / "media"),
             PORT=str(self.port),
             WEB_CONCURRENCY=str(self.config.web_workers),
             PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
@@ -671,11 +675,11 @@ def companies_set_up(profile: LiveProfile, *, companies: int = 1, links_each: in
     return [LiveCompany(**row) for row in json.loads(output)]
 
 
-def registration_values(n: int) -> dict[str, str]:
+def registration_values(n: int, prefix: str = "live.person") -> dict[str, str]:
     return {
         "name": "佐藤 美咲",
         "furigana": "サトウ ミサキ",
-        "email": f"live.person{n}@example.jp",
+        "email": f"{prefix}{n}@example.jp",
         "phone": f"090-{5000 + n // 10000:04d}-{n % 10000:04d}",
         "prefecture": "13",
         "job_category": "software",
@@ -687,12 +691,12 @@ def registration_values(n: int) -> dict[str, str]:
     }
 
 
-def register(browser: Browser, code: str, n: int) -> int:
+def register(browser: Browser, code: str, n: int, *, prefix: str = "live.person") -> int:
     """A visitor opens the relay link and registers; returns the answer's status (302 to the thanks page)."""
     page = browser.get(f"/r/{code}")
     if page.status_code != 200:
         return int(page.status_code)
-    answer = browser.submit(page, registration_values(n), choose=lambda f: "email" in dict(f.fields))
+    answer = browser.submit(page, registration_values(n, prefix), choose=lambda f: "email" in dict(f.fields))
     status = int(answer.history[0].status_code) if answer.history else int(answer.status_code)
     return status if not (status == 302 and "/thanks" not in answer.url) else 299
 
