@@ -302,6 +302,7 @@ def drill_import_killed(profile: LiveProfile, config: str, company: LiveCompany,
     wait_import(profile, import_id, prefix, until=lambda status, done, total: total > 0 and done >= total // 3)
     profile.kill("worker")
     killed_at = time.monotonic()
+    _, done_at_kill, total, _ = import_state(profile, import_id, prefix)
     wait_import(profile, import_id, prefix, until=lambda status, done, total: status == "done")
     resumed = time.monotonic() - killed_at
     _, _, _, stored = import_state(profile, import_id, prefix)
@@ -315,7 +316,7 @@ def drill_import_killed(profile: LiveProfile, config: str, company: LiveCompany,
         0,
         0,
         time.monotonic() - started,
-        note=f"done {resumed:.0f} s after the kill",
+        note=f"killed at record {done_at_kill:,} of {total:,}, done {resumed:.0f} s after the kill",
     )
 
 
