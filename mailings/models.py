@@ -217,7 +217,9 @@ class OutboundEmail(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("送信メール")
         indexes = [
-            models.Index(fields=["status", "send_after"]),
+            # The dispatcher's claim (outbox_claim_next: status, then send_after and id in order) reads this index
+            # in order: without `id`, a batch sharing one send_after was sorted afresh on every claim.
+            models.Index(fields=["status", "send_after", "id"], name="outbox_claim_order"),
             models.Index(fields=["company", "status"]),
             models.Index(fields=["company", "sent_at"]),
         ]

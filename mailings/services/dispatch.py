@@ -87,16 +87,18 @@ def outbox_fail_interrupted(*, now: datetime | None = None) -> int:
     )
 
 
+def outbox_due(moment: datetime) -> QuerySet[OutboundEmail]:
+    """Queued rows due at `moment`, in the order they go out: read in order from the index `outbox_claim_order`,
+    so a claim costs the same whether 10 or 100,000 rows share one send_after."""
+    return OutboundEmail.objects.filter(status=Status.QUEUED, send_after__lte=moment).order_by("send_after", "id")
+
+
 def outbox_claim_next(*, now: datetime | None = None) -> OutboundEmail | None:
     """Take the next due row for this worker and commit the claim before anything is sent."""
     while True:
         moment = now or timezone.now()
         with transaction.atomic():
-            due = (
-                OutboundEmail.objects.filter(status=Status.QUEUED, send_after__lte=moment)
-                .select_related("company")
-                .order_by("send_after", "id")
-            )
+            due = outbox_due(moment).select_related("company")
             if connection.features.has_select_for_update_skip_locked:
                 due = due.select_for_update(skip_locked=True, of=("self",))
             email = due.first()
