@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from applicants.models import IMPORT_FIELDS, applicant_normalized
@@ -22,7 +20,7 @@ from applicants.problems import Problem, problem, row_text
 from applicants.vocabulary import HIRED, REJECTED, WITHDRAWN, Vocabulary, is_in_selection, stage_guess
 from lib.dates import JST
 from lib.errors import RuleRefused
-from lib.jatext import nfkc
+from lib.jatext import email_address_valid, nfkc
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -309,11 +307,7 @@ _PLAIN_EMAIL = re.compile(
 def is_valid_email(value: str) -> bool:
     if len(value) <= 254 and _PLAIN_EMAIL.match(value):
         return True
-    try:
-        validate_email(value)
-    except ValidationError:
-        return False
-    return True
+    return email_address_valid(value)
 
 
 def _outcome(row: Row, cell: Mapping[str, str], layout: Layout, vocabulary: Vocabulary) -> None:

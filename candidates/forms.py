@@ -9,7 +9,31 @@ from candidates.consent_texts import consent_label, consent_text_current
 from candidates.models import Candidate, Consent, ConsentText
 from lib.choices import JobCategory, Prefecture
 from lib.forms import NormalizedEmailField
-from lib.jatext import canonical_email, nfkc, normalize_email, normalize_furigana, normalize_phone, split_skills
+from lib.jatext import (
+    canonical_email,
+    email_address_valid,
+    nfkc,
+    normalize_email,
+    normalize_furigana,
+    normalize_phone,
+    personal_name_valid,
+    split_skills,
+)
+
+# What an empty required field says: which field, politely (never the generic 「このフィールドは必須です。」).
+REQUIRED_MESSAGES = {
+    "name": _("お名前をご入力ください。"),
+    "furigana": _("フリガナをご入力ください。"),
+    "email": _("メールアドレスをご入力ください。"),
+    "phone": _("電話番号をご入力ください。"),
+    "prefecture": _("お住まいの都道府県をお選びください。"),
+    "job_category": _("希望職種をお選びください。"),
+    "years_of_experience": _("経験年数をご入力ください(未経験の方は 0)。"),
+}
+CHOICE_MESSAGES = {
+    "prefecture": _("お住まいの都道府県を一覧からお選びください。"),
+    "job_category": _("希望職種を一覧からお選びください。"),
+}
 
 
 class ProfileForm(forms.ModelForm[Candidate]):
@@ -58,10 +82,16 @@ class ProfileForm(forms.ModelForm[Candidate]):
         self.fields["desired_salary"].widget.attrs["inputmode"] = "numeric"
         if self.instance.pk:
             self.initial["phone"] = self.instance.phone_display
+        for name, message in REQUIRED_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
+        for name, message in CHOICE_MESSAGES.items():
+            self.fields[name].error_messages["invalid_choice"] = message
 
     def clean_name(self) -> str:
-        name = nfkc(self.cleaned_data["name"])
-        if len(name) < 2:
+        name = nfkc(self.cleaned_data["name"]).strip()
+        if not personal_name_valid(name):
+            raise forms.ValidationError(_("お名前は文字でご入力ください(数字・記号・絵文字は使えません)。"))
+        if len(name.replace(" ", "")) < 2:
             raise forms.ValidationError(_("氏名をフルネームでご入力ください。"))
         return name
 
@@ -73,10 +103,8 @@ class ProfileForm(forms.ModelForm[Candidate]):
 
     def clean_email(self) -> str:
         email = nfkc(self.cleaned_data["email"]).replace(" ", "")
-        try:
-            forms.EmailField().clean(email)
-        except forms.ValidationError:
-            raise forms.ValidationError(_("メールアドレスの形式が正しくありません。例: hanako@example.jp")) from None
+        if not email_address_valid(email):
+            raise forms.ValidationError(_("メールアドレスの形式が正しくありません。例: hanako@example.jp"))
         return email
 
     def clean_phone(self) -> str:

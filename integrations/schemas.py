@@ -4,15 +4,13 @@ and of a correction the API accepts for one applicant."""
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from applicants.models import Applicant
-from lib.jatext import nfkc, normalize_email
+from lib.jatext import email_address_valid, nfkc, normalize_email
 
 # The enums the OpenAPI schema shows (the Japanese labels are accepted too).
 STAGE_VALUES: list[JsonValue] = [str(value) for value in Applicant.Stage.values]
@@ -44,10 +42,8 @@ def _choice(value: Any, choices: list[tuple[str, Any]], default: str) -> str:
 
 def _email_address(value: str) -> str:
     email = normalize_email(value)
-    try:
-        validate_email(email)
-    except DjangoValidationError:
-        raise ValueError(_("メールアドレスの形式が正しくありません。")) from None
+    if not email_address_valid(email):
+        raise ValueError(_("メールアドレスの形式が正しくありません。"))
     return email
 
 

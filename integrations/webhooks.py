@@ -24,8 +24,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pydantic
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
@@ -56,7 +54,7 @@ from integrations.lever import (
 from integrations.models import Integration, WebhookEvent
 from integrations.schemas import RejectedApplicantIn
 from integrations.services import api_outcome
-from lib.jatext import normalize_email
+from lib.jatext import email_address_valid, normalize_email
 from lib.jsonsafe import MAX_JSON_DEPTH, json_too_deep, unstorable_text
 from mailings.models import OutboundEmail
 from mailings.services.lifecycle import CancelledMail, rejection_mail_cancel, rejection_mail_erase
@@ -308,11 +306,7 @@ def _validated(model: type[M], data: Mapping[str, Any]) -> M:
 def _valid_address(value: str | None) -> str:
     """The normalised address, or "" when it is not one we could send to."""
     email = normalize_email(value or "")
-    if not email:
-        return ""
-    try:
-        validate_email(email)
-    except DjangoValidationError:
+    if not email or not email_address_valid(email):
         return ""
     return email
 

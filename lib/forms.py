@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lib.jatext import normalize_email
+from lib.jatext import email_address_valid, normalize_email
 
 
 class NormalizedEmailField(forms.CharField):
@@ -24,8 +24,5 @@ class NormalizedEmailField(forms.CharField):
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        if value:
-            try:
-                forms.EmailField().clean(value)
-            except forms.ValidationError:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if value and not email_address_valid(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")

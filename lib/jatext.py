@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 
 import jaconv
 import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
 
 RowSet = TypeVar("RowSet", bound=QuerySet[Any])
@@ -30,6 +32,44 @@ def normalize_email(value: str) -> str:
 _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 # Providers whose mailbox ignores dots in the local part.
 _DOTLESS_DOMAINS = frozenset({"gmail.com"})
+
+
+# Japanese mobile carriers' domains. Addresses they issued before 2009 may break RFC 5322 (two dots in a row, a dot
+# just before the @, as in `ichiro..test.@docomo.ne.jp`); the carriers still deliver to them, and their owners still
+# use them, so they are accepted as typed.
+_CARRIER_DOMAINS = frozenset(
+    {"docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "i.softbank.jp", "disney.ne.jp"}
+)
+_CARRIER_DOMAIN_SUFFIXES = (".vodafone.ne.jp", ".pdx.ne.jp")
+_CARRIER_LOCAL_PART = re.compile(r"[a-z0-9][a-z0-9._\-/?]{0,63}", re.IGNORECASE)
+
+
+def email_address_valid(address: str) -> bool:
+    """Whether mail can be sent to `address` (already normalised): RFC 5322 as Django checks it, or an address a
+    Japanese carrier issued in its older, looser form."""
+    if len(address) > 254:
+        return False
+    try:
+        validate_email(address)
+    except ValidationError:
+        local, at, domain = address.rpartition("@")
+        domain = domain.lower()
+        carrier = domain in _CARRIER_DOMAINS or domain.endswith(_CARRIER_DOMAIN_SUFFIXES)
+        return bool(at) and carrier and _CARRIER_LOCAL_PART.fullmatch(local) is not None
+    return True
+
+
+# Besides letters and spaces, what real names contain: 中黒 (ド・ゴール), apostrophes and hyphens (O'Brien,
+# Jean-Luc), a dot (J. Smith).
+_NAME_PUNCTUATION = frozenset("・･'’-.")
+
+
+def personal_name_valid(name: str) -> bool:
+    """Whether `name` (NFKC) reads as a person's name: letters of any script (kanji, kana, Latin…), with spaces
+    and the punctuation names use; no digits, symbols or emoji, and at least one letter."""
+    if not any(unicodedata.category(char).startswith("L") for char in name):
+        return False
+    return all(unicodedata.category(char)[0] in "LM" or char.isspace() or char in _NAME_PUNCTUATION for char in name)
 
 
 def canonical_email(value: str) -> str:

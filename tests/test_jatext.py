@@ -4,11 +4,13 @@ from hypothesis import strategies as st
 
 from lib.dates import add_months
 from lib.jatext import (
+    email_address_valid,
     format_phone_national,
     nfkc,
     normalize_email,
     normalize_furigana,
     normalize_phone,
+    personal_name_valid,
     search_key,
     split_skills,
 )
@@ -97,3 +99,42 @@ def test_add_months_clamps_to_the_end_of_short_months() -> None:
     assert add_months(datetime(2026, 11, 21, tzinfo=JST), 12) == datetime(2027, 11, 21, tzinfo=JST)
     assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
     assert add_months(date(2026, 1, 15), -13) == date(2024, 12, 15)
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("hanako@example.jp", True),
+        ("ichiro..test.@docomo.ne.jp", True),
+        ("taro.-/?@ezweb.ne.jp", True),
+        ("a..b@d.vodafone.ne.jp", True),
+        ("ichiro..test.@example.jp", False),  # only the carriers issued such addresses
+        (".leading@docomo.ne.jp", False),
+        ("two@@docomo.ne.jp", False),
+        ("space in@docomo.ne.jp", False),
+        ("@docomo.ne.jp", False),
+        ("a.." + "x" * 62 + "@docomo.ne.jp", False),  # the loose form is held to 64 characters
+    ],
+)
+def test_an_address_is_valid_by_rfc_or_as_a_japanese_carrier_issued_it(address: str, valid: bool) -> None:
+    assert email_address_valid(address) is valid
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("山田 花子", True),
+        ("佐々木 一", True),
+        ("ド・ゴール", True),
+        ("Anne-Marie O'Neil", True),
+        ("ヤマダ", True),
+        ("😀😀", False),
+        ("12345", False),
+        ("山田1号", False),
+        ("★", False),
+        ("・", False),
+        ("", False),
+    ],
+)
+def test_a_personal_name_is_letters_of_any_script_with_the_punctuation_names_use(name: str, valid: bool) -> None:
+    assert personal_name_valid(name) is valid

@@ -163,3 +163,66 @@ def test_the_form_asks_nothing_an_agency_may_not_collect() -> None:
 
     asked = set(RegistrationForm.base_fields)
     assert asked.isdisjoint({"honseki", "birthplace", "family", "religion", "politics", "birth_date", "gender"})
+
+
+def test_each_empty_required_field_says_which_field_politely(client: Client, tenant: Tenant) -> None:
+    empty = dict.fromkeys(
+        ("name", "furigana", "email", "phone", "prefecture", "job_category", "years_of_experience"), ""
+    )
+
+    page = client.post(f"/r/{tenant.link.code}", form_data(**empty)).content.decode()
+
+    for message in (
+        "お名前をご入力ください。",
+        "フリガナをご入力ください。",
+        "メールアドレスをご入力ください。",
+        "電話番号をご入力ください。",
+        "お住まいの都道府県をお選びください。",
+        "希望職種をお選びください。",
+        "経験年数をご入力ください(未経験の方は 0)。",
+    ):
+        assert message in page, message
+    assert "このフィールドは必須です" not in page
+    assert not Candidate.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["😀😀", "12345", "山田 123", "★★ ☆☆", "・・"])
+def test_a_name_of_digits_symbols_or_emoji_is_refused_and_the_rest_of_the_form_is_kept(
+    client: Client, tenant: Tenant, name: str
+) -> None:
+    page = client.post(f"/r/{tenant.link.code}", form_data(name=name)).content.decode()
+
+    assert "お名前は文字でご入力ください(数字・記号・絵文字は使えません)。" in page
+    assert 'value="ＭＩＳＡＫＩ@Example.jp"' in page  # nothing valid is lost
+    assert not Candidate.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["佐々木 一", "ド・ゴール 花子", "O'Brien Mary", "Jean-Luc Picard", "ｻﾄｳ ﾐｻｷ"])
+def test_real_names_in_any_script_register(
+    client: Client, tenant: Tenant, name: str, django_capture_on_commit_callbacks: CaptureOnCommit
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/r/{tenant.link.code}", form_data(name=name))
+
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Candidate.objects.get().name
+
+
+def test_an_old_carrier_address_registers_exactly_as_typed_and_gets_its_mail(
+    client: Client, tenant: Tenant, django_capture_on_commit_callbacks: CaptureOnCommit
+) -> None:
+    """docomo and au issued addresses like this before 2009 (RFC 5322 forbids `..` and a dot before the @); the
+    carriers still deliver them, and Django's own check refused them."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/r/{tenant.link.code}", form_data(email="ichiro..test.@docomo.ne.jp"))
+
+    assert response.status_code == 302
+    assert Candidate.objects.get().email == "ichiro..test.@docomo.ne.jp"
+    assert mail.outbox[-1].to == ["ichiro..test.@docomo.ne.jp"]
+
+
+def test_the_same_loose_address_at_an_ordinary_domain_is_still_refused(client: Client, tenant: Tenant) -> None:
+    page = client.post(f"/r/{tenant.link.code}", form_data(email="ichiro..test.@example.jp")).content.decode()
+
+    assert "メールアドレスの形式が正しくありません。" in page
+    assert not Candidate.objects.exists()

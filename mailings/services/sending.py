@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -26,6 +24,7 @@ from audit.services import audit_record
 from companies.models import Company, RelayLink
 from lib.csvsafe import csv_safe
 from lib.errors import RuleRefused
+from lib.jatext import email_address_valid
 from lib.tasks import enqueue_on_commit
 from mailings.models import OutboundEmail, RejectionTemplate, SendBatch, TemplateVersion
 from mailings.selectors import TemplateChooser
@@ -186,9 +185,7 @@ def _already_created(applicants: list[Applicant]) -> dict[int, str]:
 def _address_problem(applicant: Applicant) -> str | None:
     if not applicant.email:
         return gettext("メールアドレスが登録されていません。")
-    try:
-        validate_email(applicant.email)
-    except ValidationError:
+    if not email_address_valid(applicant.email):
         return gettext("メールアドレスの形式が正しくありません。")
     return None
 
