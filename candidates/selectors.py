@@ -125,3 +125,29 @@ def candidate_upcoming_interviews(*, candidate: Candidate) -> QuerySet[AdvisorIn
         .select_related("advisor")
         .order_by("starts_at", "id")
     )
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One row of a person's consent history, read as they would: agreed, withdrew what they had agreed to, or
+    did not agree (a box left unticked at registration is not a withdrawal)."""
+
+    consent: Consent
+    state: str  # "granted" | "withdrawn" | "not_given"
+
+    @property
+    def label(self) -> str:
+        return {"granted": _("同意"), "withdrawn": _("撤回"), "not_given": _("同意なし")}[self.state]
+
+
+def consent_history(candidate: Candidate, *, limit: int | None = None) -> list[ConsentEvent]:
+    """The person's consent rows, newest first, each with what it meant given the rows before it."""
+    rows = candidate.consents.select_related("consent_text").order_by("created_at", "id")
+    last_granted: dict[str, bool] = {}
+    events: list[ConsentEvent] = []
+    for row in rows:
+        state = "granted" if row.granted else "withdrawn" if last_granted.get(row.kind) else "not_given"
+        last_granted[row.kind] = row.granted
+        events.append(ConsentEvent(consent=row, state=state))
+    events.reverse()
+    return events[:limit] if limit is not None else events

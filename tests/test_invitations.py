@@ -53,6 +53,10 @@ def test_an_operator_creates_a_company_with_its_contract_and_invites_the_owner(
     assert company.links.count() == 1
     assert mail.outbox[-1].to == ["ichiro@hajimari.example.jp"]
     assert "株式会社はじまり" in mail.outbox[-1].subject
+    body = str(mail.outbox[-1].body)
+    # The operator's staff invite as the operator, not as a person the invitee should honour with 様.
+    assert "キャリアリレー運営事務局より、株式会社はじまり のメンバーとしてご招待をお送りいたします。" in body
+    assert "運営 太郎 様より" not in body
     assert AuditEntry.objects.filter(action="company.create", company=company).exists()
     assert AuditEntry.objects.filter(action="user.invite", company=company).exists()
 
@@ -128,6 +132,7 @@ def test_an_owner_invites_a_colleague_but_a_member_cannot(
         )
     assert response["Location"] == "/company/users/"
     assert Invitation.objects.get(email="new@test-shoji.example.jp").company == tenant.company
+    assert "株式会社テスト商事 の 株式会社テスト商事 オーナー 様より" in str(mail.outbox[-1].body)
     from tests.conftest import login
 
     member = login(Client(), tenant.member)

@@ -132,6 +132,22 @@ def test_changing_consents_appends_history_with_version_and_channel(tenant: Tena
     assert candidate.current_consents()["newsletter"] is True
 
 
+def test_consent_history_tells_a_withdrawal_from_a_consent_never_given(tenant: Tenant, operator_client: Client) -> None:
+    candidate = register_verified(tenant.link)  # service agreed; the three optional boxes left unticked
+    client = signed_in(candidate)
+    client.post("/me/consents/", {"service": "on", "newsletter": "on"})
+    client.post("/me/consents/", {"service": "on"})
+
+    rows = re.findall(
+        r"<tr><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td>", client.get("/me/consents/").content.decode()
+    )
+    newsletter = [state for kind, state in rows if kind == Consent.Kind.NEWSLETTER.label]
+    assert newsletter == ["撤回", "同意", "同意なし"]  # newest first
+    assert "撤回・不同意" not in client.get("/me/consents/").content.decode()
+    ops_page = operator_client.get(f"/ops/candidates/{candidate.pk}/").content.decode()
+    assert "同意なし" in ops_page and "撤回" in ops_page and "撤回・不同意" not in ops_page
+
+
 def test_the_data_download_contains_profile_and_consents(tenant: Tenant) -> None:
     candidate = register_verified(tenant.link)
     response = signed_in(candidate).get("/me/data.json")
@@ -156,6 +172,7 @@ def test_deleting_the_account_erases_the_person_but_keeps_counts_and_credits(ten
     assert "確認のチェックを入れてください" in client.post("/me/delete/", {}).content.decode()
     response = client.post("/me/delete/", {"confirm": "on"})
     assert "退会手続きが完了しました" in response.content.decode()
+    assert "お祈り" not in response.content.decode()  # the phrase this service is named against
     assert not Candidate.objects.filter(pk=candidates[0].pk).exists()
     assert not Consent.objects.filter(candidate_id=candidates[0].pk).exists()
     assert not CandidateNote.objects.exists() and not PipelineEvent.objects.exists()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from candidates.forms import ConsentForm, DeleteAccountForm, EmailForm, ProfileForm, ResumeForm
 from candidates.models import Candidate, Consent
-from candidates.selectors import candidate_upcoming_interviews
+from candidates.selectors import candidate_upcoming_interviews, consent_history
 from candidates.services import (
     EmailChangeRefused,
     candidate_delete,
@@ -194,7 +194,7 @@ def consents(request: HttpRequest, candidate: Candidate) -> HttpResponse:
         if changes:
             messages.success(request, _("同意の設定を更新しました。"))
         return redirect("candidates:mypage")
-    history = candidate.consents.all()[:50]
+    history = consent_history(candidate, limit=50)
     return render(
         request,
         "candidates/me/consents.html",

@@ -22,7 +22,7 @@ from candidates.forms import (
     ResumeForm,
 )
 from candidates.models import AdvisorInterview, Candidate, Consent, PipelineStatus
-from candidates.selectors import advisor_choices, candidate_timeline
+from candidates.selectors import advisor_choices, candidate_timeline, consent_history
 from candidates.services import (
     advisor_interview_schedule,
     advisor_interview_set_status,
@@ -83,7 +83,7 @@ def _detail(request: HttpRequest, candidate: Candidate, status: int = 200, **for
         "referral": Referral.objects.filter(candidate=candidate).select_related("company", "link").first(),
         "touches": Touch.objects.filter(candidate=candidate).select_related("link__company"),
         "consents": candidate.current_consents(),
-        "consent_history": candidate.consents.all(),
+        "consent_history": consent_history(candidate),
         "kinds": dict(Consent.Kind.choices),
         "interviews": candidate.interviews.select_related("advisor").order_by("-starts_at", "-id"),
         "notes": candidate.notes.select_related("author"),
