@@ -772,6 +772,8 @@ class BookSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.book} #{self.source_id}"
+
+
 class JobChangeRequest(models.Model):
     """The person's own request, made on My Page, to hear about other jobs while the 2-year guard of an
     indefinite placement runs (rule 16): only this lifts the guard, and only for that placement."""

@@ -27,6 +27,8 @@ def placement_guard_note(candidate: Candidate) -> dict[str, Any]:
 def placement_guard_card(context: template.Context, candidate: Candidate) -> dict[str, Any]:
     """On My Page: the guard that holds back job offers, and the person's own way to ask for them (rule 16)."""
     return {"guard": placement_guard_for(candidate), "csrf_token": context.get("csrf_token")}
+
+
 @register.inclusion_tag("placements/me/_provision_records.html")
 def provision_records_card(candidate: Candidate) -> dict[str, Any]:
     """「あなたの情報の提供記録」: every disclosure of the person's data to a company (APPI 33条5項)."""

@@ -694,6 +694,8 @@ def report_disclosure(request: HttpRequest) -> HttpResponse:
         "placements/ops/report_disclosure.html",
         {"figures": figures, "years": fiscal_years(), "fiscal_year": fiscal_year},
     )
+
+
 # --- 第三者提供の記録 (APPI 29条): the agency's ledger, records of deleted people included --------------------
 
 
