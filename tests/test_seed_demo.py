@@ -164,3 +164,13 @@ def test_it_keeps_ledger_consistent() -> None:
     for grant in CreditEntry.objects.filter(kind=CreditEntry.Kind.GRANT).select_related("referral"):
         assert grant.referral is not None
         assert grant.created_at == grant.referral.counted_at
+
+
+def test_the_readme_lists_every_demo_sign_in_with_its_password() -> None:
+    from pathlib import Path
+
+    from demo.history import COMPANY_USERS, DEMO_PASSWORD, OPERATORS
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    for sign_in in (*OPERATORS, *COMPANY_USERS):
+        assert f"| {sign_in.email} | {DEMO_PASSWORD} |" in readme, sign_in.email
