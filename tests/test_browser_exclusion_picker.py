@@ -55,6 +55,7 @@ def test_an_advisor_reads_both_texts_and_lists_a_profile(
     context.set_default_timeout(15_000)
     page = context.new_page()
     sign_in(page, site, operator)
+    page.get_by_text("求職者", exact=True).first.click()  # the menu group
     page.get_by_role("link", name="プール掲載確認").click()
     page.get_by_role("link", name="確認する").click()
     expect(page.locator("body")).to_contain_text("トヨタ自動車で5年")  # the person's own text, for the advisor

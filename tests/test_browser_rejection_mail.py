@@ -49,8 +49,10 @@ def test_company_imports_its_ats_export_sends_rejection_emails_and_sees_the_regi
         sign_in(page, site, tenant.owner)
         expect(page).to_have_url(f"{site}/company/")
 
-        page.get_by_role("link", name="不採用応募者").first.click()
-        page.goto(f"{site}/company/applicants/imports/")
+        menu = page.get_by_role("navigation", name="メインメニュー")
+        menu.get_by_text("応募者とお祈りメール").click()  # the menu group (<summary>)
+        menu.get_by_role("link", name="取り込み").click()
+        expect(page).to_have_url(f"{site}/company/applicants/imports/")
         page.get_by_label("CSV ファイル").set_input_files(
             {"name": "不採用者_11月.csv", "mimeType": "text/csv", "buffer": herp_export_in_cp932()}
         )

@@ -8,6 +8,8 @@
 //   data-confirm="question"     a form asking before it is sent
 //   data-autosubmit             a select sending its form when changed
 //   data-insert="{{field}}"     a merge-field button of the template editor (data-body-only: body only)
+//   data-nav-toggle             the button that opens and closes the staff menu on a narrow screen
+//   data-menu-group             a menu group (<details>): opening one closes the others; a click elsewhere closes all
 (() => {
   "use strict";
 
@@ -62,6 +64,23 @@
     if (checkAll) {
       document.querySelectorAll(checkAll.dataset.checkAll).forEach((box) => { box.checked = checkAll.checked; });
     }
+    const toggle = target.closest("[data-nav-toggle]");
+    if (toggle) {
+      const open = toggle.closest(".topbar").classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    const group = target.closest("[data-menu-group]");
+    document.querySelectorAll("[data-menu-group][open]").forEach((other) => {
+      if (other !== group) other.removeAttribute("open");
+    });
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("[data-menu-group][open]").forEach((group) => {
+      group.removeAttribute("open");
+      group.querySelector("summary").focus();
+    });
   });
 
   document.addEventListener("submit", (event) => {
