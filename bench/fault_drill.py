@@ -390,8 +390,11 @@ def run(config: str, *, scale: float, drills: tuple[str, ...] = DRILLS) -> list[
                     batch = range(base, base + max(40, people * 2 // 5))
                     result.append(drill_outage(profile, config, companies[:10], what=what, people=batch, seconds=10))
                     base += len(batch)
-            restarts = {name: process.restarts for name, process in profile.processes.items()}
-            print(f"[{config}] process restarts: {restarts}", flush=True)
+            exits = {name: process.exits for name, process in profile.processes.items()}
+            print(f"[{config}] process exits (return codes; -9 is a kill of the drill's): {exits}", flush=True)
+            for name, process in profile.processes.items():
+                if any(code != -9 for code in process.exits):
+                    print(f"[{config}] {name} exited on its own; its log ends:\n{process.log.read_text()[-3000:]}")
         except BaseException:
             print(profile.logs(), file=sys.stderr)
             raise

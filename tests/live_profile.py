@@ -284,6 +284,7 @@ class Supervised:
     log: Path
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    exits: list[int] = field(default_factory=list)  # each exit's return code (-9: killed by SIGKILL)
     held: bool = False  # stopped on purpose: not restarted
 
 
@@ -422,6 +423,7 @@ class LiveProfile:
                 process = supervised.process
                 if supervised.held or process is None or process.poll() is None:
                     continue
+                supervised.exits.append(process.returncode)
                 time.sleep(RESTART_SECONDS)
                 if self._stopping.is_set() or supervised.held:
                     return

@@ -155,3 +155,71 @@ def test_the_owner_edits_the_message_candidates_see(owner_client: Client, tenant
         "/company/settings/", {"name": "株式会社テスト商事", "name_kana": "", "landing_message": "応募ありがとう"}
     )
     assert "応募ありがとう" in Client().get(f"/r/{tenant.link.code}").content.decode()
+
+
+def _setup_card(client: Client) -> str:
+    import re
+
+    page = client.get("/company/").content.decode()
+    match = re.search(r'<section class="card setup" id="setup".*?</section>', page, re.DOTALL)
+    return match.group(0) if match else ""
+
+
+def test_a_new_company_home_leads_through_its_first_steps_and_the_next_one_is_the_primary_action(
+    operator: User,
+) -> None:
+    from django.utils import timezone as tz
+
+    from mailings.models import MailSettings, OutboundEmail
+    from tests.conftest import make_tenant
+    from tests.outbox_support import make_applicant
+
+    new = make_tenant(operator, "株式会社はじめて", "hajimete", mail_ready=False)
+    owner = login(Client(), new.owner)
+
+    card = _setup_card(owner)
+    assert "5 つのうち 0 つ完了しました" in card
+    assert (
+        'href="/company/mail/settings/" id="setup-next">次の設定: お祈りメールの差出人名・署名・返信先を設定する'
+        in card
+    )
+    home = owner.get("/company/").content.decode()
+    assert 'class="btn secondary" href="/company/insights/"' in home  # not the primary action while setting up
+
+    MailSettings.objects.update_or_create(
+        company=new.company,
+        defaults={"sender_name": "採用担当", "reply_to": "saiyo@hajimete.example.jp", "signature": "採用担当"},
+    )
+    assert "5 つのうち 1 つ完了しました" in _setup_card(owner)
+    assert 'id="setup-next">次の設定: 登録ページに載せる' in _setup_card(owner)
+    new.company.landing_message = "ご応募ありがとうございました。"
+    new.company.save()
+    Click.objects.create(link=new.link, company=new.company)
+    assert 'id="setup-next">次の設定: 不採用の応募者を取り込む' in _setup_card(owner)
+    applicant = make_applicant(new.company)
+    assert "5 つのうち 4 つ完了しました" in _setup_card(owner)
+    OutboundEmail.objects.create(
+        company=new.company,
+        kind=OutboundEmail.Kind.REJECTION,
+        to_email=applicant.email,
+        subject="選考結果のご連絡",
+        body="…",
+        send_after=tz.now(),
+    )
+
+    assert _setup_card(owner) == ""
+    assert 'id="setup"' not in owner.get("/company/").content.decode()
+    assert 'class="btn" href="/company/insights/"' in owner.get("/company/").content.decode()
+
+
+def test_a_member_sees_how_far_setup_is_without_links_to_pages_only_owners_open(operator: User) -> None:
+    from tests.conftest import make_tenant
+
+    new = make_tenant(operator, "株式会社はじめて", "hajimete", mail_ready=False)
+    page = login(Client(), new.member).get("/company/").content.decode()
+
+    assert (
+        "はじめての設定は 5 つのうち 0 つ完了しています。残りの設定は、貴社のオーナーまたは管理者の方が行えます。"
+        in page
+    )
+    assert 'id="setup-next"' not in page

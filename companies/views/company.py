@@ -19,6 +19,7 @@ from companies.models import Company, RelayLink, TermsSheet
 from companies.selectors import terms_status
 from companies.services import TermsRefused, relay_link_create, relay_link_set_active, terms_acknowledge
 from insights.selectors.funnel import CompanyFigures, LinkFigures, company_figures, link_figures
+from insights.selectors.onboarding import company_setup
 from insights.selectors.registrations import (
     MIN_GROUP,
     RegistrationGroup,
@@ -54,6 +55,8 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
         # As the registration counts: to yesterday, small figures as 「5件未満」, the next count by day only.
         "waiting": waiting_summary(company_id=company.pk, registered_before=registrations_cutoff()),
         "terms": terms_status(company),
+        "setup": company_setup(company),
+        "can_manage": request_user(request).can_manage_company,
     }
     return render(request, "companies/company/dashboard.html", context)
 
