@@ -115,3 +115,18 @@ def test_company_user_copies_snippet_and_sees_qr(site: str, browser: Browser, te
         screenshot(page, "06-link-detail")
     finally:
         context.close()
+
+
+def test_the_call_to_register_is_on_the_first_phone_screen_and_leads_to_the_form(
+    site: str, mobile: BrowserContext, tenant: Tenant
+) -> None:
+    tenant.company.landing_message = "このたびはご応募いただき、誠にありがとうございました。\n次のご縁を応援しております。"
+    tenant.company.save()
+    page = mobile.new_page()
+    page.goto(f"{site}/r/{tenant.link.code}")
+
+    cta = page.get_by_role("link", name="無料で登録する(必須項目の入力は約1分)")
+    box = cta.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["viewport"]["height"], "visible without scrolling"
+    cta.click()
+    expect(page.get_by_label("氏名")).to_be_in_viewport()
