@@ -247,7 +247,12 @@ class CandidateFilterForm(forms.Form):
         "salary": (F("desired_salary").desc(nulls_last=True), "-created_at", "-id"),
     }
 
-    q = forms.CharField(label=_("キーワード"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("キーワード"),
+        required=False,
+        max_length=200,
+        help_text=_("氏名・フリガナ・メールアドレス・電話番号(ハイフンの有無は問いません)・スキル・経歴で探せます。"),
+    )
     job_category = forms.ChoiceField(
         label=_("希望職種"), required=False, choices=[("", _("すべての職種")), *JobCategory.choices]
     )

@@ -9,7 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib.choices import JobCategory, Prefecture
-from lib.jatext import canonical_email, format_phone_national, matching_every_word, search_key
+from lib.jatext import (
+    canonical_email,
+    format_phone_national,
+    matching_every_word,
+    nfkc,
+    phone_digits,
+    phone_fragment,
+    search_key,
+)
 
 
 def _start_of_day(day: date) -> datetime:
@@ -18,8 +26,10 @@ def _start_of_day(day: date) -> datetime:
 
 class CandidateQuerySet(models.QuerySet["Candidate"]):
     def search(self, query: str) -> "CandidateQuerySet":
-        """Partial match on name, furigana, email, skills and summary; hiragana finds katakana and vice versa."""
-        return matching_every_word(self, query, "search_text")
+        """Partial match on name, furigana, email, phone, skills and summary; hiragana finds katakana and vice
+        versa; a phone typed with hyphens or brackets (080-5555, (03)1234) finds the number however it was typed."""
+        words = [phone_digits(word) if phone_fragment(word) else word for word in nfkc(query).split()]
+        return matching_every_word(self, " ".join(words), "search_text")
 
     def crm_filter(self, criteria: dict[str, Any], *, viewer: Any) -> "CandidateQuerySet":
         """The operator list's filters; `criteria` is `CandidateFilterForm.criteria()` (only valid values)."""
@@ -199,6 +209,7 @@ class Candidate(models.Model):
                     self.furigana,
                     self.furigana.replace(" ", ""),
                     self.email,
+                    phone_digits(format_phone_national(self.phone)) if self.phone else "",
                     self.skills,
                     self.career_summary,
                 ]

@@ -114,6 +114,27 @@ def format_phone_national(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+_PHONE_FRAGMENT = re.compile(r"\+?[0-9(][0-9\-()]*")
+
+
+def phone_digits(value: str) -> str:
+    """A phone number or part of one as digits only, in the national form people type (+81 80… is 080…): how
+    phones are searched, whatever hyphens, brackets or widths were typed or stored."""
+    text = _DASHES.sub("-", nfkc(value)).replace(" ", "")
+    digits = re.sub(r"[^0-9+]", "", text)
+    if digits.startswith("+81"):
+        return "0" + digits[3:]
+    return digits.lstrip("+")
+
+
+def phone_fragment(word: str) -> bool:
+    """Whether a typed search word is written as (part of) a phone number: digits with a hyphen or brackets, or
+    a leading +. Plain digits are left alone; they already match the phone's digits as they are."""
+    text = _DASHES.sub("-", nfkc(word))
+    shaped = bool(_PHONE_FRAGMENT.fullmatch(text)) and any(char.isdigit() for char in text)
+    return shaped and any(mark in text for mark in "-()+")
+
+
 def normalize_furigana(value: str) -> str | None:
     """Accept hiragana or katakana (either width) and return full-width katakana, or None if it is not kana."""
     text = jaconv.hira2kata(nfkc(value)).replace("\u3000", " ")

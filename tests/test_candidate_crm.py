@@ -91,6 +91,32 @@ def test_it_filters_skills_by_partial_word_in_any_width_and_case(operator_client
     assert names(operator_client, skills="簿記") == {"経理 二郎"}
 
 
+@pytest.mark.parametrize(
+    "typed", ["080-5555", "08055551234", "０８０－５５５５－１２３４", "080(5555)1234", "+81-80-5555-1234", "5555-1234"]
+)
+def test_the_search_finds_a_person_by_phone_however_it_is_typed(
+    operator_client: Client, tenant: Tenant, typed: str
+) -> None:
+    register_verified(tenant.link, name="電話 花子", phone="080-5555-1234")
+    register_verified(tenant.link, name="別人 太郎", phone="090-1111-2222", career_summary="2024年から 080 の番号")
+
+    assert names(operator_client, q=typed) == {"電話 花子"}
+
+
+def test_the_phone_search_column_is_filled_for_people_registered_before_it_existed(tenant: Tenant) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    person = register_verified(tenant.link, name="以前 花子", phone="03-1234-5678")
+    Candidate.objects.filter(pk=person.pk).update(search_text="以前 花子")  # as stored before the migration
+    migration = import_module("candidates.migrations.0008_search_text_with_phone")
+
+    migration.refresh_search_text(apps, None)
+
+    assert list(Candidate.objects.search("03-1234")) == [person]
+
+
 def test_it_filters_by_experience_range(operator_client: Client, tenant: Tenant) -> None:
     register_verified(tenant.link, name="新人 一郎", years_of_experience=0)
     register_verified(tenant.link, name="中堅 二郎", years_of_experience=5)

@@ -11,6 +11,8 @@ from lib.jatext import (
     normalize_furigana,
     normalize_phone,
     personal_name_valid,
+    phone_digits,
+    phone_fragment,
     search_key,
     split_skills,
 )
@@ -138,3 +140,22 @@ def test_an_address_is_valid_by_rfc_or_as_a_japanese_carrier_issued_it(address: 
 )
 def test_a_personal_name_is_letters_of_any_script_with_the_punctuation_names_use(name: str, valid: bool) -> None:
     assert personal_name_valid(name) is valid
+
+
+@pytest.mark.parametrize(
+    ("typed", "fragment", "digits"),
+    [
+        ("080-5555", True, "0805555"),
+        ("０８０－５５５５", True, "0805555"),
+        ("(03)1234", True, "031234"),
+        ("+81-80-1234", True, "0801234"),
+        ("08055551234", False, "08055551234"),
+        ("Python", False, ""),
+        ("2024年", False, "2024"),
+    ],
+)
+def test_a_phone_typed_with_hyphens_or_brackets_is_searched_as_its_national_digits(
+    typed: str, fragment: bool, digits: str
+) -> None:
+    assert phone_fragment(typed) is fragment
+    assert phone_digits(typed) == digits
