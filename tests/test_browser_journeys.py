@@ -120,7 +120,7 @@ def test_company_user_copies_snippet_and_sees_qr(site: str, browser: Browser, te
 def test_the_call_to_register_is_on_the_first_phone_screen_and_leads_to_the_form(
     site: str, mobile: BrowserContext, tenant: Tenant
 ) -> None:
-    tenant.company.landing_message = "このたびはご応募いただき、誠にありがとうございました。\n次のご縁を応援しております。"
+    tenant.company.landing_message = "ご応募いただき、誠にありがとうございました。\n次のご縁を応援しております。"
     tenant.company.save()
     page = mobile.new_page()
     page.goto(f"{site}/r/{tenant.link.code}")
