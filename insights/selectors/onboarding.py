@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from applicants.models import Applicant
+from applicants.models import Applicant  # entrusted-read-allowed: the company's own checklist: has it any applicant
 from companies.models import Company
 from integrations.models import ApiKey, Integration
 from mailings.models import OutboundEmail
