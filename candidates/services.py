@@ -374,6 +374,12 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
     interviews = candidate.interviews.order_by("starts_at", "id")
     return {
         "profile": {field: getattr(candidate, field) for field in PROFILE_FIELDS},
+        # What the codes above mean, as the screens say them (the codes stay for machines).
+        "profile_labels": {
+            "prefecture": candidate.get_prefecture_display(),
+            "job_category": candidate.get_job_category_display(),
+            "phone": candidate.phone_display,
+        },
         "email_change_awaiting_confirmation": candidate.pending_email or None,
         "registered_at": candidate.created_at.isoformat(),
         "email_verified_at": candidate.email_verified_at.isoformat() if candidate.email_verified_at else None,
@@ -381,9 +387,11 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
         "consents": [
             {
                 "kind": c.kind,
+                "kind_label": c.get_kind_display(),
                 "granted": c.granted,
                 "version": c.version,
                 "channel": c.channel,
+                "channel_label": c.get_channel_display(),
                 "at": c.created_at.isoformat(),
                 # The exact text the person was shown (None: given before wordings were kept).
                 "text": c.agreed_text or None,
@@ -417,7 +425,9 @@ def candidate_export(*, candidate: Candidate) -> dict[str, Any]:
                 "starts_at": i.starts_at.isoformat(),
                 "duration_minutes": i.duration_minutes,
                 "method": i.method,
+                "method_label": i.get_method_display(),
                 "status": i.status,
+                "status_label": i.get_status_display(),
             }
             for i in interviews
         ],

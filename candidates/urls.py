@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/profile/", me.profile_edit, name="profile_edit"),
     path("me/email/<str:token>/", me.email_confirm, name="email_confirm"),
     path("me/consents/", me.consents, name="consents"),
+    path("me/data/", me.data_view, name="data"),
     path("me/data.json", me.data_download, name="data_download"),
     path("me/delete/", me.delete_account, name="delete"),
     path("me/resume/", me.resume_upload, name="resume_upload"),

@@ -29,7 +29,7 @@ def signed_in(candidate: Candidate) -> Client:
 
 
 def test_my_page_needs_a_signed_in_candidate(client: Client) -> None:
-    for url in ("/me/", "/me/profile/", "/me/consents/", "/me/data.json", "/me/delete/"):
+    for url in ("/me/", "/me/profile/", "/me/consents/", "/me/data/", "/me/data.json", "/me/delete/"):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == "/me/login/"
 
@@ -146,6 +146,33 @@ def test_consent_history_tells_a_withdrawal_from_a_consent_never_given(tenant: T
     assert "撤回・不同意" not in client.get("/me/consents/").content.decode()
     ops_page = operator_client.get(f"/ops/candidates/{candidate.pk}/").content.decode()
     assert "同意なし" in ops_page and "撤回" in ops_page and "撤回・不同意" not in ops_page
+
+
+def test_the_data_page_shows_everything_held_with_labels_not_codes(tenant: Tenant) -> None:
+    candidate = register_verified(
+        tenant.link, name="資料 花子", prefecture=27, job_category="sales", phone="080-1234-9876"
+    )
+    client = signed_in(candidate)
+
+    page = client.get("/me/data/").content.decode()
+
+    assert "お預かりしている登録情報" in page
+    for shown in ("資料 花子", "大阪府", "営業", "080-1234-9876", "株式会社テスト商事", "利用規約・個人情報の取扱い"):
+        assert shown in page, shown
+    assert 'href="/me/data.json"' in page and "data-print" in page
+    assert ">27<" not in page and ">sales<" not in page
+    other = register_verified(tenant.link, name="別人 次郎")
+    assert "資料 花子" not in signed_in(other).get("/me/data/").content.decode()
+
+
+def test_the_json_download_keeps_the_codes_and_says_what_they_mean(tenant: Tenant) -> None:
+    candidate = register_verified(tenant.link, prefecture=13, job_category="software")
+
+    data = json.loads(signed_in(candidate).get("/me/data.json").content)
+
+    assert data["profile"]["prefecture"] == 13 and data["profile_labels"]["prefecture"] == "東京都"
+    assert data["profile_labels"]["job_category"] == candidate.get_job_category_display()
+    assert all(consent["kind_label"] and consent["channel_label"] for consent in data["consents"])
 
 
 def test_the_data_download_contains_profile_and_consents(tenant: Tenant) -> None:

@@ -203,6 +203,22 @@ def consents(request: HttpRequest, candidate: Candidate) -> HttpResponse:
 
 
 @candidate_required
+def data_view(request: HttpRequest, candidate: Candidate) -> HttpResponse:
+    """Everything we hold about the person, readable: labels instead of codes, to read, print or save as PDF;
+    the same as `data_download`'s JSON, which stays for machines."""
+    export = candidate_export(candidate=candidate)
+    context = {
+        "candidate": candidate,
+        "export": export,
+        "consents": consent_history(candidate),
+        # 第三者提供の記録, read through the relation (this app need not know placements).
+        "provisions": candidate.provision_records.select_related("company").order_by("created_at", "id"),
+        "interviews": candidate.interviews.order_by("starts_at", "id"),
+    }
+    return render(request, "candidates/me/data.html", context)
+
+
+@candidate_required
 def data_download(request: HttpRequest, candidate: Candidate) -> HttpResponse:
     payload = json.dumps(candidate_export(candidate=candidate), ensure_ascii=False, indent=2)
     response = HttpResponse(payload, content_type="application/json; charset=utf-8")

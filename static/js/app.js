@@ -8,6 +8,7 @@
 //   data-confirm="question"     a form asking before it is sent
 //   data-autosubmit             a select sending its form when changed
 //   data-insert="{{field}}"     a merge-field button of the template editor (data-body-only: body only)
+//   data-print                  a button printing the page (the browser's print, which also saves a PDF)
 //   data-nav-toggle             the button that opens and closes the staff menu on a narrow screen
 //   data-menu-group             a menu group (<details>): opening one closes the others; a click elsewhere closes all
 (() => {
@@ -64,6 +65,7 @@
     if (checkAll) {
       document.querySelectorAll(checkAll.dataset.checkAll).forEach((box) => { box.checked = checkAll.checked; });
     }
+    if (target.closest("[data-print]")) window.print();
     const toggle = target.closest("[data-nav-toggle]");
     if (toggle) {
       const open = toggle.closest(".topbar").classList.toggle("menu-open");
