@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from applicants.csvfile import MAX_FILE_BYTES
 from applicants.models import IMPORT_FIELDS, Applicant, ApplicantImport, AtsMapping, ImportPreset, RejectionReason
 from companies.models import Company
-from lib.forms import NormalizedEmailField
+from lib.forms import NormalizedEmailField, widgets_named_by_labels
 from lib.jatext import nfkc
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -169,6 +169,7 @@ class ApplicantFilterForm(forms.Form):
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        widgets_named_by_labels(self)
         self.fields["reason"].choices = [  # type: ignore[attr-defined]
             ("", _("すべての選考終了理由")),
             *[

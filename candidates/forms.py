@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.consent_texts import consent_label, consent_text_current
 from candidates.models import Candidate, Consent, ConsentText
 from lib.choices import JobCategory, Prefecture
-from lib.forms import NormalizedEmailField
+from lib.forms import NormalizedEmailField, widgets_named_by_labels
 from lib.jatext import (
     canonical_email,
     email_address_valid,
@@ -301,6 +301,7 @@ class CandidateFilterForm(forms.Form):
             self.fields[name].widget.input_type = "date"
         for name in ("experience_min", "experience_max", "salary_min", "salary_max"):
             self.fields[name].widget.attrs.update(inputmode="numeric", size="5")
+        widgets_named_by_labels(self)
         self.fields["q"].widget.attrs["placeholder"] = _("氏名・フリガナ・メール・スキル・経歴")
         self.fields["skills"].widget.attrs["placeholder"] = _("例: Python")
         for name in ("registered_from", "registered_to"):

@@ -26,3 +26,11 @@ class NormalizedEmailField(forms.CharField):
         super().validate(value)
         if value and not email_address_valid(value):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+def widgets_named_by_labels(form: forms.BaseForm) -> None:
+    """Give each widget its field's label as `aria-label`: filter bars draw bare widgets in one row, with no
+    visible <label>, and a screen reader must still say what each control is."""
+    for field in form.fields.values():
+        if field.label:
+            field.widget.attrs.setdefault("aria-label", str(field.label))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from applicants.models import Applicant, RejectionReason
 from companies.models import Company, RelayLink
 from lib.dates import JST
-from lib.forms import NormalizedEmailField
+from lib.forms import NormalizedEmailField, widgets_named_by_labels
 from lib.jatext import nfkc
 from mailings.merge import template_text_errors
 from mailings.models import AutoSendRule, OutboundEmail, RejectionTemplate
@@ -343,3 +343,7 @@ class OutboxFilterForm(forms.Form):
         label=_("種類"), choices=[("", _("すべての種類")), *OutboundEmail.Kind.choices], required=False
     )
     q = forms.CharField(label=_("検索"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widgets_named_by_labels(self)
