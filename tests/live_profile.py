@@ -380,8 +380,10 @@ class LiveProfile:
             connection.execute(f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)')
 
     def _environment(self, database_url: str) -> dict[str, str]:
-        dropped = {"REDIS_URL", "DATABASE_URL", "SITE_URL", "EMAIL_URL", "TASK_BACKEND", "REDIS_TEST_URL"}
-        env = {key: value for key, value in os.environ.items() if key not in dropped}
+        # A clean environment, as systemd's EnvironmentFile gives: nothing of the test run's own (pytest-env's
+        # TASK_BACKEND, Playwright's DJANGO_ALLOW_ASYNC_UNSAFE, …) may leak into the product.
+        kept = ("HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+        env = {key: os.environ[key] for key in kept if key in os.environ}
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
             DATABASE_URL=database_url,
