@@ -93,6 +93,23 @@ class Period:
             return Period(add_months(start, -months), start)
         return Period(self.start - (self.end - self.start), self.start)
 
+    def comparison(self, today: date) -> "Period":
+        """What this period is compared with on the KPI screens (DESIGN.md §5: like for like). A period that has
+        ended: `previous()`. One still running on `today`: the previous period cut to as much as has passed of
+        this one, so this month to date (two days of December) meets the same days of the previous month
+        (November 1–2), not all of it; a month shorter than the days passed ends with its last day."""
+        previous = self.previous()
+        passed_until = jst_midnight(today + timedelta(days=1))
+        if passed_until >= self.end or passed_until <= self.start:
+            return previous
+        months = self.month_count
+        if months is not None:
+            whole_months = _month_index(jst_midnight(today.replace(day=1))) - _month_index(self.start)
+            month_start = add_months(previous.start, whole_months)
+            month_end = add_months(month_start, 1)
+            return Period(previous.start, min(month_start + timedelta(days=today.day), month_end))
+        return Period(previous.start, previous.start + (passed_until - self.start))
+
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
 

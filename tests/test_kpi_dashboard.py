@@ -118,11 +118,31 @@ def test_it_counts_each_funnel_step_by_its_own_date_in_japan(tenant: Tenant) -> 
     october = metrics.funnel(tenant.company, OCTOBER)
     assert (october.sent, october.clicks, october.registrations, october.counted) == (3, 6, 4, 3)
     assert october.registration_rate == pytest.approx(4 / 6)
-    assert october.registration_rate_sent == pytest.approx(4 / 3)
+    # The registrations came through links the company pasted in its own mail: none of the 3 platform mails led
+    # to one, so registrations / sent is 0%, not 133% (DESIGN.md §5: a ratio never exceeds 100%).
+    assert october.registration_rate_sent == 0.0
     september = metrics.funnel(tenant.company, SEPTEMBER)
     assert (september.sent, september.clicks, september.registrations, september.counted) == (1, 2, 2, 1)
     assert metrics.percent(october.registration_rate) == "66.7%"
-    assert metrics.percent(september.registration_rate_sent) == "200.0%"
+    assert metrics.percent(september.registration_rate_sent) == "0.0%"
+
+
+def test_the_mail_rates_follow_the_mails_sent_in_the_period_and_never_pass_100_percent(tenant: Tenant) -> None:
+    first, second, _unclicked = (sent_email(tenant, jst(2026, 10, day, 10, 0)) for day in (1, 2, 3))
+    OutboundEmail.objects.filter(pk__in=[first.pk, second.pk]).update(clicked_at=jst(2026, 10, 4))
+    OutboundEmail.objects.filter(pk=first.pk).update(registered_at=jst(2026, 11, 2))  # registered in November
+    clicks(tenant, jst(2026, 10, 5), n=9)  # a link pasted in the company's own mails: many more clicks
+    for day in (5, 6, 7, 8, 9):
+        referral(tenant, jst(2026, 10, day))
+    referral(tenant, jst(2026, 9, 30), counted=jst(2026, 10, 3))  # September's registration, counted in October
+
+    october = metrics.funnel(tenant.company, OCTOBER)
+
+    assert october.click_rate == pytest.approx(2 / 3)  # of the 3 mails, 2 were clicked
+    assert october.registration_rate_sent == pytest.approx(1 / 3)  # the October mail that led to a registration
+    assert october.count_rate == 0.0  # none of October's 5 registrations is counted; September's stays September's
+    for value in (october.click_rate, october.registration_rate, october.registration_rate_sent, october.count_rate):
+        assert value is not None and 0 <= value <= 1
 
 
 def test_an_event_at_half_past_eleven_at_night_on_october_31_in_japan_is_october(tenant: Tenant) -> None:
@@ -540,3 +560,18 @@ def test_reason_figures_use_the_companys_own_reasons_and_never_anothers(tenant: 
     assert "連絡途絶" not in [row.label for row in breakdown.rows]
     ours = {row.label: row.count for row in metrics.applicants_by_reason(tenant.company, OCTOBER).rows}
     assert ours["連絡途絶"] == 1
+
+
+def test_this_month_to_date_is_compared_with_the_same_days_of_last_month(tenant: Tenant, owner_client: Client) -> None:
+    import time_machine
+
+    sent_email(tenant, jst(2026, 11, 2, 10, 0))  # within the compared days
+    sent_email(tenant, jst(2026, 11, 20, 10, 0))  # later in November: not like for like with December 1–2
+    sent_email(tenant, jst(2026, 12, 1, 10, 0))
+    with time_machine.travel(jst(2026, 12, 2, 15, 0), tick=False):
+        page = owner_client.get("/company/insights/").content.decode()
+        csv_text = owner_client.get("/company/insights/export.csv").content.decode("utf-8-sig")
+
+    assert "(前期間 2026年11月1日〜2026年11月2日 と比較)" in page
+    assert re.search(r'<tr data-kpi="sent"><td>[^<]+</td><td class="num">1</td><td class="num">1</td>', page)
+    assert "2026年11月1日〜2026年11月2日" in csv_text

@@ -78,6 +78,11 @@ class Funnel:
     private: bool = False
     rate_clicks: int | None = None
     rate_sent: int | None = None
+    # Cohorts, so that no ratio can pass 100% (DESIGN.md §5): of the platform's mails sent in the span, how many
+    # were clicked / led to a registration; of the period's registrations, how many are counted (None: not read).
+    mail_clicks: int | None = None
+    mail_registrations: int | None = None
+    registrations_counted: int | None = None
 
     @property
     def registration_rate(self) -> float | None:
@@ -86,8 +91,11 @@ class Funnel:
 
     @property
     def registration_rate_sent(self) -> float | None:
-        """§5: registrations / sent."""
-        return rate(self.registrations, self.sent if self.rate_sent is None else self.rate_sent)
+        """§5: registrations through platform-sent mails / sent (registrations from a link the company pasted in
+        its own mail have no platform mail to be divided by)."""
+        if self.mail_registrations is None:
+            return None
+        return rate(self.mail_registrations, self.sent if self.rate_sent is None else self.rate_sent)
 
     @property
     def registrations_figure(self) -> RegistrationFigure:
@@ -107,11 +115,13 @@ class Funnel:
 
     @property
     def click_rate(self) -> float | None:
-        return rate(self.clicks, self.sent)
+        """Of the platform's mails sent, the share clicked (clicks on pasted links are not mails we sent)."""
+        return None if self.mail_clicks is None else rate(self.mail_clicks, self.sent)
 
     @property
     def count_rate(self) -> float | None:
-        return rate(self.counted, self.registrations)
+        """Of the registrations, the share counted (a registration counted in a later period stays its own)."""
+        return None if self.registrations_counted is None else rate(self.registrations_counted, self.registrations)
 
 
 def _between(field_name: str, period: Period | None) -> Q:
@@ -141,24 +151,38 @@ def funnel(company: Company, period: Period | None, *, private: bool = False, no
     clicks = Click.objects.filter(company=company)
     sent = emails.filter(_between("sent_at", period)).count()
     click_count = clicks.filter(_between("created_at", period)).count()
+    mail_clicks = emails.filter(_between("sent_at", period), clicked_at__isnull=False).count()
     if not private:
+        registered = referrals.filter(_between("registered_at", period))
         return Funnel(
             sent=sent,
             clicks=click_count,
-            registrations=referrals.filter(_between("registered_at", period)).count(),
+            registrations=registered.count(),
             counted=referrals.counted().filter(_between("counted_at", period)).count(),
+            mail_clicks=mail_clicks,
+            mail_registrations=emails.filter(_between("sent_at", period), registered_at__isnull=False).count(),
+            registrations_counted=registered.filter(status=Referral.Status.COUNTED).count(),
         )
     until = clamp(period, now)
     whole = period is not None and until >= period.end
     empty = period is not None and until <= period.start
+    registered = referrals.filter(_span("registered_at", period, until))
     return Funnel(
         sent=sent,
         clicks=click_count,
-        registrations=0 if empty else referrals.filter(_span("registered_at", period, until)).count(),
+        registrations=0 if empty else registered.count(),
         counted=0 if empty else referrals.counted().filter(_span("counted_at", period, until)).count(),
         private=True,
         rate_clicks=None if whole else 0 if empty else clicks.filter(_span("created_at", period, until)).count(),
         rate_sent=None if whole else 0 if empty else emails.filter(_span("sent_at", period, until)).count(),
+        mail_clicks=mail_clicks,
+        # Mails sent before the cutoff that led to a registration before it: the company's registration rule.
+        mail_registrations=0
+        if empty
+        else emails.filter(_span("sent_at", period, until), registered_at__lt=until).count(),
+        registrations_counted=0
+        if empty
+        else registered.filter(status=Referral.Status.COUNTED, counted_at__lt=until).count(),
     )
 
 
@@ -552,7 +576,13 @@ def kpi_rows(current: CompanyKpis, previous: CompanyKpis) -> list[KpiRow]:
         ("registrations", _("登録数"), lambda k: k.funnel.registrations, _int, False),
         ("counted", _("カウント済みの紹介"), lambda k: k.funnel.counted, _int, False),
         ("registration_rate", _("登録率(登録 / クリック)"), lambda k: k.funnel.registration_rate, percent, True),
-        ("registration_rate_sent", _("登録率(登録 / 送信)"), lambda k: k.funnel.registration_rate_sent, percent, True),
+        (
+            "registration_rate_sent",
+            _("登録率(送信したメールからの登録 / 送信)"),
+            lambda k: k.funnel.registration_rate_sent,
+            percent,
+            True,
+        ),
         ("credits_earned", _("獲得した無料紹介枠"), lambda k: k.credits.earned, _int, False),
         ("credits_reserved", _("確保中の無料紹介枠(期末)"), lambda k: k.credits.reserved, _int, False),
         ("credits_used", _("利用した無料紹介枠"), lambda k: k.credits.used, _int, False),
@@ -643,13 +673,18 @@ def kpi_rows(current: CompanyKpis, previous: CompanyKpis) -> list[KpiRow]:
 
 def network_funnel(period: Period) -> Funnel:
     referrals = Referral.objects.all()
+    mails = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT).filter(
+        _between("sent_at", period)
+    )
+    registered = referrals.filter(_between("registered_at", period))
     return Funnel(
-        sent=OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT)
-        .filter(_between("sent_at", period))
-        .count(),
+        sent=mails.count(),
         clicks=Click.objects.filter(_between("created_at", period)).count(),
-        registrations=referrals.filter(_between("registered_at", period)).count(),
+        registrations=registered.count(),
         counted=referrals.counted().filter(_between("counted_at", period)).count(),
+        mail_clicks=mails.filter(clicked_at__isnull=False).count(),
+        mail_registrations=mails.filter(registered_at__isnull=False).count(),
+        registrations_counted=registered.filter(status=Referral.Status.COUNTED).count(),
     )
 
 
@@ -773,19 +808,22 @@ class CompanyFunnel(Funnel):
 
 
 def funnels_by_company(period: Period) -> list[CompanyFunnel]:
-    """`funnel` of every company with any activity in the period, in four grouped queries."""
+    """`funnel` of every company with any activity in the period, in seven grouped queries."""
 
     def grouped(queryset: Any) -> dict[int, int]:
         return dict(queryset.values_list("company_id").annotate(n=Count("id")).order_by())
 
-    sent = grouped(
-        OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT).filter(
-            _between("sent_at", period)
-        )
+    mails = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REJECTION, status=OutboundEmail.Status.SENT).filter(
+        _between("sent_at", period)
     )
+    sent = grouped(mails)
     clicks = grouped(Click.objects.filter(_between("created_at", period)))
-    registrations = grouped(Referral.objects.filter(_between("registered_at", period)))
+    registered = Referral.objects.filter(_between("registered_at", period))
+    registrations = grouped(registered)
     counted = grouped(Referral.objects.counted().filter(_between("counted_at", period)))
+    mail_clicks = grouped(mails.filter(clicked_at__isnull=False))
+    mail_registrations = grouped(mails.filter(registered_at__isnull=False))
+    registrations_counted = grouped(registered.filter(status=Referral.Status.COUNTED))
     ids = set(sent) | set(clicks) | set(registrations) | set(counted)
     companies = Company.objects.all()
     if len(ids) < 1000:  # a long IN list is slower than reading every name (measured in bench/ops_dashboard.py)
@@ -799,6 +837,9 @@ def funnels_by_company(period: Period) -> list[CompanyFunnel]:
             clicks=clicks.get(pk, 0),
             registrations=registrations.get(pk, 0),
             counted=counted.get(pk, 0),
+            mail_clicks=mail_clicks.get(pk, 0),
+            mail_registrations=mail_registrations.get(pk, 0),
+            registrations_counted=registrations_counted.get(pk, 0),
         )
         for pk in sorted(ids)
     ]
@@ -811,6 +852,9 @@ def funnel_total(rows: list[CompanyFunnel]) -> Funnel:
         clicks=sum(row.clicks for row in rows),
         registrations=sum(row.registrations for row in rows),
         counted=sum(row.counted for row in rows),
+        mail_clicks=sum(row.mail_clicks or 0 for row in rows),
+        mail_registrations=sum(row.mail_registrations or 0 for row in rows),
+        registrations_counted=sum(row.registrations_counted or 0 for row in rows),
     )
 
 

@@ -24,15 +24,18 @@ from insights.services import (
 )
 from lib.csvsafe import csv_safe
 from lib.dates import JST as TOKYO
+from lib.dates import jst_today
 
 
 def satisfaction_context(request: HttpRequest, company: Company | None) -> dict[str, object]:
     period, period_form = period_from_request(request.GET)
     summary = satisfaction_summary(company, period)
-    previous = satisfaction_summary(company, period.previous(), with_comments=False)
+    comparison = period.comparison(jst_today())
+    previous = satisfaction_summary(company, comparison, with_comments=False)
     change = summary.nps - previous.nps if summary.nps is not None and previous.nps is not None else None
     return {
         "period": period,
+        "comparison": comparison,
         "period_form": period_form,
         "custom": PeriodForm.CUSTOM,
         "summary": summary,
@@ -60,7 +63,8 @@ def _month_label(month: date) -> str:
 def dashboard_context(request: HttpRequest, company: Company) -> dict[str, object]:
     period, period_form = period_from_request(request.GET)
     current = metrics.company_kpis(company, period)
-    previous = metrics.company_kpis(company, period.previous(), detail=False)
+    comparison = period.comparison(jst_today())
+    previous = metrics.company_kpis(company, comparison, detail=False)
     f = current.funnel
     steps = [
         ("sent", _("送信"), f.sent),
@@ -92,6 +96,7 @@ def dashboard_context(request: HttpRequest, company: Company) -> dict[str, objec
     return {
         "company": company,
         "period": period,
+        "comparison": comparison,
         "period_form": period_form,
         "custom": PeriodForm.CUSTOM,
         "kpis": current,
@@ -170,8 +175,9 @@ def kpi_csv(company: Company, rows: list[metrics.KpiRow], period_label: str, pre
 def export_csv(request: HttpRequest, company: Company) -> HttpResponse:
     period, _form = period_from_request(request.GET)
     current = metrics.company_kpis(company, period, detail=False)
-    previous = metrics.company_kpis(company, period.previous(), detail=False)
-    body = kpi_csv(company, metrics.kpi_rows(current, previous), period.label, period.previous().label)
+    comparison = period.comparison(jst_today())
+    previous = metrics.company_kpis(company, comparison, detail=False)
+    body = kpi_csv(company, metrics.kpi_rows(current, previous), period.label, comparison.label)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     filename = f"kpi_{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -13,6 +13,7 @@ from insights.forms import PeriodForm
 from insights.selectors import metrics
 from insights.selectors.kpis import period_from_request, satisfaction_by_company
 from insights.views.company import satisfaction_context
+from lib.dates import jst_today
 from relay.selectors import review_queue_size
 
 
@@ -47,7 +48,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     holders = metrics.credits_by_company(period)
     funnels = metrics.funnels_by_company(period)
     current = metrics.network_kpis(period, holders=holders, funnels=funnels)
-    previous = metrics.network_kpis(period.previous())
+    comparison = period.comparison(jst_today())
+    previous = metrics.network_kpis(comparison)
     rows = [row for row in metrics.kpi_rows(current, previous) if row.key not in NETWORK_HIDDEN]
     revenue = metrics.revenue_by_month(period)
     labels = [date_format(month.month, "YEAR_MONTH_FORMAT") for month in revenue]
@@ -57,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "insights/ops/dashboard.html",
         {
             "period": period,
+            "comparison": comparison,
             "period_form": period_form,
             "review_queue_size": review_queue_size(),
             "custom": PeriodForm.CUSTOM,
