@@ -127,7 +127,6 @@ def test_the_dashboard_funnel_starts_at_sent(owner_client: Client, tenant: Tenan
     figures = response.context["figures"]
     total = figures.total
     assert (total.sent, total.clicks, total.registrations, total.counted) == (4, 3, 2, 1)
-    assert total.click_rate == 3 / 4
     this_month, last_month = figures.periods
     assert (this_month.label, this_month.sent) == ("今月", 4)
     # Today's registrations are the company's only from tomorrow, and never as a count below 5.

@@ -60,10 +60,6 @@ class FunnelFigures:
     def counted_hidden(self) -> bool:
         return self._group(self.counted, self.counted_reason).is_hidden
 
-    @property
-    def click_rate(self) -> float | None:
-        return self.clicks / self.sent if self.sent else None
-
 
 @dataclass
 class PeriodFigures(FunnelFigures):
