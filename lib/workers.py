@@ -128,6 +128,27 @@ def _run_worker_loop(
         logger.info("%s: stopped on request", name)
 
 
+def sweeps_enqueue() -> list[str]:
+    """Enqueue the every-minute sweeps (lib/periodic.py: outbox, stalled send batches, stuck imports, abandoned
+    tasks) now. A worker does this each time it (re)starts: after a kill, a crash or an outage, the mail, batches
+    and imports left behind carry on within seconds instead of at the next minute's slot. The sweeps may run any
+    time (RERUNNABLE_TASKS); a queue outage is logged, as every enqueue's."""
+    from lib.periodic import JOBS, every_minute
+    from lib.tasks import QUEUE_OUTAGES, queue_outage_log, task_by_path
+
+    enqueued = []
+    for job in JOBS:
+        if job.slot is not every_minute:
+            continue
+        try:
+            task_by_path(job.task_path).enqueue()
+        except QUEUE_OUTAGES as error:
+            queue_outage_log(job.task_path, error)
+        else:
+            enqueued.append(job.task_path)
+    return enqueued
+
+
 def run_database_worker(
     *, queue_names: list[str], interval: float, backend_name: str = "default", worker_id: str | None = None
 ) -> None:
@@ -145,6 +166,7 @@ def run_database_worker(
         # runs nothing now, so it is recovered like any abandoned task before new work is taken.
         abandoned_tasks_recover(worker_ids={worker_id})
         backoff.recovered("worker")  # the database answered: say so now, the library's loop runs for long
+        sweeps_enqueue()
         worker = Worker(
             queue_names=queue_names,
             interval=interval,
@@ -189,6 +211,7 @@ def run_rq_worker(*, queue_names: list[str], with_scheduler: bool = True) -> Non
         worker = rq_worker_make(queue_names)
         worker.connection.ping()
         backoff.recovered("worker")  # Redis answered: say so now, RQ's loop runs for long
+        sweeps_enqueue()
         worker.work(with_scheduler=with_scheduler)
         if worker._stop_requested:
             raise WorkerStopped

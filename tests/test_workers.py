@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -308,3 +309,44 @@ def test_the_abandoned_task_sweep_runs_every_minute() -> None:
 
     (job,) = [job for job in JOBS if job.task_path == "lib.tasks.recover_abandoned_tasks"]
     assert job.slot is every_minute
+
+
+@pytest.mark.django_db
+def test_a_starting_worker_enqueues_the_every_minute_sweeps_so_work_left_by_a_kill_resumes_at_once(
+    settings: Any,
+) -> None:
+    from django_tasks import default_task_backend
+
+    from lib.periodic import JOBS, every_minute
+    from lib.workers import sweeps_enqueue
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+
+    enqueued = sweeps_enqueue()
+
+    expected = [job.task_path for job in JOBS if job.slot is every_minute]
+    assert enqueued == expected
+    assert "mailings.tasks.dispatch_outbox" in expected and "applicants.tasks.resume_stuck_imports" in expected
+    assert [r.task.module_path for r in default_task_backend.results] == expected  # type: ignore[attr-defined]
+
+
+def test_the_database_worker_runs_the_sweeps_as_soon_as_it_starts(database: Path, tmp_path: Path) -> None:
+    """Mail queued before the worker started goes out within seconds, not at the next minute's slot."""
+    log = tmp_path / "worker.log"
+    env = base_env(database)
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "worker", "--interval", "0.2"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    try:
+        assert wait_for(lambda: "path=mailings.tasks.dispatch_outbox state=SUCCESSFUL" in text(log), timeout=30), text(
+            log
+        )
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
