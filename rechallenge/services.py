@@ -29,6 +29,7 @@ from mailings.services import mail_send
 from mailings.services.outbox import mail_settings_for, outbox_enqueue
 from mailings.services.unsubscribe import unsubscribe_link
 from placements.models import JobOrder
+from placements.selectors.eligibility import rechallenge_allowed
 from placements.selectors.guard import guarded_candidate_ids
 from rechallenge.models import Reapplication, RechallengeInvitation
 from relay.models import Referral
@@ -86,14 +87,6 @@ class RechallengeCandidate:
         return None
 
 
-def _rechallenge_granted(candidate: Candidate) -> bool:
-    # Uses the prefetched consents (Candidate.current_consents() would query once per person).
-    decisions = sorted(
-        (c for c in candidate.consents.all() if c.kind == Consent.Kind.RECHALLENGE), key=lambda c: (c.created_at, c.pk)
-    )
-    return bool(decisions) and decisions[-1].granted
-
-
 def _suppressed_addresses(company: Company, emails: set[str]) -> set[str]:
     return Suppression.objects.blocking(company=company, emails=emails).addresses()
 
@@ -110,23 +103,20 @@ def rechallenge_candidates(
 ) -> list[RechallengeCandidate]:
     """Opted-in, not erased, not unsubscribed people this company rejected, whose cool-down has passed in Japan,
     and who are not in the 2-year guard after an indefinite placement (rule 16). `looking_back` (a KPI of a past
-    period): the guard counts only placements recorded by `today`."""
+    period): the guard counts only placements recorded by `today`. Who qualifies is decided in one query by
+    `placements.selectors.eligibility.rechallenge_allowed` (the KPIs count the same with
+    `rechallenge_eligible_counts`); this adds what an invitation needs."""
     today = today or jst_today()
     contract = Contract.objects.filter(company=company).first() or Contract(company=company)
+    guarded = guarded_candidate_ids(today, recorded_by=today if looking_back else None)
     referrals = list(
-        Referral.objects.filter(company=company, candidate__isnull=False)
-        .exclude(status=Referral.Status.INVALIDATED)
+        rechallenge_allowed(company, today=today)
+        .exclude(candidate_id__in=guarded)
         .select_related("candidate", "company")
-        .prefetch_related("candidate__consents")
         .order_by("registered_at", "pk")
     )
-    referrals = [r for r in referrals if r.candidate is not None and _rechallenge_granted(r.candidate)]
     if not referrals:
         return []
-    among = [r.candidate_id for r in referrals if r.candidate_id]
-    guarded = set(guarded_candidate_ids(today, among, recorded_by=today if looking_back else None))
-    referrals = [r for r in referrals if r.candidate_id not in guarded]
-    suppressed = _suppressed_addresses(company, {normalize_email(r.candidate.email) for r in referrals if r.candidate})
     refs = {r.applicant_ref for r in referrals if r.applicant_ref}
     applicants = {a.ref: a for a in Applicant.objects.filter(company=company, ref__in=refs)} if refs else {}
     sent: dict[int, set[int]] = {}
@@ -139,21 +129,16 @@ def rechallenge_candidates(
     for referral in referrals:
         candidate = referral.candidate
         assert candidate is not None
-        if normalize_email(candidate.email) in suppressed:
-            continue
         applicant = applicants.get(referral.applicant_ref) if referral.applicant_ref else None
         rejected_at = (applicant.rejected_at if applicant else None) or referral.registered_at
         rejected_on = timezone.localtime(rejected_at, JST).date()
-        first_due_on = add_months(rejected_on, contract.rechallenge_first_months)
-        if today < first_due_on:
-            continue
         found.append(
             RechallengeCandidate(
                 referral=referral,
                 candidate=candidate,
                 applicant=applicant,
                 rejected_on=rejected_on,
-                first_due_on=first_due_on,
+                first_due_on=add_months(rejected_on, contract.rechallenge_first_months),
                 second_due_on=add_months(rejected_on, contract.rechallenge_second_months),
                 sent=frozenset(sent.get(candidate.pk, set())),
             )

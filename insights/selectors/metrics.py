@@ -12,7 +12,8 @@ Conventions (also shown on the dashboard):
   period; the cost reduction rate is `PlacementTotals.cost_reduction_rate` (fees net of refunds, excl. tax).
 - Cost reduction against declared spend = saving / (declared yearly recruiting spend × days in period / 365).
 - Re-application rate = re-applications dated in the period / people eligible for re-challenge (opted in,
-  past cool-down: `rechallenge_candidates`) at the end of the period. Re-hire rate = re-applications of the
+  past cool-down, outside the placement guard: `rechallenge_eligible_counts`, one grouped query) at the end of
+  the period. Re-hire rate = re-applications of the
   period whose candidate was then placed at the same company (a Placement of that candidate and company
   created on or after the re-application) / re-applications of the period.
 - Applicants by selection-end reason = the company's applicants whose selection ended in the period (by
@@ -48,9 +49,9 @@ from lib.dates import JST as TOKYO
 from lib.dates import Period, add_months
 from mailings.models import OutboundEmail
 from placements.models import Placement
+from placements.selectors.eligibility import rechallenge_eligible_counts
 from placements.services.placements import placement_totals
 from rechallenge.models import Reapplication
-from rechallenge.services import rechallenge_candidates
 from relay.models import Click, CreditEntry, CreditSummary, Referral
 
 DAYS_PER_YEAR = 365
@@ -314,7 +315,8 @@ class Rechallenge:
 
 def rechallenge(company: Company, period: Period, *, today: date | None = None) -> Rechallenge:
     today = today or timezone.now().astimezone(TOKYO).date()
-    eligible = len(rechallenge_candidates(company=company, today=min(period.last_day, today), looking_back=True))
+    counts = rechallenge_eligible_counts(today=min(period.last_day, today), looking_back=True, company=company)
+    eligible = counts.get(company.pk, 0)
     reapplications = Reapplication.objects.filter(company=company).filter(_between("created_at", period))
     hired = Placement.objects.filter(
         company=company, candidate_id=OuterRef("candidate_id"), created_at__gte=OuterRef("created_at")
@@ -763,14 +765,10 @@ def network_savings(period: Period) -> Savings:
 
 
 def network_rechallenge(period: Period, *, today: date | None = None) -> Rechallenge:
-    """Eligible people are summed per company (the cool-down is each company's contract term) over the
-    companies that have any registered candidate; re-applications and re-hires in grouped queries."""
+    """Eligible people of every company (each measured against its own contract's cool-down) in one grouped
+    query; re-applications and re-hires in another."""
     today = today or timezone.now().astimezone(TOKYO).date()
-    company_ids = Referral.objects.filter(candidate__isnull=False).values_list("company_id", flat=True).distinct()
-    eligible = sum(
-        len(rechallenge_candidates(company=company, today=min(period.last_day, today), looking_back=True))
-        for company in Company.objects.filter(pk__in=company_ids).order_by("pk")
-    )
+    eligible = sum(rechallenge_eligible_counts(today=min(period.last_day, today), looking_back=True).values())
     reapplications = Reapplication.objects.filter(_between("created_at", period))
     hired = Placement.objects.filter(
         company_id=OuterRef("company_id"), candidate_id=OuterRef("candidate_id"), created_at__gte=OuterRef("created_at")

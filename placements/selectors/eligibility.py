@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -78,34 +78,77 @@ def _cool_down_end(months: int, today: date) -> datetime:
     return datetime.combine(last + timedelta(days=1), time(), tzinfo=JST)
 
 
-def rechallenge_allowed(company: Company, among: Among = None) -> QuerySet[Referral]:
+def rechallenge_allowed(company: Company, among: Among = None, *, today: date | None = None) -> QuerySet[Referral]:
     """Referrals of people the company rejected who may meet it again (rule 9's exception), as one query.
 
-    The same test as `rechallenge.services.rechallenge_candidates` (tests/test_matching.py proves they agree):
-    a valid referral, the latest re-challenge consent is a yes, the address is not unsubscribed from this company
-    or from everything, and the cool-down counted from the rejection (the company's own rejection date when the
-    applicant reference is known, otherwise the registration) has passed in Japan.
+    The same test as `rechallenge.services.rechallenge_candidates`, which reads its people from here
+    (tests/test_matching.py and tests/test_rechallenge_eligibility.py prove the rule): a valid referral, the latest
+    re-challenge consent is a yes, the address is not unsubscribed from this company or from everything, and the
+    cool-down counted from the rejection (the company's own rejection date when the applicant reference is known,
+    otherwise the registration) has passed in Japan by `today`.
     """
-    contract = Contract.objects.filter(company=company).first() or Contract(company=company)
-    rejected_at = Subquery(
-        Applicant.objects.filter(company=company, ref=OuterRef("applicant_ref")).values("rejected_at")[:1]
-    )
-    unsubscribed = Suppression.objects.blocking(company=company).values("email_normalized")
-    referrals = Referral.objects.filter(company=company, candidate__isnull=False)
+    return rechallenge_allowed_network(among, today=today, company=company)
+
+
+def rechallenge_allowed_network(
+    among: Among = None, *, today: date | None = None, company: Company | None = None
+) -> QuerySet[Referral]:
+    """`rechallenge_allowed` for every company at once (or only `company`): each referral measured against its
+    own company's cool-down, so a KPI over 10,000 companies is one grouped query, not one per company."""
+    today = today or jst_today()
+    referrals = Referral.objects.filter(candidate__isnull=False).exclude(status=Referral.Status.INVALIDATED)
+    if company is not None:
+        referrals = referrals.filter(company=company)
     if among is not None:
         referrals = referrals.filter(candidate_id__in=among)
+    rejected_at = Subquery(
+        Applicant.objects.filter(company=OuterRef("company_id"), ref=OuterRef("applicant_ref")).values("rejected_at")[
+            :1
+        ]
+    )
+    unsubscribed = Suppression.objects.filter(
+        Q(company__isnull=True) | Q(company=OuterRef("company_id")),
+        email_normalized=OuterRef("candidate__email_normalized"),
+    )
+    default_months = Contract._meta.get_field("rechallenge_first_months").get_default()
+    if company is not None:
+        contract = Contract.objects.filter(company=company).first()
+        months = {contract.rechallenge_first_months if contract else default_months}
+    else:
+        months = {default_months, *Contract.objects.values_list("rechallenge_first_months", flat=True).distinct()}
+    cooled_down = Q()
+    for month_count in sorted(months):
+        cooled_down |= Q(first_months=month_count, rejected__lt=_cool_down_end(month_count, today))
     return (
-        referrals.exclude(status=Referral.Status.INVALIDATED)
-        .filter(candidate__in=Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE, among)))
-        .exclude(candidate__email_normalized__in=unsubscribed)
+        referrals.filter(candidate__in=Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE, among)))
+        .exclude(Exists(unsubscribed))
         .alias(
             rejected=Case(
                 When(applicant_ref="", then=F("registered_at")),
                 default=Coalesce(rejected_at, F("registered_at")),
-            )
+            ),
+            first_months=Coalesce(F("company__contract__rechallenge_first_months"), Value(default_months)),
         )
-        .filter(rejected__lt=_cool_down_end(contract.rechallenge_first_months, jst_today()))
+        .filter(cooled_down)
     )
+
+
+def rechallenge_eligible_counts(
+    *, today: date, looking_back: bool = False, company: Company | None = None
+) -> dict[int, int]:
+    """How many people each company could invite to re-challenge on `today` (company id → count; companies with
+    nobody are absent): `rechallenge_allowed`, outside the 2-year guard (rule 16). `looking_back` (a KPI of a past
+    period): the guard counts only placements recorded by `today`. One grouped query at any number of companies."""
+    guarded = guarded_candidate_ids(today, recorded_by=today if looking_back else None)
+    rows = (
+        rechallenge_allowed_network(today=today, company=company)
+        .exclude(candidate_id__in=guarded)
+        .order_by()
+        .values("company_id")
+        .annotate(people=Count("id"))
+        .values_list("company_id", "people")
+    )
+    return dict(rows)
 
 
 def eligible_candidates_for(
