@@ -94,6 +94,7 @@ JOBS = [
     PeriodicJob(name="pull_herp", task_path="integrations.tasks.herp_pull_all", slot=every_five_minutes),
     PeriodicJob(name="recover_abandoned_tasks", task_path="lib.tasks.recover_abandoned_tasks", slot=every_minute),
     PeriodicJob(name="prune_task_results", task_path="lib.tasks.prune_task_results", slot=daily_at_ten),
+    PeriodicJob(name="clear_expired_sessions", task_path="lib.tasks.clear_expired_sessions", slot=daily_at_ten),
     PeriodicJob(name="purge_book_snapshots", task_path="placements.tasks.purge_book_snapshots", slot=daily_at_ten),
     PeriodicJob(
         name="expire_entrusted_applicants", task_path="relay.tasks.expire_entrusted_applicants", slot=daily_at_ten

@@ -5,8 +5,10 @@ imports its own app's `tasks.py` (which imports the services) and no import cycl
 """
 
 import logging
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils.module_loading import import_string
 from django_tasks import task
@@ -36,6 +38,7 @@ RERUNNABLE_TASKS: frozenset[str] = frozenset(
         "integrations.tasks.herp_pull_integration",
         "integrations.tasks.prune_webhook_events",
         "integrations.tasks.retry_held_webhook_events",
+        "lib.tasks.clear_expired_sessions",
         "lib.tasks.prune_rate_limit_counters",
         "lib.tasks.prune_task_results",
         "lib.tasks.recover_abandoned_tasks",
@@ -116,6 +119,13 @@ def prune_task_results() -> int:
 def prune_rate_limit_counters() -> int:
     """Counter rows of windows that have ended (the database store; Redis keys expire by themselves)."""
     return rate_counters_prune()
+
+
+@task()
+def clear_expired_sessions() -> None:
+    """The daily job (lib/periodic.py): signed-in sessions past their expiry go, as `manage.py clearsessions` does;
+    without it the session table only grows (staff and candidates sign in every day)."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
 @task()

@@ -14,7 +14,31 @@ from lib.ratelimit import client_ip, default_limiter, rate_for, rate_limited_ren
 from mailings.services.tracking import email_clicked
 from relay.services import click_record
 
-CLICKED_SESSION_KEY = "relay_clicked_links"
+# An anonymous visitor gets no session row (issue 14): what the landing must remember of them between requests is in
+# two signed cookies. The links whose click was already recorded (so a reload is not a second click), and, per
+# link, the signed applicant reference of a personal link (kept out of the address bar).
+CLICKED_COOKIE = "relay_clicked"
+CLICKED_REMEMBERED = 50
+REF_COOKIE_PREFIX = "relay_ref_"
+VISIT_COOKIE_AGE = 60 * 60 * 24 * 30
+
+
+def _signed_cookie(request: HttpRequest, name: str) -> str:
+    """The cookie's value, or "" when it is missing, tampered with or too old."""
+    value = request.get_signed_cookie(name, default="", salt=name, max_age=VISIT_COOKIE_AGE)
+    return value if isinstance(value, str) else ""
+
+
+def _remember(response: HttpResponse, name: str, value: str) -> None:
+    response.set_signed_cookie(
+        name,
+        value,
+        salt=name,
+        max_age=VISIT_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 REGISTRATION_CHALLENGE = "relay_registration"
@@ -37,9 +61,11 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "relay/public/link_closed.html", {"link": link}, status=410)
     if request.method == "GET" and "ref" in request.GET:
         # Keep the signed applicant reference out of the address bar and out of shared screenshots.
-        request.session[f"relay_ref:{link.code}"] = request.GET["ref"][:500]
-        return redirect("relay:landing", code=link.code)
-    applicant_ref = link.read_applicant_ref(request.session.get(f"relay_ref:{link.code}", "")) or ""
+        onward = redirect("relay:landing", code=link.code)
+        _remember(onward, REF_COOKIE_PREFIX + link.code, request.GET["ref"][:500])
+        return onward
+    applicant_ref = link.read_applicant_ref(_signed_cookie(request, REF_COOKIE_PREFIX + link.code)) or ""
+    newly_clicked: list[str] | None = None
     context: dict[str, Any] = {"link": link, "company": link.company}
     status = 200
 
@@ -80,15 +106,18 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("relay:thanks", code=link.code)
     else:
         form = RegistrationForm(company_name=link.company.name)
-        clicked = request.session.get(CLICKED_SESSION_KEY, [])
+        clicked = [code for code in _signed_cookie(request, CLICKED_COOKIE).split(",") if code]
         if link.code not in clicked:
             click_record(link=link, has_applicant_ref=bool(applicant_ref))
-            request.session[CLICKED_SESSION_KEY] = [*clicked[-49:], link.code]
+            newly_clicked = [*clicked[-(CLICKED_REMEMBERED - 1) :], link.code]
         if applicant_ref:
             email_clicked(company_id=link.company_id, applicant_ref=applicant_ref)
     if _challenge_needed(request, link):
         context["challenge"] = challenge_issue(purpose=REGISTRATION_CHALLENGE)
-    return render(request, "relay/public/landing.html", {**context, "form": form}, status=status)
+    page = render(request, "relay/public/landing.html", {**context, "form": form}, status=status)
+    if newly_clicked is not None:
+        _remember(page, CLICKED_COOKIE, ",".join(newly_clicked))
+    return page
 
 
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
