@@ -289,6 +289,16 @@ class Consent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("同意記録")
+        # A person's latest decision on one kind, read per referral by the re-challenge eligibility.
+        indexes = [
+            models.Index(
+                "candidate",
+                "kind",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="consent_latest_decision",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {'同意' if self.granted else '不同意'} ({self.version})"

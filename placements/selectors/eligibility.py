@@ -119,8 +119,16 @@ def rechallenge_allowed_network(
     cooled_down = Q()
     for month_count in sorted(months):
         cooled_down |= Q(first_months=month_count, rejected__lt=_cool_down_end(month_count, today))
+    # One index probe per referral (candidates.Consent's consent_latest_decision), so a company's count costs its
+    # own referrals, not a pass over every consent of the network.
+    latest_decision = (
+        Consent.objects.filter(candidate=OuterRef("candidate_id"), kind=Consent.Kind.RECHALLENGE)
+        .order_by("-created_at", "-pk")
+        .values("granted")[:1]
+    )
     return (
-        referrals.filter(candidate__in=Candidate.objects.filter(_latest_is_yes(Consent.Kind.RECHALLENGE, among)))
+        referrals.alias(opted_in=Subquery(latest_decision))
+        .filter(opted_in=True)
         .exclude(Exists(unsubscribed))
         .alias(
             rejected=Case(
