@@ -1,8 +1,10 @@
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.db.models import F
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from candidates.consent_texts import consent_label, consent_text_current
@@ -189,6 +191,15 @@ class RegistrationForm(ProfileForm):
     def __init__(self, *args: Any, company_name: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _label_from_consent_texts(self, ConsentText.Surface.REGISTRATION, self.CONSENT_FIELDS, company_name)
+
+    def rendering_key(self) -> str:
+        """What the empty form's HTML depends on: the language, and each field's label, help text and initial value
+        (the consent wordings carry the company's name). The landing caches the rendered fields under it, since
+        the form is most of the page's time and the same for every visitor of a link."""
+        parts = [get_language() or ""]
+        for name, field in self.fields.items():
+            parts += [name, str(field.label), str(field.help_text), str(self.get_initial_for_field(field, name))]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 class ConsentForm(forms.Form):

@@ -1,13 +1,17 @@
-"""The relay landing keeps no server-side session for an anonymous visitor (issue 14, point 3).
+"""The relay landing keeps no server-side session for an anonymous visitor, and renders its form once (issue 14,
+point 3).
 
 Every visitor of a pasted relay link used to leave a session row that nothing deleted. What the landing must
 remember between requests (the click already recorded, a personal link's applicant reference) is now in signed
 cookies; a forged or tampered cookie is read as no cookie.
 """
 
+import re
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import signing
+from django.core.cache import cache
 from django.test import Client
 
 from relay.models import Click, Referral
@@ -93,3 +97,45 @@ def test_the_daily_job_clears_expired_sessions_and_keeps_live_ones() -> None:
 
     assert list(Session.objects.values_list("session_key", flat=True)) == ["current" * 4]
     assert "lib.tasks.clear_expired_sessions" in {job.task_path for job in JOBS}
+
+
+# --- the registration form, rendered once per wording and language ------------------------------------------------
+
+
+def _page(client: Client, tenant: Tenant, **headers: str) -> str:
+    page = client.get(f"/r/{tenant.link.code}", **headers).content.decode()
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+def test_the_cached_form_is_the_form_each_visitor_would_get(client: Client, tenant: Tenant) -> None:
+    cache.clear()
+    first = _page(client, tenant)
+    client.cookies.clear()
+    again = _page(client, tenant)
+
+    assert again == first
+    assert 'name="agree_service"' in first and "必須" in first
+
+
+def test_each_company_and_each_language_has_its_own_form(client: Client, tenant: Tenant, outsider: Tenant) -> None:
+    cache.clear()
+    ours = _page(client, tenant)
+    theirs = _page(client, outsider)
+    english = _page(client, tenant, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert f"ご登録いただいたことを {tenant.company.name} に知らせてよい" in ours
+    assert f"ご登録いただいたことを {outsider.company.name} に知らせてよい" in theirs
+    assert tenant.company.name not in theirs.split('id="register"')[1]
+    assert "I agree to the Terms of Use" in english and "I agree to the Terms of Use" not in ours
+
+
+def test_a_form_sent_back_with_errors_keeps_what_was_typed(client: Client, tenant: Tenant) -> None:
+    cache.clear()
+    _page(client, tenant)  # the empty form is cached now
+
+    response = client.post(f"/r/{tenant.link.code}", form_data(email="not-an-address", skills="営業10年"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "営業10年" in page and 'class="error"' in page
+    assert not Referral.objects.exists()
