@@ -10,6 +10,8 @@ import time
 
 import harness
 
+# The test client sends requests in-process, to "testserver".
+os.environ["ALLOWED_HOSTS"] = "testserver"
 database_url = harness.configure()
 
 
@@ -17,6 +19,7 @@ from django.db import connection  # noqa: E402
 
 REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "2000"))
 DASHBOARD_REFERRALS = int(os.environ.get("BENCH_DASHBOARD_REFERRALS", "50000"))
+LANDING_VISITS = int(os.environ.get("BENCH_LANDING_VISITS", "1000"))
 
 
 def main() -> None:
@@ -64,6 +67,8 @@ def run() -> None:
         f"({1000 * elapsed / REGISTRATIONS:.2f} ms each)"
     )
 
+    landing(link.code)
+
     # Bulk rows for the dashboard: referrals of one company spread over links, as a busy year would leave.
     bulk = [
         Referral(
@@ -85,6 +90,30 @@ def run() -> None:
     median_ms, max_ms = 1000 * statistics.median(samples), 1000 * max(samples)
     total = figures.total.registrations
     print(f"company_figures over {total} referrals: median {median_ms:.1f} ms, max {max_ms:.1f} ms")
+
+
+def landing(code: str) -> None:
+    """GET /r/<code> in-process (middleware, template, click insert), each from a new visitor, then reloads by one;
+    and how many session rows the visits left (an anonymous visitor should leave none)."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    sessions_before = Session.objects.count()
+    visitor = Client()  # one client whose cookies are forgotten: a new Client() would load the middleware again
+    visitor.get(f"/r/{code}")
+    started = time.perf_counter()
+    for _ in range(LANDING_VISITS):
+        visitor.cookies.clear()
+        assert visitor.get(f"/r/{code}").status_code == 200
+    new_visitors = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(LANDING_VISITS):
+        visitor.get(f"/r/{code}")
+    reloads = time.perf_counter() - started
+    print(
+        f"GET /r/<code>: new visitors {LANDING_VISITS / new_visitors:.0f}/s, reloads {LANDING_VISITS / reloads:.0f}/s; "
+        f"session rows written: {Session.objects.count() - sessions_before}"
+    )
 
 
 if __name__ == "__main__":

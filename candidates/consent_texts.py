@@ -10,6 +10,7 @@ A text may carry `%(company)s` (the company the person came from), filled in whe
 """
 
 import hashlib
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
@@ -99,6 +100,23 @@ def consent_text_current(*, kind: str, surface: str, language: str | None = None
     lang = language_of(language)
     text, note = WORDING[(kind, surface)][lang]
     return consent_text_publish(kind=kind, surface=surface, language=lang, text=text, note=note)
+
+
+def consent_texts_current(*, kinds: Iterable[str], surface: str, language: str | None = None) -> dict[str, ConsentText]:
+    """`consent_text_current` of several kinds in one query (a form shows four consents on every page view)."""
+    lang = language_of(language)
+    wanted = list(kinds)
+    latest: dict[str, ConsentText] = {}
+    for row in ConsentText.objects.filter(kind__in=wanted, surface=surface, language=lang).order_by("kind", "-version"):
+        latest.setdefault(row.kind, row)
+    found = {}
+    for kind in wanted:
+        text, note = WORDING[(kind, surface)][lang]
+        row = latest.get(kind)
+        if row is None or row.sha256 != wording_digest(text, note):
+            row = consent_text_publish(kind=kind, surface=surface, language=lang, text=text, note=note)
+        found[kind] = row
+    return found
 
 
 def consent_text_publish(*, kind: str, surface: str, language: str, text: str, note: str = "") -> ConsentText:

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from candidates.consent_texts import consent_label, consent_text_current
+from candidates.consent_texts import consent_label, consent_texts_current
 from candidates.models import Candidate, Consent, ConsentText
 from lib.choices import JobCategory, Prefecture
 from lib.forms import NormalizedEmailField, widgets_named_by_labels
@@ -164,8 +164,9 @@ def _label_from_consent_texts(
     form: forms.BaseForm, surface: str, fields: Mapping[str, str], company_name: str = ""
 ) -> None:
     """Each consent field's label and help text are the active ConsentText's (shown == stored)."""
+    rows = consent_texts_current(kinds=fields.values(), surface=surface)
     for field_name, kind in fields.items():
-        row = consent_text_current(kind=kind, surface=surface)
+        row = rows[kind]
         form.fields[field_name].label = consent_label(row, company_name=company_name)
         form.fields[field_name].help_text = row.note
 

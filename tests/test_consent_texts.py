@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from candidates.consent_texts import WORDING, consent_text_current, consent_text_publish, wording_digest
+from candidates.consent_texts import (
+    WORDING,
+    consent_text_current,
+    consent_text_publish,
+    consent_texts_current,
+    wording_digest,
+)
 from candidates.models import Candidate, Consent, ConsentText
 from candidates.services import candidate_set_consents
 from candidates.tokens import candidate_token_make
@@ -123,3 +129,21 @@ def test_a_consent_from_before_wordings_were_kept_says_so_instead_of_guessing(te
     assert "文言の記録はありません" in me.get("/me/consents/").content.decode()
     exported = json.loads(me.get("/me/data.json").content)["consents"]
     assert {c["text"] for c in exported} == {None}
+
+
+def test_the_forms_read_every_current_wording_in_one_query_and_publish_a_changed_one(
+    monkeypatch: Any, django_assert_num_queries: Any
+) -> None:
+    kinds = list(Consent.Kind.values)
+    with django_assert_num_queries(1):
+        rows = consent_texts_current(kinds=kinds, surface=REG, language="ja")
+    assert rows == {kind: consent_text_current(kind=kind, surface=REG, language="ja") for kind in kinds}
+
+    new_text = "キャリアリレーからの求人情報・イベントのお知らせメールを受け取る(任意)"
+    monkeypatch.setitem(WORDING, (Consent.Kind.NEWSLETTER, REG), {"ja": (new_text, ""), "en": ("News", "")})
+    changed = consent_texts_current(kinds=kinds, surface=REG, language="ja")
+
+    assert changed[Consent.Kind.NEWSLETTER].text == new_text and changed[Consent.Kind.NEWSLETTER].version == 2
+    assert {kind: row for kind, row in changed.items() if kind != Consent.Kind.NEWSLETTER} == {
+        kind: row for kind, row in rows.items() if kind != Consent.Kind.NEWSLETTER
+    }
