@@ -4,6 +4,8 @@ Run on PostgreSQL (the database is created and dropped):
 `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dash .venv/bin/python bench/dashboard.py`
 Sizes: BENCH_COMPANIES (10000), BENCH_REFERRALS (1000000), BENCH_BIG_SHARE (0.1: the share of all referrals that
 belongs to the one big company measured first), BENCH_SENT (100000 rejection emails of the big company).
+Every referral has its person (a candidate with the service consent; every other one also opted in to re-challenge,
+one in ten of those withdrew it later), so the re-challenge eligibility the KPI pages count is measured at full size.
 Rows are inserted with SQL (generate_series) so the fill takes seconds, not hours. Prints figures; asserts nothing.
 """
 
@@ -11,6 +13,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 import harness
 
@@ -65,7 +68,8 @@ def fill(big_company_id: int) -> None:
         cursor.execute(
             """
             INSERT INTO relay_referral (company_id, link_id, applicant_ref, status, job_category, prefecture,
-                                        registered_at, counted_at, invalidation_reason)
+                                        registered_at, counted_at, invalidation_reason, ip_hash, user_agent_hash,
+                                        risk_score, risk_codes)
             SELECT CASE WHEN %(every)s > 0 AND g %% %(every)s = 0 THEN %(big)s ELSE l.company_id END,
                    CASE WHEN %(every)s > 0 AND g %% %(every)s = 0 THEN %(big_link)s ELSE l.id END,
                    '',
@@ -75,11 +79,12 @@ def fill(big_company_id: int) -> None:
                    CASE WHEN g %% 10 = 3 THEN NULL
                         ELSE now() - (g %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute'
                              + interval '1 hour' END,
-                   ''
+                   '', md5((g %% 5000)::text), md5('bench'), 0, ''
             FROM generate_series(0, %(n)s - 1) AS g JOIN bench_links l ON l.idx = g %% %(others)s
             """,
             {"every": big_every, "big": big_company_id, "big_link": big_link, "n": REFERRALS, "others": others},
         )
+        people(cursor)
         cursor.execute(
             """
             INSERT INTO relay_click (link_id, company_id, has_applicant_ref, created_at)
@@ -100,15 +105,53 @@ def fill(big_company_id: int) -> None:
         cursor.execute(
             """
             INSERT INTO mailings_outboundemail (company_id, kind, is_promotional, idempotency_key, to_email, from_name,
-                reply_to, subject, body, status, send_after, attempts, last_error, message_id, sent_at, created_at)
+                reply_to, subject, body, status, send_after, attempts, last_error, message_id, sent_at, created_at,
+                is_secret, links, registration_shared)
             SELECT %(big)s, 'rejection', false, 'bench-' || g, 'a' || g || '@example.jp', '', '', '選考結果のご連絡',
                    '本文', 'sent', now() - (g %% 365) * interval '1 day', 1, '', '',
-                   now() - (g %% 365) * interval '1 day', now() - (g %% 365) * interval '1 day'
+                   now() - (g %% 365) * interval '1 day', now() - (g %% 365) * interval '1 day', false, '[]', false
             FROM generate_series(1, %(n)s) AS g
             """,
             {"big": big_company_id, "n": SENT},
         )
-        cursor.execute("ANALYZE")
+        # What autovacuum gives a live database: statistics and a visibility map, so counts can read indexes alone.
+        cursor.execute("VACUUM ANALYZE")
+
+
+def people(cursor: Any) -> None:
+    """A candidate behind every referral, with its consents: service for all, re-challenge for every other one (a
+    tenth of those withdrew it an hour later), as the registration form records them."""
+    cursor.execute(
+        """
+        INSERT INTO candidates_candidate (public_id, name, furigana, email, email_normalized, email_canonical, phone,
+            pending_email, prefecture, job_category, years_of_experience, skills, career_summary, email_verified_at,
+            search_text, skills_text, pipeline_status, withdrawal_reason, resume, resume_filename, created_at,
+            updated_at)
+        SELECT md5(r.id::text)::uuid, 'ベンチ 太郎', 'ベンチ タロウ', 'r' || r.id || '@bench.example.jp',
+               'r' || r.id || '@bench.example.jp', 'r' || r.id || '@bench.example.jp',
+               '+8190' || lpad(r.id::text, 8, '0'),
+               '', 13, 'sales', 3, '', '', r.registered_at + interval '10 minutes', '', '', 'new', '', '', '',
+               r.registered_at, r.registered_at
+        FROM relay_referral r
+        """
+    )
+    cursor.execute(
+        """
+        UPDATE relay_referral r SET candidate_id = c.id FROM candidates_candidate c
+        WHERE c.email_normalized = 'r' || r.id || '@bench.example.jp'
+        """
+    )
+    cursor.execute(
+        """
+        INSERT INTO candidates_consent (candidate_id, kind, granted, version, channel, wording, created_at)
+        SELECT id, 'service', true, 'bench', 'web', '', created_at FROM candidates_candidate
+        UNION ALL
+        SELECT id, 'rechallenge', true, 'bench', 'web', '', created_at FROM candidates_candidate WHERE id % 2 = 0
+        UNION ALL
+        SELECT id, 'rechallenge', false, 'bench', 'mypage', '', created_at + interval '1 hour'
+        FROM candidates_candidate WHERE id % 20 = 0
+        """
+    )
 
 
 def run() -> None:
