@@ -112,10 +112,10 @@ def consent_texts_current(*, kinds: Iterable[str], surface: str, language: str |
     found = {}
     for kind in wanted:
         text, note = WORDING[(kind, surface)][lang]
-        row = latest.get(kind)
-        if row is None or row.sha256 != wording_digest(text, note):
-            row = consent_text_publish(kind=kind, surface=surface, language=lang, text=text, note=note)
-        found[kind] = row
+        current = latest.get(kind)
+        if current is None or current.sha256 != wording_digest(text, note):
+            current = consent_text_publish(kind=kind, surface=surface, language=lang, text=text, note=note)
+        found[kind] = current
     return found
 
 
