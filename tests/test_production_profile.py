@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV = "/srv/career-relay/.venv/bin/"
 
@@ -115,3 +117,24 @@ def test_the_procfile_web_command_serves_the_product_with_japanese_error_pages(t
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit_unless_asked() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's JIT setting is proven on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+    script = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "POSTGRES_JIT": "1"}
+    kept = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "jit" not in kept.stdout
