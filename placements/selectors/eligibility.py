@@ -78,8 +78,12 @@ def _cool_down_end(months: int, today: date) -> datetime:
     return datetime.combine(last + timedelta(days=1), time(), tzinfo=JST)
 
 
-def rechallenge_allowed(company: Company, among: Among = None, *, today: date | None = None) -> QuerySet[Referral]:
-    """Referrals of people the company rejected who may meet it again (rule 9's exception), as one query.
+def rechallenge_allowed(
+    company: Company | None, among: Among = None, *, today: date | None = None
+) -> QuerySet[Referral]:
+    """Referrals of people a company rejected who may meet it again (rule 9's exception), as one query: those of
+    `company`, or of every company when it is None, each measured against its own contract's cool-down (so a KPI
+    over 10,000 companies is one grouped query, not one per company).
 
     The same test as `rechallenge.services.rechallenge_candidates`, which reads its people from here
     (tests/test_matching.py and tests/test_rechallenge_eligibility.py prove the rule): a valid referral, the latest
@@ -87,14 +91,6 @@ def rechallenge_allowed(company: Company, among: Among = None, *, today: date | 
     cool-down counted from the rejection (the company's own rejection date when the applicant reference is known,
     otherwise the registration) has passed in Japan by `today`.
     """
-    return rechallenge_allowed_network(among, today=today, company=company)
-
-
-def rechallenge_allowed_network(
-    among: Among = None, *, today: date | None = None, company: Company | None = None
-) -> QuerySet[Referral]:
-    """`rechallenge_allowed` for every company at once (or only `company`): each referral measured against its
-    own company's cool-down, so a KPI over 10,000 companies is one grouped query, not one per company."""
     today = today or jst_today()
     referrals = Referral.objects.filter(candidate__isnull=False).exclude(status=Referral.Status.INVALIDATED)
     if company is not None:
@@ -149,7 +145,7 @@ def rechallenge_eligible_counts(
     period): the guard counts only placements recorded by `today`. One grouped query at any number of companies."""
     guarded = guarded_candidate_ids(today, recorded_by=today if looking_back else None)
     rows = (
-        rechallenge_allowed_network(today=today, company=company)
+        rechallenge_allowed(company, today=today)
         .exclude(candidate_id__in=guarded)
         .order_by()
         .values("company_id")
