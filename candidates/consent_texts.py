@@ -97,13 +97,12 @@ def language_of(language: str | None = None) -> str:
 
 def consent_text_current(*, kind: str, surface: str, language: str | None = None) -> ConsentText:
     """The row of the wording shown now; publishes a new version if the wording in `WORDING` changed."""
-    lang = language_of(language)
-    text, note = WORDING[(kind, surface)][lang]
-    return consent_text_publish(kind=kind, surface=surface, language=lang, text=text, note=note)
+    return consent_texts_current(kinds=[kind], surface=surface, language=language)[kind]
 
 
 def consent_texts_current(*, kinds: Iterable[str], surface: str, language: str | None = None) -> dict[str, ConsentText]:
-    """`consent_text_current` of several kinds in one query (a form shows four consents on every page view)."""
+    """`consent_text_current` of several kinds in one query (a form shows four consents on every page view): each
+    kind's latest version, or a new one published when the wording in `WORDING` changed."""
     lang = language_of(language)
     wanted = list(kinds)
     latest: dict[str, ConsentText] = {}
