@@ -40,6 +40,19 @@ def test_visiting_reloading_and_registering_leave_no_session_row(client: Client,
     assert referral.applicant_ref == applicant.ref  # the reference came back from the cookie
 
 
+def test_the_applicant_reference_is_forgotten_once_its_person_has_registered(client: Client, tenant: Tenant) -> None:
+    applicant = make_applicant(tenant.company)
+    landing = client.get(tenant.link.personal_url(applicant.ref).removeprefix("http://testserver"))
+    client.get(landing["Location"])
+
+    registered = client.post(f"/r/{tenant.link.code}", form_data())
+    client.post(f"/r/{tenant.link.code}", form_data(email="family@example.jp", phone="090-7777-8888"))
+
+    assert registered.cookies[REF_COOKIE_PREFIX + tenant.link.code]["max-age"] == 0
+    refs = set(Referral.objects.filter(company=tenant.company).values_list("applicant_ref", flat=True))
+    assert refs == {applicant.ref, ""}  # the second person in the same browser is not taken for the applicant
+
+
 def test_a_reload_is_one_click_and_another_browser_is_another(client: Client, tenant: Tenant) -> None:
     client.get(f"/r/{tenant.link.code}")
     client.get(f"/r/{tenant.link.code}")

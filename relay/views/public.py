@@ -103,7 +103,11 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
                     client_ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
                 )
-                return redirect("relay:thanks", code=link.code)
+                # The reference was this person's; someone else registering in the same browser later must not
+                # be taken for the same applicant.
+                done = redirect("relay:thanks", code=link.code)
+                done.delete_cookie(REF_COOKIE_PREFIX + link.code, samesite="Lax")
+                return done
     else:
         form = RegistrationForm(company_name=link.company.name)
         clicked = [code for code in _signed_cookie(request, CLICKED_COOKIE).split(",") if code]
